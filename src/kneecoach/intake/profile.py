@@ -1,0 +1,172 @@
+"""The runner's profile: what intake and the self-tests record.
+
+A profile is plain, typed data. It holds answers, never conclusions: what the
+answers *mean* (findings, hypotheses, a plan) is worked out by
+:mod:`kneecoach.assessment` and :mod:`kneecoach.plan` from the knowledge base,
+so a clinician can change the meaning without touching this model.
+
+Distances are kilometres throughout; the CLI and web app convert for display.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+Score10 = Annotated[int, Field(ge=0, le=10, description="0 = no pain, 10 = worst imaginable")]
+
+
+class _Model(BaseModel):
+    """Strict base: unknown fields are errors, so a typo in a profile file is caught."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False, use_enum_values=False)
+
+
+class Side(StrEnum):
+    left = "left"
+    right = "right"
+
+
+class PainLocation(StrEnum):
+    around_kneecap = "around_kneecap"
+    behind_kneecap = "behind_kneecap"
+    above_kneecap = "above_kneecap"
+    below_kneecap = "below_kneecap"
+    outside_knee = "outside_knee"
+    inside_knee = "inside_knee"
+    back_of_knee = "back_of_knee"
+
+
+class Aggravator(StrEnum):
+    stairs_up = "stairs_up"
+    stairs_down = "stairs_down"
+    downhill = "downhill"
+    uphill = "uphill"
+    squatting = "squatting"
+    kneeling = "kneeling"
+    rising_from_chair = "rising_from_chair"
+    prolonged_sitting = "prolonged_sitting"
+    running_distance = "running_distance"
+    landing_jumping = "landing_jumping"
+    walking = "walking"
+
+
+class Onset(StrEnum):
+    gradual = "gradual"
+    sudden = "sudden"
+
+
+class Flexibility(StrEnum):
+    tight = "tight"
+    normal = "normal"
+    loose = "loose"
+
+
+class PerSide(_Model, Generic[T]):
+    """A value recorded for each leg; either side may be missing (not tested)."""
+
+    left: T | None = None
+    right: T | None = None
+
+    def get(self, side: Side) -> T | None:
+        return self.left if side is Side.left else self.right
+
+    def items(self) -> list[tuple[Side, T]]:
+        return [(s, v) for s, v in ((Side.left, self.left), (Side.right, self.right)) if v is not None]
+
+
+class Symptoms(_Model):
+    sides: list[Side] = Field(min_length=1, description="Which knee(s) hurt.")
+    locations: list[PainLocation] = Field(min_length=1)
+    aggravators: list[Aggravator] = Field(default_factory=list)
+    onset: Onset = Onset.gradual
+    weeks_since_onset: float = Field(default=4, ge=0)
+    swelling: bool = False
+    popping_or_grinding: bool = False
+    pain_at_rest: Score10 = 0
+    pain_during_run: Score10 = 0
+    pain_after_run: Score10 = 0
+    pain_starts_after_km: float | None = Field(default=None, ge=0)
+
+
+class RecentEvent(_Model):
+    """A surgery or traumatic injury to the leg."""
+
+    kind: str = Field(min_length=1, description="e.g. 'ACL reconstruction', 'fractured tibia'")
+    weeks_ago: float = Field(ge=0)
+
+
+class History(_Model):
+    surgery: RecentEvent | None = None
+    trauma: RecentEvent | None = None
+    knee_replacement: bool = False
+    acl_reconstruction: bool = False
+    diagnosed_conditions: list[str] = Field(
+        default_factory=list, description="Condition ids from the knowledge base a clinician has named."
+    )
+    full_range_of_motion: bool = Field(
+        default=True, description="Knee and hip bend and straighten fully (003's exit from the post-surgery window)."
+    )
+    walking_normally: bool = Field(default=True, description="Walking decently again, even if with a stick.")
+    previous_knee_pain_episodes: int = Field(default=0, ge=0)
+
+
+class Running(_Model):
+    current_weekly_km: float = Field(ge=0)
+    target_weekly_km: float = Field(gt=0, description="The prior or goal level to return to.")
+    runs_per_week: int = Field(default=3, ge=0, le=14)
+    longest_recent_run_km: float = Field(default=0, ge=0)
+    hilly_routes: bool = False
+    cambered_or_banked_routes: bool = False
+    does_strength_work: bool = False
+
+
+class SingleLegSquat(_Model):
+    knee_falls_inward: bool | None = None
+    valgus_angle_deg: float | None = Field(default=None, ge=0, le=60)
+    painful: bool = False
+
+
+class FlexibilityTests(_Model):
+    quads: PerSide[Flexibility] = Field(default_factory=PerSide[Flexibility])
+    hip_flexors: PerSide[Flexibility] = Field(default_factory=PerSide[Flexibility])
+    hamstrings: PerSide[Flexibility] = Field(default_factory=PerSide[Flexibility])
+    calves: PerSide[Flexibility] = Field(default_factory=PerSide[Flexibility])
+
+
+class SelfTests(_Model):
+    """Self-tests from the sources (001 and 000), recorded per side where sides are compared."""
+
+    single_leg_squat: PerSide[SingleLegSquat] = Field(default_factory=PerSide[SingleLegSquat])
+    plank_hold_s: float | None = Field(default=None, ge=0, le=3600)
+    single_leg_sit_to_stand_reps: PerSide[Annotated[int, Field(ge=0, le=200)]] = Field(
+        default_factory=PerSide[Annotated[int, Field(ge=0, le=200)]]
+    )
+    flexibility: FlexibilityTests = Field(default_factory=FlexibilityTests)
+    hamstring_curl_kg: PerSide[Annotated[float, Field(ge=0, le=300)]] = Field(
+        default_factory=PerSide[Annotated[float, Field(ge=0, le=300)]]
+    )
+
+
+class Profile(_Model):
+    """Everything a runner tells kneecoach at intake."""
+
+    schema_version: int = 1
+    name: str = Field(default="runner", min_length=1, max_length=100)
+    age: int | None = Field(default=None, ge=10, le=100)
+    symptoms: Symptoms
+    red_flags: dict[str, bool] = Field(
+        default_factory=dict, description="Answers to the red-flag questions, keyed by red-flag id."
+    )
+    history: History = Field(default_factory=History)
+    running: Running
+    kujala: dict[str, str] = Field(
+        default_factory=dict,
+        description="Kujala answers: item id -> option id (e.g. 'stairs': 'b'). All 13 items for a score.",
+    )
+    self_tests: SelfTests = Field(default_factory=SelfTests)
+

@@ -1,0 +1,112 @@
+"""What a plan is made of. Built by :func:`kneecoach.plan.build_plan`.
+
+The pain rule and ramp rule are copied into every plan from the knowledge base
+so a stored plan keeps the rules it was made with, even after a clinician
+edits the knowledge files.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PainRule(_Out):
+    """When pain stops or reverses progression (0-10 scores)."""
+
+    max_during_run: int = Field(ge=0, le=10, description="Pain during a run above this: no progression.")
+    max_next_morning: int = Field(ge=0, le=10, description="Next-morning pain above this: no progression.")
+    step_back_at: int = Field(ge=0, le=10, description="Any entry at or above this: step back a week.")
+    rationale: str
+    sources: list[str]
+
+
+class RampRule(_Out):
+    """How fast weekly distance may grow."""
+
+    max_increase_pct: float = Field(gt=0, le=50)
+    min_step_km: float = Field(ge=0)
+    cutback_every_weeks: int = Field(ge=2)
+    cutback_pct: float = Field(ge=0, lt=100)
+    restart_km: float = Field(gt=0, description="Weekly km to restart from when not running.")
+    calm_load_factor: float = Field(gt=0, le=1, description="Share of current km kept while pain is high.")
+    long_run_share: float = Field(gt=0, le=1)
+    rationale: str
+    sources: list[str]
+
+    def allowed_next(self, highest_so_far_km: float) -> float:
+        """The most a week may hold, given the highest week so far."""
+        return highest_so_far_km + max(highest_so_far_km * self.max_increase_pct / 100.0, self.min_step_km)
+
+
+class RampWeek(_Out):
+    week: int = Field(ge=1)
+    km: float = Field(ge=0)
+    long_run_km: float = Field(ge=0)
+    cutback: bool = False
+    note: str = ""
+
+
+class Dose(_Out):
+    sets: int | None = None
+    reps: int | None = None
+    hold_s: int | None = None
+    per_side: bool = False
+    days_per_week: int = Field(ge=1, le=7)
+    text: str = Field(description="The dose in words, e.g. '3 x 15 each side, 4 days a week'.")
+
+
+class PlannedExercise(_Out):
+    id: str
+    name: str
+    how: str
+    dose: Dose
+    progression: str
+    targets: list[str]
+    addresses: list[str] = Field(description="Hypothesis ids this exercise is chosen for.")
+    cautions: list[str] = Field(default_factory=list)
+    sources: list[str]
+
+
+class ExcludedExercise(_Out):
+    id: str
+    name: str
+    reason: str
+    sources: list[str]
+
+
+class PlanPhase(_Out):
+    id: str
+    order: int
+    name: str
+    goal: str
+    entry: str = Field(description="When to start this phase.")
+    exit: str = Field(description="When this phase is done.")
+    weeks: str = Field(description="Typical length, e.g. '1-2'.")
+    exercises: list[PlannedExercise]
+    advice: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+
+
+class Advice(_Out):
+    id: str
+    text: str
+    sources: list[str]
+
+
+class Plan(_Out):
+    version: int = 1
+    kb_version: str
+    phases: list[PlanPhase]
+    excluded: list[ExcludedExercise]
+    terrain: list[Advice]
+    pain_rule: PainRule
+    ramp_rule: RampRule
+    mileage_ramp: list[RampWeek]
+    start_km: float
+    target_km: float
+    notes: list[str] = Field(default_factory=list)
+    disclaimer: str

@@ -1,0 +1,173 @@
+"""Database tables.
+
+Every row that holds health data carries ``owner_id``: queries go through
+:mod:`kneecoach.store.repo`, which always filters on it, so one runner's data
+can never be read through another's session. Profiles, assessments and plans
+are stored as JSON documents (the pydantic models' dumps) because the
+knowledge base, not the schema, decides their shape; runs, pain and exercise
+entries are columns because load analytics query them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    """A runner or a clinician/coach. The CLI uses one local runner with no password."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    role: Mapped[str] = mapped_column(String(20), default="runner")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (CheckConstraint("role in ('runner', 'clinician')", name="ck_users_role"),)
+
+
+class CareLink(Base):
+    """A runner's invitation to a clinician/coach, who sees that runner's data once accepted."""
+
+    __tablename__ = "care_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    clinician_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    invite_code: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    runner: Mapped[User] = relationship(foreign_keys=[runner_id])
+    clinician: Mapped[User | None] = relationship(foreign_keys=[clinician_id])
+
+
+class ProfileRecord(Base):
+    """An intake + self-test profile (``kneecoach.intake.Profile`` as JSON)."""
+
+    __tablename__ = "profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AssessmentRecord(Base):
+    """The engine's output for a profile (``kneecoach.engine.Assessment`` as JSON)."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    kb_version: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class PlanRecord(Base):
+    """One version of a runner's plan. A review that changes the plan adds a version."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessments.id", ondelete="SET NULL"), nullable=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("owner_id", "version", name="uq_plans_owner_version"),)
+
+
+class RunRecord(Base):
+    """A run, from a watch file or typed in (``kneecoach.tracking.activity.Activity``)."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    start_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    duration_s: Mapped[float] = mapped_column(Float)
+    distance_m: Mapped[float] = mapped_column(Float)
+    elevation_gain_m: Mapped[float] = mapped_column(Float, default=0.0)
+    avg_cadence_spm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    avg_heart_rate_bpm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sport: Mapped[str] = mapped_column(String(40), default="running")
+    source_format: Mapped[str] = mapped_column(String(10))
+    source_name: Mapped[str] = mapped_column(String(255), default="")
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("owner_id", "fingerprint", name="uq_runs_owner_fingerprint"),
+        CheckConstraint("distance_m >= 0 AND duration_s >= 0", name="ck_runs_nonnegative"),
+    )
+
+
+class PainEntry(Base):
+    """A pain score (0-10) during or after a run, or the next morning."""
+
+    __tablename__ = "pain_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    timing: Mapped[str] = mapped_column(String(20))
+    score: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("score >= 0 AND score <= 10", name="ck_pain_score_range"),
+        CheckConstraint("timing in ('during', 'after', 'next_morning', 'daily')", name="ck_pain_timing"),
+    )
+
+
+class ExerciseSession(Base):
+    """Exercises done on a day; ``exercise_id`` refers to the knowledge base."""
+
+    __tablename__ = "exercise_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    exercise_id: Mapped[str] = mapped_column(String(80))
+    sets: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    hold_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    load_kg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

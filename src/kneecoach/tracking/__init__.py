@@ -1,0 +1,1 @@
+"""Tracking: watch-file import, running load, diary and review."""

@@ -1,0 +1,54 @@
+"""The one record every watch-file importer produces.
+
+GPX, TCX and FIT disagree on almost everything; :class:`Activity` is what
+kneecoach keeps from each of them. It is deliberately small and immutable so
+load analytics and the database see the same thing whatever the source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Literal
+
+SourceFormat = Literal["gpx", "tcx", "fit", "manual"]
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One run, summarised.
+
+    ``start`` is always timezone-aware UTC. Distances are metres, durations
+    seconds (elapsed, start to end). Cadence is steps per minute (both feet),
+    heart rate beats per minute; either is ``None`` when the file lacks it.
+    """
+
+    start: datetime
+    duration_s: float
+    distance_m: float
+    elevation_gain_m: float = 0.0
+    avg_cadence_spm: float | None = None
+    avg_heart_rate_bpm: float | None = None
+    sport: str = "running"
+    source_format: SourceFormat = "manual"
+    source_name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None:
+            raise ValueError("Activity.start must be timezone-aware (UTC)")
+        if self.distance_m < 0 or self.duration_s < 0 or self.elevation_gain_m < 0:
+            raise ValueError("distance, duration and elevation gain cannot be negative")
+
+    @property
+    def fingerprint(self) -> str:
+        """Identity for duplicate detection: start to the minute and distance to 50 m.
+
+        The same run exported as GPX and as FIT differs in the last metres and
+        seconds; this coarse key treats those as one run.
+        """
+        minute = self.start.astimezone(timezone.utc).strftime("%Y%m%dT%H%M")
+        return f"{minute}-{round(self.distance_m / 50)}"
+
+    @property
+    def distance_km(self) -> float:
+        return self.distance_m / 1000.0
