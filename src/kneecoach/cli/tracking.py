@@ -1,0 +1,1 @@
+"""Commands: see module docstring of kneecoach.cli."""
