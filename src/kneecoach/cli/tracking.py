@@ -1,1 +1,312 @@
-"""Commands: see module docstring of kneecoach.cli."""
+"""Tracking commands: db, import, log, runs, load, review, plot.
+
+Thin on purpose: each command opens the database (migrating it on first use,
+so a fresh machine just works), finds the CLI's single local runner, calls
+:mod:`kneecoach.store.repo` / :mod:`kneecoach.store.imports` /
+:mod:`kneecoach.tracking.review` and prints the result. Bad input ends with a
+one-line message on stderr and exit code 1; nothing is written in that case.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from kneecoach.cli.app import app
+from kneecoach.store import migrate, repo
+from kneecoach.store.db import default_url, make_engine, make_session_factory, transaction
+
+db_app = typer.Typer(help="Database: create or upgrade the tables (Alembic migrations).", no_args_is_help=True)
+log_app = typer.Typer(help="Log a pain score or an exercise session in the diary.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(log_app, name="log")
+
+out = Console()
+err = Console(stderr=True)
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL or SQLite file (default: $KNEECOACH_DB or ~/.local/share/kneecoach)."),
+]
+DateOpt = Annotated[str | None, typer.Option("--date", help="Day as YYYY-MM-DD (default: today).")]
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]Error:[/red] {message}", highlight=False)
+    return typer.Exit(1)
+
+
+def _url(db: str | None) -> str:
+    if not db:
+        return default_url()
+    return db if "://" in db else f"sqlite:///{Path(db).expanduser()}"
+
+
+def _open(db: str | None) -> tuple[sessionmaker[Session], int]:
+    """Migrate if needed, then return a session factory and the local runner's id."""
+    url = _url(db)
+    try:
+        if not migrate.is_current(url):
+            migrate.upgrade(url)
+    except Exception as exc:  # noqa: BLE001 - show a sentence, not a traceback
+        raise _fail(f"cannot open or upgrade the database ({type(exc).__name__}: {exc})") from exc
+    factory = make_session_factory(make_engine(url))
+    with transaction(factory) as s:
+        owner_id = repo.get_or_create_local_runner(s).id
+    return factory, owner_id
+
+
+def _day(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"--date must look like 2026-03-31, got {value!r}") from None
+
+
+# --------------------------------------------------------------------------- db
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None, revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Create the tables or bring them up to date (safe to run any time)."""
+    url = _url(db)
+    migrate.upgrade(url, revision)
+    out.print(f"Database at revision {migrate.current(url)}.")
+
+
+@db_app.command("current")
+def db_current(db: DbOpt = None) -> None:
+    """Show the database's migration revision and the newest one this version ships."""
+    url = _url(db)
+    cur = migrate.current(url)
+    out.print(f"current: {cur or '(empty database)'}  head: {migrate.head()}")
+
+
+# --------------------------------------------------------------------------- import
+
+
+@app.command("import")
+def import_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="GPX/TCX/FIT files (optionally .gz), folders or .zip exports.")],
+    db: DbOpt = None,
+) -> None:
+    """Import runs from watch files. Duplicates are skipped; one bad file does not stop the rest."""
+    from kneecoach.store.imports import import_path
+
+    for p in paths:
+        if not p.exists():
+            raise _fail(f"no such file or folder: {p}")
+    factory, owner = _open(db)
+    with Progress(
+        TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True
+    ) as progress:
+        task = progress.add_task("import", total=None)
+
+        def on_progress(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            report = import_path(factory, owner, paths, on_progress=on_progress)
+        except Exception as exc:  # noqa: BLE001
+            raise _fail(f"import failed, nothing was stored ({type(exc).__name__}: {exc})") from exc
+    out.print(report.summary() + ".")
+    for name in report.duplicates:
+        out.print(f"  duplicate: {name}", highlight=False)
+    for name in report.skipped_non_running:
+        out.print(f"  not a run: {name}", highlight=False)
+    for e in report.errors:
+        err.print(f"  [red]error:[/red] {e.error}", highlight=False)
+    if report.all_failed:
+        raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------- log
+
+
+@log_app.command("pain")
+def log_pain(
+    score: Annotated[int, typer.Argument(help="0 (none) to 10 (worst imaginable).")],
+    timing: Annotated[str, typer.Option("--timing", help="during | after | next_morning | daily")] = "during",
+    day: DateOpt = None,
+    note: Annotated[str, typer.Option("--note")] = "",
+    db: DbOpt = None,
+) -> None:
+    """Log a knee pain score."""
+    when = _day(day)
+    factory, owner = _open(db)
+    try:
+        with transaction(factory) as s:
+            repo.add_pain(s, owner, when, timing.replace("-", "_"), score, note)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    out.print(f"Logged pain {score}/10 ({timing}) on {when}.")
+
+
+@log_app.command("exercise")
+def log_exercise(
+    exercise_id: Annotated[str, typer.Argument(help="Knowledge-base exercise id, e.g. clamshell.")],
+    sets: Annotated[int | None, typer.Option("--sets")] = None,
+    reps: Annotated[int | None, typer.Option("--reps")] = None,
+    hold: Annotated[float | None, typer.Option("--hold", help="Hold time in seconds.")] = None,
+    load_kg: Annotated[float | None, typer.Option("--load-kg")] = None,
+    day: DateOpt = None,
+    note: Annotated[str, typer.Option("--note")] = "",
+    db: DbOpt = None,
+) -> None:
+    """Log an exercise session."""
+    when = _day(day)
+    factory, owner = _open(db)
+    try:
+        with transaction(factory) as s:
+            row = repo.add_exercise(s, owner, when, exercise_id, sets, reps, hold, load_kg, note)
+            ex = row.exercise_id
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    out.print(f"Logged {ex} on {when}.")
+
+
+# --------------------------------------------------------------------------- views
+
+
+@app.command("runs")
+def runs_cmd(
+    db: DbOpt = None,
+    since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD")] = None,
+) -> None:
+    """List imported runs."""
+    start = _day(since) if since else None
+    factory, owner = _open(db)
+    with transaction(factory) as s:
+        rows = repo.run_rows(s, owner, since=start)
+        table = Table("id", "date", "km", "time", "climb m", "cadence", "HR", "file")
+        for r in rows:
+            mins = int(r.duration_s // 60)
+            table.add_row(
+                str(r.id),
+                f"{r.start_time:%Y-%m-%d %H:%M}",
+                f"{r.distance_m / 1000:.2f}",
+                f"{mins // 60}:{mins % 60:02d}",
+                f"{r.elevation_gain_m:.0f}",
+                f"{r.avg_cadence_spm:.0f}" if r.avg_cadence_spm else "-",
+                f"{r.avg_heart_rate_bpm:.0f}" if r.avg_heart_rate_bpm else "-",
+                r.source_name,
+            )
+    out.print(table if rows else "No runs yet: try `kneecoach import FILE_OR_FOLDER`.")
+
+
+@app.command("load")
+def load_cmd(db: DbOpt = None, weeks: Annotated[int, typer.Option("--weeks", min=1)] = 12) -> None:
+    """Weekly load, the acute:chronic ratio and load warnings."""
+    from kneecoach.tracking.load import acwr_rolling, daily_distance_km, load_warnings, weekly_load
+
+    factory, owner = _open(db)
+    today = date.today()
+    with transaction(factory) as s:
+        runs = repo.list_runs(s, owner, since=today - timedelta(weeks=weeks + 4))
+    if not runs:
+        out.print("No runs yet: try `kneecoach import FILE_OR_FOLDER`.")
+        return
+    table = Table("week of", "km", "runs", "hours", "climb m/km", "longest", "change")
+    for w in weekly_load(runs, start=today - timedelta(weeks=weeks - 1), end=today):
+        table.add_row(
+            f"{w.week_start}", f"{w.distance_km:.1f}", str(w.runs), f"{w.duration_h:.1f}", f"{w.gain_per_km:.0f}",
+            f"{w.longest_run_km:.1f}", "-" if w.change_pct is None else f"{w.change_pct:+.0f}%",
+        )
+    out.print(table)
+    first = min(r.start.date() for r in runs)
+    point = acwr_rolling(daily_distance_km(runs, first, today))[-1]
+    if point.ratio is None:
+        out.print(f"ACWR: needs 4 weeks of history (last 7 days {point.acute_km:.1f} km).")
+    else:
+        out.print(f"ACWR {point.ratio:.2f}: last 7 days {point.acute_km:.1f} km vs {point.chronic_km:.1f} km/week "
+                  "average of the past 4 weeks (0.8-1.3 is the comfortable band).")
+    for w in load_warnings(runs, until=today):
+        out.print(f"[yellow]![/yellow] {w.message}", highlight=False)
+
+
+def _review(s: Session, owner: int, today: date):  # type: ignore[no-untyped-def]
+    from kneecoach.tracking.review import review, strength_exercise_ids
+
+    latest = repo.latest_plan(s, owner)
+    if latest is None:
+        raise _fail("no plan stored yet: run `kneecoach assess PROFILE --save` first.")
+    version, plan = latest
+    try:
+        from kneecoach.knowledge.loader import load_kb
+
+        strength = strength_exercise_ids(load_kb())
+    except (ImportError, OSError, ValueError):
+        strength = {e.exercise_id for e in repo.list_exercise(s, owner)}
+    runs = repo.list_runs(s, owner, since=today - timedelta(weeks=20))
+    pain = repo.pain_obs(repo.list_pain(s, owner, since=today - timedelta(weeks=20)))
+    ex = repo.exercise_obs(repo.list_exercise(s, owner, since=today - timedelta(weeks=20)))
+    return version, plan, review(runs, pain, ex, plan, today, strength_exercise_ids=strength)
+
+
+@app.command("review")
+def review_cmd(
+    db: DbOpt = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Save the adjusted plan as a new version.")] = False,
+    day: DateOpt = None,
+) -> None:
+    """Review load vs pain and strength work; decide progress / hold / step back."""
+    from kneecoach.tracking.review import apply_review
+
+    today = _day(day)
+    factory, owner = _open(db)
+    with transaction(factory) as s:
+        version, plan, rv = _review(s, owner, today)
+        table = Table("week of", "km", "runs", "mean pain", "max run pain")
+        for w in rv.weeks:
+            table.add_row(
+                f"{w.load.week_start}", f"{w.load.distance_km:.1f}", str(w.load.runs),
+                "-" if w.mean_pain is None else f"{w.mean_pain:.1f}",
+                "-" if w.max_run_pain is None else str(w.max_run_pain),
+            )
+        out.print(table)
+        for line in rv.summary_lines():
+            out.print(f"- {line}", highlight=False)
+        out.print(f"Sources: {', '.join(rv.sources)}", highlight=False)
+        if apply:
+            new = apply_review(plan, rv)
+            rec = repo.save_plan(s, owner, new, reason=f"review {today}: {rv.decision.action}")
+            out.print(f"Saved plan version {rec.version} (was {version}).")
+
+
+@app.command("plot")
+def plot_cmd(
+    path: Annotated[Path, typer.Argument(help="Output file, .png or .svg.")],
+    db: DbOpt = None,
+    weeks: Annotated[int, typer.Option("--weeks", min=1)] = 12,
+) -> None:
+    """Chart weekly distance with pain, and the acute:chronic ratio."""
+    from kneecoach.tracking.diary import PainObs
+    from kneecoach.tracking.load import acwr_rolling, daily_distance_km, weekly_load
+    from kneecoach.tracking.plots import plot_load
+
+    if path.suffix.lower() not in {".png", ".svg"}:
+        raise _fail(f"plot file must end in .png or .svg, got {path.name!r}")
+    factory, owner = _open(db)
+    today = date.today()
+    start = today - timedelta(weeks=weeks)
+    with transaction(factory) as s:
+        runs = repo.list_runs(s, owner, since=start - timedelta(days=28))
+        pain: list[PainObs] = repo.pain_obs(repo.list_pain(s, owner, since=start))
+    wk = weekly_load(runs, start=start, end=today)
+    by_week: dict[date, list[int]] = {}
+    for p in pain:
+        by_week.setdefault(p.day - timedelta(days=p.day.weekday()), []).append(p.score)
+    pain_by_week = {k: sum(v) / len(v) for k, v in by_week.items()}
+    daily = daily_distance_km(runs, start - timedelta(days=28), today)
+    points = [p for p in acwr_rolling(daily) if p.day >= start]
+    plot_load(wk, pain_by_week, points, path)
+    out.print(f"Wrote {path}")

@@ -1,0 +1,272 @@
+"""Schema of the knowledge files in ``knowledge/data/``.
+
+The knowledge base is the single place a clinician edits. These models make
+each file's shape explicit, and :func:`KnowledgeBase.check_references` makes
+the files agree with each other: a claim must name a known source, an exercise
+must target known muscles, a finding must point at known claims, and so on. A
+broken file fails loudly at load time, never silently at assessment time.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from kneecoach.plan.models import PainRule, RampRule
+
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", min_length=2, max_length=60)]
+SourceId = Annotated[str, Field(min_length=3)]
+
+
+class _KB(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_KB):
+    id: SourceId
+    kind: Literal["seed", "published", "editorial"]
+    title: str
+    citation: str = Field(min_length=5, description="Full citation or file name with provenance.")
+    summary: str
+
+
+class Muscle(_KB):
+    id: Id
+    name: str
+    group: str
+    role: str
+
+
+class Claim(_KB):
+    """One statement a source makes, paraphrased, with its stance on a topic."""
+
+    id: Id
+    source: SourceId = Field(description="A source id from sources.yaml. Required: no claim without a source.")
+    topic: Id
+    stance: Literal["for", "against", "qualified", "describes"]
+    statement: str = Field(min_length=10)
+    context: str = Field(default="", description="Where the claim applies, e.g. 'just after surgery'.")
+
+
+class Topic(_KB):
+    """A question the sources answer; two stances on it make a disagreement."""
+
+    id: Id
+    question: str
+    kneecoach_approach: str = Field(description="What kneecoach does where sources differ, and why.")
+    relevant_when: list[Id] = Field(
+        default_factory=list, description="Hypothesis or exercise ids that make the topic relevant to a runner."
+    )
+
+
+class Imbalance(_KB):
+    """A hypothesis kneecoach can rank: a muscle imbalance along the kinetic chain."""
+
+    id: Id
+    name: str
+    muscles: list[Id]
+    mechanism: str
+    claims: list[Id] = Field(min_length=1)
+
+
+class Condition(_KB):
+    id: Id
+    name: str
+    description: str
+    suggested_by: list[Id] = Field(default_factory=list, description="Finding ids whose presence suggests it.")
+    claims: list[Id] = Field(min_length=1)
+
+
+Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "contains", "contains_any", "present", "absent", "lsi_below", "sides_differ"]
+
+
+class Predicate(_KB):
+    """A test on one field of the profile.
+
+    ``field`` is a dotted path into :class:`kneecoach.intake.Profile`; ``{side}``
+    in it is replaced by ``left``/``right`` for per-side findings. ``value`` may be
+    a literal or ``"$rules.<path>"`` to reuse a number from rules.yaml.
+    ``lsi_below`` compares the limb symmetry index of a per-side number with
+    ``value`` (percent); ``sides_differ`` is true when the two recorded sides differ.
+    """
+
+    field: str
+    op: Op
+    value: Any = None
+
+
+class When(_KB):
+    """All/any tree of predicates."""
+
+    all: list["Predicate | When"] = Field(default_factory=list)
+    any: list["Predicate | When"] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "When":
+        if not self.all and not self.any:
+            raise ValueError("a condition needs 'all' or 'any'")
+        return self
+
+
+class Support(_KB):
+    imbalance: Id
+    weight: int = Field(ge=-5, le=5, description="Ordinal strength, see rules.yaml confidence.rationale.")
+    claim: Id
+
+
+class FindingRule(_KB):
+    """How a finding is read off a profile, and what it is evidence for."""
+
+    id: Id
+    label: str = Field(description="Plain words; '{side}' and '{value}' are filled in.")
+    kind: Literal["sign", "symptom", "context", "measure"]
+    per_side: bool = False
+    value_field: str | None = Field(default=None, description="Profile path whose value fills '{value}'.")
+    when: When
+    supports: list[Support] = Field(default_factory=list)
+    claims: list[Id] = Field(default_factory=list, description="Claims behind the finding itself.")
+
+
+class RedFlag(_KB):
+    id: Id
+    question: str
+    reason: str = Field(description="Why this sends the person to a clinician.")
+    urgency: Literal["emergency", "urgent", "soon"]
+    sources: list[SourceId] = Field(min_length=1)
+
+
+class KujalaOption(_KB):
+    id: Annotated[str, Field(pattern=r"^[a-e]$")]
+    text: str
+    points: int = Field(ge=0, le=10)
+
+
+class KujalaItem(_KB):
+    id: Id
+    question: str
+    options: list[KujalaOption] = Field(min_length=2)
+
+    @property
+    def max_points(self) -> int:
+        return max(o.points for o in self.options)
+
+
+class KujalaScale(_KB):
+    source: SourceId
+    items: list[KujalaItem] = Field(min_length=13, max_length=13)
+    interpretation: str
+
+    @model_validator(mode="after")
+    def _totals_100(self) -> "KujalaScale":
+        total = sum(i.max_points for i in self.items)
+        if total != 100:
+            raise ValueError(f"Kujala items must add up to 100 points at best, got {total}")
+        return self
+
+
+class SelfTest(_KB):
+    id: Id
+    name: str
+    per_side: bool
+    profile_field: str
+    instructions: str
+    what_it_shows: str
+    cutoff: str = ""
+    sources: list[SourceId] = Field(min_length=1)
+
+
+class Dose(_KB):
+    sets: int | None = Field(default=None, ge=1, le=10)
+    reps: int | None = Field(default=None, ge=1, le=100)
+    hold_s: int | None = Field(default=None, ge=1, le=600)
+    per_side: bool = False
+    days_per_week: int = Field(ge=1, le=7)
+
+    @model_validator(mode="after")
+    def _has_amount(self) -> "Dose":
+        if self.reps is None and self.hold_s is None:
+            raise ValueError("a dose needs reps or hold_s")
+        return self
+
+
+class Gate(_KB):
+    """A finding that limits an exercise, with the reason and the claim behind it."""
+
+    finding: Id
+    reason: str
+    claim: Id
+
+
+class Exercise(_KB):
+    id: Id
+    name: str
+    phase: Id
+    targets: list[Id] = Field(min_length=1)
+    addresses: list[Id] = Field(default_factory=list, description="Imbalance ids it is chosen for.")
+    always: bool = Field(default=False, description="In every plan (unless excluded).")
+    how: str
+    dose: Dose
+    progression: str
+    claims: list[Id] = Field(min_length=1)
+    only_when: list[Gate] = Field(default_factory=list, description="Excluded unless one of these findings holds.")
+    exclude_when: list[Gate] = Field(default_factory=list)
+    caution_when: list[Gate] = Field(default_factory=list)
+    license: str = "CC-BY-4.0 (kneecoach authors)"
+
+
+class Phase(_KB):
+    id: Id
+    order: int = Field(ge=1)
+    name: str
+    goal: str
+    entry: str
+    exit: str
+    weeks: str
+    advice: list[str] = Field(default_factory=list)
+    claims: list[Id] = Field(default_factory=list)
+
+
+class AdviceItem(_KB):
+    id: Id
+    text: str
+    claims: list[Id] = Field(min_length=1)
+    when: list[Id] = Field(default_factory=list, description="Finding ids; empty = always shown.")
+
+
+class Confidence(_KB):
+    low: int = Field(ge=1)
+    moderate: int
+    high: int
+    min_to_report: int = Field(ge=1)
+    rationale: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Confidence":
+        if not (self.low <= self.moderate <= self.high):
+            raise ValueError("confidence thresholds must be low <= moderate <= high")
+        return self
+
+
+class Rules(_KB):
+    pain: PainRule
+    ramp: RampRule
+    confidence: Confidence
+    asymmetry_lsi_pct: float = Field(gt=0, le=100)
+    asymmetry_rationale: str
+    valgus_angle_deg: float = Field(gt=0)
+    plank_target_s: float = Field(gt=0)
+    hamstring_curl_low_kg: float = Field(gt=0)
+    terrain: list[AdviceItem]
+    disclaimer: str = Field(min_length=20)
+    referral_message: str
+
+
+class Meta(_KB):
+    version: str
+    updated: str
+    editors: list[str]
+    license: str
+
+
+When.model_rebuild()

@@ -1,0 +1,160 @@
+"""Findings and hypotheses -> a phased plan.
+
+Which exercises appear, and why others do not, is decided by the gates in
+``exercises.yaml`` (``always``, ``addresses``, ``only_when``, ``exclude_when``,
+``caution_when``). Nothing here knows about hamstrings or surgery by name:
+the isolated-hamstring rule of 003 is an ``only_when`` gate in the data.
+"""
+
+from __future__ import annotations
+
+from kneecoach.assessment.reasoning import Finding, Hypothesis
+from kneecoach.intake.profile import Profile
+from kneecoach.knowledge.loader import KnowledgeBase
+from kneecoach.knowledge.schema import Dose as KbDose
+from kneecoach.knowledge.schema import Exercise
+from kneecoach.plan.models import (
+    Advice,
+    Dose,
+    ExcludedExercise,
+    Plan,
+    PlannedExercise,
+    PlanPhase,
+)
+from kneecoach.plan.ramp import build_ramp, start_km
+
+
+def dose_text(d: KbDose) -> str:
+    """E.g. '3 x 15 each side, 4 days a week' or '2 x 30 s hold each side, 6 days a week'."""
+    if d.reps is not None and d.hold_s is not None and d.reps == 1:
+        amount = f"{d.hold_s} s"
+    elif d.reps is not None and d.hold_s is not None:
+        amount = f"{d.sets or 1} x {d.reps} (hold {d.hold_s} s)"
+    elif d.reps is not None:
+        amount = f"{d.sets} x {d.reps}" if d.sets else f"{d.reps} reps"
+    else:
+        amount = f"{d.sets} x {d.hold_s} s hold" if d.sets else f"{d.hold_s} s hold"
+    side = " each side" if d.per_side else ""
+    days = "every day" if d.days_per_week == 7 else f"{d.days_per_week} day{'s' if d.days_per_week > 1 else ''} a week"
+    return f"{amount}{side}, {days}"
+
+
+def _sources(kb: KnowledgeBase, claim_ids: list[str]) -> list[str]:
+    return sorted({kb.claim_source(c) for c in claim_ids})
+
+
+def _select(
+    ex: Exercise, finding_ids: set[str], hypothesis_ids: set[str], kb: KnowledgeBase
+) -> PlannedExercise | ExcludedExercise | None:
+    chosen_for = [a for a in ex.addresses if a in hypothesis_ids]
+    gate_open = [g for g in ex.only_when if g.finding in finding_ids]
+    relevant = ex.always or chosen_for or gate_open
+    if not relevant:
+        return None
+    if ex.only_when and not gate_open:
+        gate = ex.only_when[0]
+        return ExcludedExercise(
+            id=ex.id,
+            name=ex.name,
+            reason=f"{gate.reason} That does not apply to your answers.",
+            sources=_sources(kb, [g.claim for g in ex.only_when]),
+        )
+    blocks = [g for g in ex.exclude_when if g.finding in finding_ids]
+    if blocks:
+        return ExcludedExercise(
+            id=ex.id,
+            name=ex.name,
+            reason=" ".join(g.reason for g in blocks),
+            sources=_sources(kb, [g.claim for g in blocks]),
+        )
+    cautions = [g.reason for g in ex.caution_when if g.finding in finding_ids]
+    d = ex.dose
+    return PlannedExercise(
+        id=ex.id,
+        name=ex.name,
+        how=ex.how,
+        dose=Dose(
+            sets=d.sets,
+            reps=d.reps,
+            hold_s=d.hold_s,
+            per_side=d.per_side,
+            days_per_week=d.days_per_week,
+            text=dose_text(d),
+        ),
+        progression=ex.progression,
+        targets=list(ex.targets),
+        addresses=chosen_for + [g.finding for g in gate_open],
+        cautions=cautions,
+        sources=_sources(kb, [*ex.claims, *(g.claim for g in ex.caution_when if g.finding in finding_ids)]),
+    )
+
+
+def build_plan(
+    profile: Profile, findings: list[Finding], hypotheses: list[Hypothesis], kb: KnowledgeBase
+) -> Plan:
+    finding_ids = {f.id for f in findings}
+    hypothesis_ids = {h.id for h in hypotheses}
+    rules = kb.rules
+    planned: dict[str, list[PlannedExercise]] = {p: [] for p in kb.phases}
+    excluded: list[ExcludedExercise] = []
+    for ex in kb.exercises.values():
+        result = _select(ex, finding_ids, hypothesis_ids, kb)
+        if isinstance(result, PlannedExercise):
+            planned[ex.phase].append(result)
+        elif isinstance(result, ExcludedExercise):
+            excluded.append(result)
+
+    phases = [
+        PlanPhase(
+            id=p.id,
+            order=p.order,
+            name=p.name,
+            goal=p.goal,
+            entry=p.entry,
+            exit=p.exit,
+            weeks=p.weeks,
+            exercises=planned[p.id],
+            advice=list(p.advice),
+            sources=_sources(kb, p.claims),
+        )
+        for p in kb.phases.values()
+        if planned[p.id] or p.advice
+    ]
+    terrain = [
+        Advice(id=a.id, text=a.text, sources=_sources(kb, a.claims))
+        for a in rules.terrain
+        if not a.when or set(a.when) & finding_ids
+    ]
+    run = profile.running
+    start = start_km(run.current_weekly_km, profile.symptoms.pain_during_run, rules.pain.max_during_run, rules.ramp)
+    ramp = build_ramp(start, run.target_weekly_km, rules.ramp)
+
+    notes: list[str] = []
+    if "pain_above_rule" in finding_ids:
+        notes.append(
+            f"Running hurts above {rules.pain.max_during_run}/10, so the ramp starts at {ramp[0].km:g} km, "
+            f"below your current {run.current_weekly_km:g} km."
+        )
+    if run.current_weekly_km == 0:
+        notes.append(f"You are not running now: the ramp restarts at {ramp[0].km:g} km a week of walk-run.")
+    if "post_surgery_or_trauma_window" in finding_ids:
+        notes.append(
+            "You are still recovering from surgery or an injury: follow your surgeon's or physiotherapist's "
+            "protocol first; this plan is meant to sit alongside it. Start the running ramp only once they "
+            "clear you to run."
+        )
+    if "pain_rises_with_distance" in finding_ids:
+        notes.append("Your pain comes on with distance: the ramp and the pain rule matter as much as the exercises.")
+    return Plan(
+        kb_version=kb.version,
+        phases=phases,
+        excluded=excluded,
+        terrain=terrain,
+        pain_rule=rules.pain,
+        ramp_rule=rules.ramp,
+        mileage_ramp=ramp,
+        start_km=ramp[0].km,
+        target_km=run.target_weekly_km,
+        notes=notes,
+        disclaimer=rules.disclaimer,
+    )

@@ -1,0 +1,185 @@
+"""A plan as a printable PDF (fpdf2, core fonts only).
+
+Core fonts keep the file small and need no font files on the server, but they
+only cover Latin-1; :func:`latin1` maps common typographic characters to
+ASCII look-alikes and replaces anything else with '?', so a runner's name in
+another script can never crash the export.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from kneecoach.plan.models import Plan
+from kneecoach.render.ics import DAY_NAMES, weekly_schedule
+
+_REPLACEMENTS = {
+    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+    "\u2026": "...", "\u2022": "*", "\u2192": "->", "\u2190": "<-", "\u2265": ">=", "\u2264": "<=",
+    "\u00d7": "x", "\u2248": "~", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2011": "-",
+}
+
+
+def latin1(text: object) -> str:
+    """``text`` made safe for a core PDF font (Latin-1), never raising."""
+    s = str(text)
+    s = "".join(_REPLACEMENTS.get(ch, ch) for ch in s)
+    s = unicodedata.normalize("NFC", s)
+    out = []
+    for ch in s:
+        try:
+            ch.encode("latin-1")
+            out.append(ch)
+        except UnicodeEncodeError:
+            base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
+            out.append(base if base.strip() else "?")
+    return "".join(out)
+
+
+class _PlanPDF(FPDF):
+    def __init__(self, title: str, disclaimer: str) -> None:
+        super().__init__(format="A4")
+        self._title = latin1(title)
+        self._disclaimer = latin1(disclaimer)
+        self.set_auto_page_break(auto=True, margin=18)
+        self.set_margins(16, 16, 16)
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.set_font("Helvetica", "I", 7.5)
+        self.set_text_color(90, 90, 90)
+        self.cell(0, 4, f"{self._title} - education, not a diagnosis - page {self.page_no()}/{{nb}}", align="C")
+        self.set_text_color(0, 0, 0)
+
+    def h1(self, text: str) -> None:
+        self.set_font("Helvetica", "B", 17)
+        self.multi_cell(0, 8, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def h2(self, text: str) -> None:
+        if self.get_y() > self.h - 45:
+            self.add_page()
+        self.ln(3)
+        self.set_font("Helvetica", "B", 13)
+        self.set_fill_color(232, 240, 246)
+        self.multi_cell(0, 7, latin1(text), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def h3(self, text: str) -> None:
+        self.set_font("Helvetica", "B", 10.5)
+        self.multi_cell(0, 5.5, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def para(self, text: str, size: float = 9.5, style: str = "") -> None:
+        self.set_font("Helvetica", style, size)
+        self.multi_cell(0, 4.6, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def bullet(self, text: str) -> None:
+        self.set_font("Helvetica", "", 9.5)
+        x = self.l_margin
+        self.set_x(x + 3)
+        self.multi_cell(self.epw - 3, 4.6, latin1("- " + text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start: date | None = None,
+                source_titles: dict[str, str] | None = None) -> bytes:
+    """The plan as PDF bytes: disclaimer, phases with exercises and doses, ramp table, rules, sources.
+
+    ``source_titles`` maps source ids to titles for the reference list
+    (ids are listed bare when it is missing).
+    """
+    title = "kneecoach plan" + (f" for {runner_name}" if runner_name else "")
+    pdf = _PlanPDF(title, plan.disclaimer)
+    pdf.set_title(latin1(title))
+    pdf.set_creator("kneecoach")
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    pdf.h1(title)
+    pdf.para(f"Plan version {plan.version} - knowledge base {plan.kb_version}"
+             + (f" - starting Monday {start.isoformat()}" if start else ""), size=9)
+    pdf.ln(2)
+    pdf.set_draw_color(180, 120, 0)
+    pdf.set_fill_color(255, 246, 220)
+    pdf.set_font("Helvetica", "B", 9.5)
+    pdf.multi_cell(0, 4.8, latin1("Education, not a diagnosis. " + plan.disclaimer), border=1, fill=True,
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
+    pdf.para(f"Weekly distance: from {plan.start_km:g} km towards {plan.target_km:g} km.")
+    for note in plan.notes:
+        pdf.bullet(note)
+
+    sources: set[str] = set(plan.pain_rule.sources) | set(plan.ramp_rule.sources)
+    for phase in sorted(plan.phases, key=lambda p: p.order):
+        pdf.h2(f"Phase {phase.order}: {phase.name} (typically {phase.weeks} weeks)")
+        pdf.para(f"Goal: {phase.goal}")
+        pdf.para(f"Start when: {phase.entry}")
+        pdf.para(f"Done when: {phase.exit}")
+        sources.update(phase.sources)
+        for ex in phase.exercises:
+            pdf.ln(1.5)
+            pdf.h3(f"{ex.name} - {ex.dose.text}")
+            pdf.para(ex.how)
+            pdf.para(f"Progression: {ex.progression}", size=9, style="I")
+            for c in ex.cautions:
+                pdf.para(f"Caution: {c}", size=9, style="B")
+            pdf.para("Sources: " + ", ".join(ex.sources), size=8)
+            sources.update(ex.sources)
+        for advice in phase.advice:
+            pdf.bullet(advice)
+
+    pdf.h2("Weekly schedule and mileage ramp")
+    weeks = weekly_schedule(plan, runs_per_week, start)
+    pdf.set_font("Helvetica", "", 8.5)
+    with pdf.table(col_widths=(12, 18, 18, 22, 108), text_align=("CENTER", "RIGHT", "RIGHT", "LEFT", "LEFT"),
+                   line_height=4.6) as table:
+        head = table.row()
+        for h in ("Week", "km", "Long run", "Phase", "Days"):
+            head.cell(h)
+        for w in weeks:
+            days = []
+            for d in w.days:
+                bits = []
+                if d.run:
+                    bits.append(f"run {d.run.km:g}")
+                if d.exercises:
+                    bits.append(f"{len(d.exercises)} ex")
+                if bits:
+                    days.append(f"{DAY_NAMES[d.weekday][:3]}: {' + '.join(bits)}")
+            row = table.row()
+            row.cell(str(w.week))
+            row.cell(f"{w.km:g}" + (" (cut)" if w.cutback else ""))
+            row.cell(f"{w.long_run_km:g}")
+            row.cell(latin1(w.phase.name if w.phase else "-"))
+            row.cell(latin1("; ".join(days) + (f" - {w.note}" if w.note else "")))
+
+    pdf.h2("Pain rule")
+    pr = plan.pain_rule
+    pdf.para(f"Keep pain during a run at or below {pr.max_during_run}/10 and next-morning pain at or below "
+             f"{pr.max_next_morning}/10 before adding distance. Any score of {pr.step_back_at}/10 or more: "
+             "step back a week.")
+    pdf.para(pr.rationale, size=9, style="I")
+    rr = plan.ramp_rule
+    pdf.h2("Ramp rule")
+    pdf.para(f"Add at most {rr.max_increase_pct:g}% (at least {rr.min_step_km:g} km) a week; every "
+             f"{rr.cutback_every_weeks} weeks cut back by {rr.cutback_pct:g}%.")
+    pdf.para(rr.rationale, size=9, style="I")
+
+    if plan.terrain:
+        pdf.h2("Terrain")
+        for t in plan.terrain:
+            pdf.bullet(t.text)
+            sources.update(t.sources)
+    if plan.excluded:
+        pdf.h2("Left out of your plan, and why")
+        for ex in plan.excluded:
+            pdf.bullet(f"{ex.name}: {ex.reason}")
+            sources.update(ex.sources)
+
+    pdf.h2("Sources")
+    titles = source_titles or {}
+    for sid in sorted(sources):
+        pdf.bullet(f"{sid}" + (f" - {titles[sid]}" if sid in titles and titles[sid] != sid else ""))
+    return bytes(pdf.output())

@@ -1,0 +1,72 @@
+"""Pain and exercise diary entries as plain values, with their validation.
+
+The database keeps diary rows (:mod:`kneecoach.store.models`); the review
+works on these small frozen dataclasses instead, so it stays a pure function
+that tests can feed directly. Validation lives here, not in the database's
+CHECK constraints, because a runner typing ``--timing durring`` deserves a
+sentence that says what is allowed, not an ``IntegrityError``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, get_args
+
+PainTiming = Literal["during", "after", "next_morning", "daily"]
+#: When a pain score was felt: during a run, right after, the next morning
+#: (the pain rule's "24-hour" check), or a general daily score.
+PAIN_TIMINGS: tuple[str, ...] = get_args(PainTiming)
+
+
+@dataclass(frozen=True, slots=True)
+class PainObs:
+    """One pain score (0-10) on a day, with when it was felt."""
+
+    day: date
+    timing: str
+    score: int
+
+    def __post_init__(self) -> None:
+        validate_pain(self.score, self.timing)
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseObs:
+    """One exercise done on a day (``exercise_id`` refers to the knowledge base)."""
+
+    day: date
+    exercise_id: str
+    sets: int | None = None
+    reps: int | None = None
+    hold_s: float | None = None
+    load_kg: float | None = None
+
+
+def validate_pain(score: int, timing: str) -> None:
+    """Raise ``ValueError`` with a readable message unless ``score`` is 0-10 and ``timing`` is known."""
+    if isinstance(score, bool) or not isinstance(score, int):
+        raise ValueError(f"pain score must be a whole number from 0 to 10, got {score!r}")
+    if not 0 <= score <= 10:
+        raise ValueError(f"pain score must be from 0 (none) to 10 (worst imaginable), got {score}")
+    if timing not in PAIN_TIMINGS:
+        raise ValueError(f"pain timing must be one of {', '.join(PAIN_TIMINGS)}; got {timing!r}")
+
+
+def validate_exercise_numbers(
+    sets: int | None = None, reps: int | None = None, hold_s: float | None = None, load_kg: float | None = None
+) -> None:
+    """Reject negative or non-finite doses with a message naming the field.
+
+    Zero is allowed (a logged attempt with no load); negatives are always typos.
+    """
+    for name, value, upper in (("sets", sets, 100), ("reps", reps, 1000), ("hold", hold_s, 3600), ("load", load_kg, 1000)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(f"{name} must be a number, got {value!r}")
+        if value < 0:
+            raise ValueError(f"{name} cannot be negative, got {value}")
+        if value > upper:
+            raise ValueError(f"{name} of {value} looks like a typo (more than {upper})")

@@ -1,0 +1,90 @@
+"""An inline SVG chart of weekly distance (bars) and pain (line) for the review page.
+
+Drawn by hand rather than with matplotlib because it is a few dozen shapes:
+it renders in well under a millisecond, scales crisply on phones and in
+print, and carries a text alternative (``<title>``/``<desc>`` plus a data
+table on the page) for screen readers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+
+
+@dataclass(frozen=True)
+class ChartWeek:
+    week_start: date
+    km: float
+    mean_pain: float | None
+    max_pain: int | None = None
+
+
+def load_pain_svg(weeks: list[ChartWeek], pain_limit: int | None = None, width: int = 720, height: int = 280) -> str:
+    """SVG markup: km bars on the left axis, pain 0-10 on the right axis, an optional pain-limit line."""
+    pad_l, pad_r, pad_t, pad_b = 46, 46, 18, 42
+    plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
+    n = max(1, len(weeks))
+    max_km = max([w.km for w in weeks] + [1.0])
+    top_km = _nice_ceiling(max_km)
+    slot = plot_w / n
+    bar_w = max(4.0, slot * 0.62)
+
+    def y_km(v: float) -> float:
+        return pad_t + plot_h - (v / top_km) * plot_h
+
+    def y_pain(v: float) -> float:
+        return pad_t + plot_h - (v / 10.0) * plot_h
+
+    desc = "; ".join(
+        f"week of {w.week_start.isoformat()}: {w.km:g} km"
+        + (f", mean pain {w.mean_pain:.1f}" if w.mean_pain is not None else ", no pain entries")
+        for w in weeks
+    ) or "No runs recorded yet."
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title chart-desc" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        '<title id="chart-title">Weekly distance (bars, km) and pain (line, 0-10)</title>',
+        f'<desc id="chart-desc">{escape(desc)}</desc>',
+    ]
+    for frac in (0, 0.25, 0.5, 0.75, 1.0):
+        y = pad_t + plot_h - frac * plot_h
+        parts.append(f'<line class="grid" x1="{pad_l}" x2="{pad_l + plot_w}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(f'<text class="axis" x="{pad_l - 6}" y="{y + 4:.1f}" text-anchor="end">{top_km * frac:g}</text>')
+        parts.append(f'<text class="axis pain" x="{pad_l + plot_w + 6}" y="{y + 4:.1f}">{10 * frac:g}</text>')
+    parts.append(f'<text class="axis" x="{pad_l - 6}" y="{pad_t - 6}" text-anchor="end">km</text>')
+    parts.append(f'<text class="axis pain" x="{pad_l + plot_w + 6}" y="{pad_t - 6}">pain</text>')
+    points = []
+    for i, w in enumerate(weeks):
+        cx = pad_l + slot * i + slot / 2
+        y = y_km(w.km)
+        parts.append(
+            f'<rect class="bar" x="{cx - bar_w / 2:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
+            f'height="{pad_t + plot_h - y:.1f}"><title>{w.week_start.isoformat()}: {w.km:g} km</title></rect>'
+        )
+        if n <= 12 or i % max(1, n // 8) == 0:
+            parts.append(f'<text class="axis" x="{cx:.1f}" y="{height - pad_b + 16}" text-anchor="middle">'
+                         f'{w.week_start.strftime("%d %b")}</text>')
+        if w.mean_pain is not None:
+            points.append((cx, y_pain(w.mean_pain), w))
+    if pain_limit is not None:
+        y = y_pain(pain_limit)
+        parts.append(f'<line class="limit" x1="{pad_l}" x2="{pad_l + plot_w}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(f'<text class="axis pain" x="{pad_l + 4}" y="{y - 4:.1f}">pain limit {pain_limit}</text>')
+    if len(points) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)
+        parts.append(f'<polyline class="painline" points="{path}"/>')
+    for x, y, w in points:
+        parts.append(f'<circle class="paindot" cx="{x:.1f}" cy="{y:.1f}" r="4">'
+                     f'<title>{w.week_start.isoformat()}: mean pain {w.mean_pain:.1f}</title></circle>')
+    parts.append(f'<text class="axis" x="{pad_l + plot_w / 2}" y="{height - 6}" text-anchor="middle">week starting</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _nice_ceiling(v: float) -> float:
+    for step in (5, 10, 20, 25, 50, 100, 200, 500):
+        if v <= step * 4:
+            return float(step * max(1, -(-v // step)))
+    return float(-(-v // 100) * 100)

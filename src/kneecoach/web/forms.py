@@ -1,0 +1,131 @@
+"""HTML forms <-> typed models.
+
+Form fields are named by their dotted path in :class:`~kneecoach.intake.Profile`
+(``symptoms.pain_at_rest``, ``self_tests.single_leg_squat.left.painful``), so
+one generic function turns a posted form into the nested dict pydantic
+validates, and pydantic's error locations map straight back to the field that
+needs a message. Nothing here knows the clinical meaning of a field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from kneecoach.intake.profile import Profile
+
+#: Paths whose form values are lists (checkbox groups).
+LIST_FIELDS = frozenset({"symptoms.sides", "symptoms.locations", "symptoms.aggravators"})
+
+#: Intake keys (top level of the profile) kept when the self-test form is saved, and vice versa.
+INTAKE_KEYS = ("name", "age", "symptoms", "red_flags", "history", "running", "kujala")
+SELF_TEST_KEYS = ("self_tests",)
+
+FormValues = dict[str, Any]
+
+
+def flatten_form(items: Iterable[tuple[str, Any]]) -> FormValues:
+    """Posted ``(name, value)`` pairs -> ``{path: value | [values]}``; files and the CSRF field dropped."""
+    values: FormValues = {}
+    for key, value in items:
+        if not isinstance(value, str) or key == "csrf_token" or len(key) > 120:
+            continue
+        value = value.strip()
+        if key in LIST_FIELDS:
+            values.setdefault(key, [])
+            if value:
+                values[key].append(value)
+        else:
+            values[key] = value
+    return values
+
+
+def nest(values: Mapping[str, Any], keep: Iterable[str] | None = None) -> dict[str, Any]:
+    """Dotted paths -> a nested dict; empty answers are left out so model defaults apply."""
+    keep_set = set(keep) if keep is not None else None
+    out: dict[str, Any] = {}
+    for path, value in values.items():
+        if value == "" or value is None:
+            continue
+        parts = path.split(".")
+        if keep_set is not None and parts[0] not in keep_set:
+            continue
+        node = out
+        for part in parts[:-1]:
+            nxt = node.setdefault(part, {})
+            if not isinstance(nxt, dict):
+                break
+            node = nxt
+        else:
+            node[parts[-1]] = value
+    return out
+
+
+def flatten_model(data: Mapping[str, Any], prefix: str = "") -> FormValues:
+    """A stored profile dict -> form values, so a saved profile pre-fills its form."""
+    out: FormValues = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten_model(value, path + "."))
+        elif isinstance(value, bool):
+            out[path] = "true" if value else "false"
+        elif isinstance(value, list):
+            out[path] = [str(v) for v in value]
+        elif value is not None:
+            out[path] = str(value)
+    return out
+
+
+def error_messages(exc: ValidationError) -> dict[str, str]:
+    """pydantic errors -> ``{form path: readable message}`` (first message per field)."""
+    messages: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"] if not str(p).startswith("function-")]
+        path = ".".join(loc) or "form"
+        msg = err["msg"]
+        kind = err.get("type", "")
+        if kind == "missing":
+            msg = "This answer is needed."
+        elif kind in {"int_parsing", "float_parsing"}:
+            msg = "Enter a number."
+        elif kind == "too_short" and path in LIST_FIELDS:
+            msg = "Tick at least one."
+        elif kind == "extra_forbidden":
+            msg = "Unknown field."
+        messages.setdefault(path, msg)
+    return messages
+
+
+def build_profile(values: Mapping[str, Any], base: Mapping[str, Any] | None = None,
+                  replace: Iterable[str] = INTAKE_KEYS) -> Profile:
+    """Validate a form into a :class:`Profile`.
+
+    ``base`` is the previously stored profile; the top-level keys in
+    ``replace`` come from the form, the rest from ``base``. This is how the
+    self-test page updates only self-tests and the intake keeps them.
+    Raises :class:`pydantic.ValidationError`.
+    """
+    replace = tuple(replace)
+    merged: dict[str, Any] = {k: v for k, v in (base or {}).items() if k not in replace}
+    merged.update(nest(values, keep=replace))
+    for key in ("red_flags",):
+        if key in merged:
+            merged[key] = {k: v == "true" if isinstance(v, str) else v for k, v in merged[key].items()}
+    return Profile.model_validate(merged)
+
+
+def parse_day(value: str | None, field: str = "day") -> date:
+    """An ISO date from a form; ValueError with a readable message otherwise."""
+    if not value:
+        return date.today()
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"Enter the {field} as YYYY-MM-DD.") from None
+    if day.year < 2000 or day > date.today().replace(year=date.today().year + 1):
+        raise ValueError(f"That {field} is out of range.")
+    return day

@@ -1,0 +1,66 @@
+"""The knowledge base and engine as the web app sees them.
+
+The intake and self-test forms are generated from the knowledge base (Kujala
+items and options, red-flag questions, self-test instructions), so a
+clinician who edits the YAML changes the forms too. The KB is loaded once per
+process; the engine's :func:`load_kb` validates it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from kneecoach.intake.profile import Profile
+
+
+@lru_cache(maxsize=1)
+def kb() -> Any:
+    """The validated knowledge base (engine's ``load_kb``), cached for the process."""
+    from kneecoach.engine import load_kb
+
+    return load_kb()
+
+
+def _values(items: Any) -> list[Any]:
+    if isinstance(items, dict):
+        return list(items.values())
+    return list(items or [])
+
+
+def kujala_items() -> list[Any]:
+    """The 13 Kujala items, each with ``id``, ``question`` and ``options`` (``id``, ``text``, ``points``)."""
+    return list(kb().kujala.items)
+
+
+def red_flags() -> list[Any]:
+    """Red-flag questions (``id``, ``question``, ``reason``, ``urgency``)."""
+    return _values(kb().red_flags)
+
+
+def self_tests() -> dict[str, Any]:
+    """Self-test entries keyed by the profile field they fill (``self_tests.plank_hold_s`` ...)."""
+    return {t.profile_field: t for t in _values(kb().self_tests)}
+
+
+def exercise_names() -> dict[str, str]:
+    """Exercise id -> name, for the diary's exercise picker."""
+    return {e.id: e.name for e in _values(kb().exercises)}
+
+
+def sources() -> dict[str, Any]:
+    return {s.id: s for s in _values(getattr(kb(), "sources", []))}
+
+
+def run_assessment(profile: Profile) -> Any:
+    """The engine's :class:`Assessment` for ``profile`` (pure; nothing stored)."""
+    from kneecoach.engine import assess
+
+    return assess(profile)
+
+
+def source_titles(ids: Iterable[str]) -> list[tuple[str, str]]:
+    """``(id, title)`` for each source id, the id itself when the KB does not know it."""
+    known = sources()
+    return [(i, getattr(known.get(i), "title", i)) for i in ids]

@@ -1,0 +1,252 @@
+"""JSON API under ``/api/v1``: the same operations as the pages, for scripts and apps.
+
+Auth is the same signed session cookie as the website plus CSRF on writes:
+
+1. ``GET /api/v1/csrf`` -> ``{"csrf_token": ...}`` (and a session cookie);
+2. ``POST /api/v1/login`` with header ``X-CSRF-Token`` and JSON
+   ``{"email", "password"}`` -> a fresh session and a new ``csrf_token``;
+3. every later POST sends the cookie and ``X-CSRF-Token``.
+
+Reads of a runner's data take the owner's id (``/api/v1/users/{owner_id}/...``),
+checked exactly like the pages: the runner themself or an invited clinician;
+everyone else gets 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.orm import Session
+
+from kneecoach.intake.profile import Profile
+from kneecoach.store import repo
+from kneecoach.store.models import User
+from kneecoach.web import kb, services
+from kneecoach.web.deps import current_runner, current_user, db_session, start_session, viewable_owner
+from kneecoach.web.routes_auth import authenticate
+from kneecoach.web.security import csrf_token
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(_In):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+
+class CsrfOut(BaseModel):
+    csrf_token: str
+
+
+class MeOut(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    role: str
+
+
+class LoginOut(CsrfOut):
+    user: MeOut
+
+
+class PainIn(_In):
+    day: date
+    timing: Literal["during", "after", "next_morning", "daily"]
+    score: int = Field(ge=0, le=10)
+    note: str = Field(default="", max_length=500)
+
+
+class ExerciseIn(_In):
+    day: date
+    exercise_id: str = Field(max_length=80)
+    sets: int | None = Field(default=None, ge=0, le=100)
+    reps: int | None = Field(default=None, ge=0, le=1000)
+    hold_s: float | None = Field(default=None, ge=0, le=3600)
+    load_kg: float | None = Field(default=None, ge=0, le=1000)
+    note: str = Field(default="", max_length=500)
+
+
+class CreatedOut(BaseModel):
+    id: int
+
+
+class PlanOut(BaseModel):
+    version: int
+    plan: dict[str, Any]
+    schedule: list[dict[str, Any]]
+
+
+class FileOut(BaseModel):
+    name: str
+    ok: bool
+    message: str
+    added: int
+    duplicates: int
+
+
+class UploadOut(BaseModel):
+    files: list[FileOut]
+
+
+class RunOut(BaseModel):
+    id: int
+    start: str
+    distance_km: float
+    duration_s: float
+    elevation_gain_m: float
+    source_format: str
+
+
+def _me(user: User) -> MeOut:
+    return MeOut(id=user.id, email=user.email, display_name=user.display_name, role=user.role)
+
+
+@router.get("/csrf", response_model=CsrfOut, summary="Get the CSRF token for this session")
+def get_csrf(request: Request) -> CsrfOut:
+    return CsrfOut(csrf_token=csrf_token(request.session))
+
+
+@router.post("/login", response_model=LoginOut, summary="Sign in; returns a new CSRF token")
+def api_login(body: LoginIn, request: Request, db: Session = Depends(db_session)) -> LoginOut:
+    user, error = authenticate(request, db, body.email, body.password)
+    if user is None:
+        raise HTTPException(status_code=429 if error and error.startswith("Too many") else 401, detail=error)
+    start_session(request, user)
+    return LoginOut(csrf_token=csrf_token(request.session), user=_me(user))
+
+
+@router.post("/logout", status_code=204, summary="End the session")
+def api_logout(request: Request) -> None:
+    request.session.clear()
+
+
+@router.get("/me", response_model=MeOut)
+def me(user: User = Depends(current_user)) -> MeOut:
+    return _me(user)
+
+
+@router.post("/profile", summary="Submit a full profile; returns the assessment (and stores profile, assessment, plan)")
+def submit_profile(body: dict[str, Any], user: User = Depends(current_runner),
+                   db: Session = Depends(db_session)) -> dict[str, Any]:
+    try:
+        profile = Profile.model_validate(body)
+    except ValidationError as exc:
+        raise HTTPException(status_code=422, detail=[
+            {"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()
+        ]) from None
+    assessment = services.assess_and_store(db, user.id, profile, reason="api")
+    return assessment.model_dump(mode="json")
+
+
+@router.get("/users/{owner_id}/profile", summary="The runner's latest profile")
+def get_profile(owner: User = Depends(viewable_owner), db: Session = Depends(db_session)) -> dict[str, Any]:
+    profile = repo.latest_profile(db, owner.id)
+    if profile is None:
+        raise HTTPException(status_code=404, detail="No profile yet.")
+    return profile.model_dump(mode="json")
+
+
+@router.get("/users/{owner_id}/assessment", summary="The runner's latest assessment")
+def get_assessment(owner: User = Depends(viewable_owner), db: Session = Depends(db_session)) -> dict[str, Any]:
+    data = services.latest_assessment_json(db, owner.id)
+    if data is None:
+        raise HTTPException(status_code=404, detail="No assessment yet.")
+    return data
+
+
+@router.get("/users/{owner_id}/plan", response_model=PlanOut, summary="The current plan with its weekly schedule")
+def get_plan(start: date | None = None, owner: User = Depends(viewable_owner),
+             db: Session = Depends(db_session)) -> PlanOut:
+    if start is not None and start.weekday() != 0:
+        raise HTTPException(status_code=422, detail="start must be a Monday")
+    view = services.plan_view(db, owner.id, start)
+    if view is None:
+        raise HTTPException(status_code=404, detail="No plan yet.")
+    version, plan, weeks, _start = view
+    schedule = [
+        {
+            "week": w.week, "km": w.km, "long_run_km": w.long_run_km, "cutback": w.cutback,
+            "phase": w.phase.id if w.phase else None,
+            "days": [
+                {"date": d.date.isoformat() if d.date else None, "weekday": d.name,
+                 "run_km": d.run.km if d.run else None, "long_run": bool(d.run and d.run.long),
+                 "exercises": [e.id for e in d.exercises]}
+                for d in w.days
+            ],
+        }
+        for w in weeks
+    ]
+    return PlanOut(version=version, plan=plan.model_dump(mode="json"), schedule=schedule)
+
+
+@router.post("/runs", response_model=UploadOut, summary="Upload GPX/TCX/FIT files or zip exports (multipart 'files')")
+async def upload_runs(request: Request, files: list[UploadFile] = File(...),
+                      user: User = Depends(current_runner)) -> UploadOut:
+    if len(files) > services.MAX_UPLOAD_FILES:
+        raise HTTPException(status_code=413, detail=f"At most {services.MAX_UPLOAD_FILES} files per request.")
+    out = []
+    for f in files:
+        data = await f.read(services.MAX_UPLOAD_BYTES + 1)
+        r = services.import_upload(request.app.state.session_factory, user.id, f.filename or "", data)
+        out.append(FileOut(**r.__dict__))
+    return UploadOut(files=out)
+
+
+@router.get("/users/{owner_id}/runs", response_model=list[RunOut], summary="The runner's runs, oldest first")
+def list_runs(owner: User = Depends(viewable_owner), db: Session = Depends(db_session)) -> list[RunOut]:
+    return [
+        RunOut(id=r.id, start=r.start_time.isoformat(), distance_km=round(r.distance_m / 1000, 3),
+               duration_s=r.duration_s, elevation_gain_m=r.elevation_gain_m, source_format=r.source_format)
+        for r in repo.run_rows(db, owner.id)
+    ]
+
+
+@router.post("/pain", response_model=CreatedOut, status_code=201, summary="Log a pain score (0-10)")
+def log_pain(body: PainIn, user: User = Depends(current_runner), db: Session = Depends(db_session)) -> CreatedOut:
+    try:
+        row = repo.add_pain(db, user.id, body.day, body.timing, body.score, note=body.note)
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    return CreatedOut(id=row.id)
+
+
+@router.post("/exercise", response_model=CreatedOut, status_code=201, summary="Log an exercise session")
+def log_exercise(body: ExerciseIn, user: User = Depends(current_runner),
+                 db: Session = Depends(db_session)) -> CreatedOut:
+    try:
+        row = repo.add_exercise(db, user.id, body.day, body.exercise_id, body.sets, body.reps, body.hold_s,
+                                body.load_kg, note=body.note, known_ids=frozenset(kb.exercise_names()))
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    return CreatedOut(id=row.id)
+
+
+@router.get("/users/{owner_id}/review", summary="Load vs pain review and the decision for next week")
+def get_review(owner: User = Depends(viewable_owner), db: Session = Depends(db_session)) -> dict[str, Any]:
+    view = services.review_view(db, owner.id)
+    if view is None:
+        raise HTTPException(status_code=404, detail="No plan yet, so nothing to review against.")
+    from dataclasses import asdict
+
+    return _jsonable(asdict(view.review))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 4) if value == value else None
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return value

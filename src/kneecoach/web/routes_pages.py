@@ -1,0 +1,366 @@
+"""HTML pages: home, intake, self-tests, results, plan (+PDF/ICS), upload, diary, review, invites.
+
+Two URL families keep access control simple and testable:
+
+* ``/intake``, ``/selftests``, ``/upload``, ``/diary``, ``/invites`` act on the
+  signed-in runner's own data (no id in the URL, nothing to guess);
+* ``/u/{owner_id}/...`` shows a runner's data read-only, to the runner or to a
+  clinician they invited (:func:`~kneecoach.web.deps.viewable_owner`; anyone
+  else gets 404).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from kneecoach.intake.profile import Aggravator, PainLocation
+from kneecoach.render.ics import next_monday, plan_to_ics
+from kneecoach.render.pdf import plan_to_pdf
+from kneecoach.store import repo
+from kneecoach.store.models import User
+from kneecoach.tracking.diary import PAIN_TIMINGS
+from kneecoach.web import kb, services
+from kneecoach.web.accounts import links_of_runner, revoke_link
+from kneecoach.web.deps import current_clinician, current_runner, current_user, db_session, viewable_owner
+from kneecoach.web.forms import INTAKE_KEYS, SELF_TEST_KEYS, build_profile, error_messages, flatten_form, \
+    flatten_model, parse_day
+from kneecoach.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+
+PAIN_TIMING_LABELS = {
+    "during": "During a run",
+    "after": "Just after a run",
+    "next_morning": "Next morning",
+    "daily": "General, today",
+}
+
+
+def _label(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+def _owner_context(viewer: User, owner: User) -> dict:
+    return {"owner": owner, "read_only": viewer.id != owner.id}
+
+
+# --------------------------------------------------------------------------- home & invites
+
+
+@router.get("/home")
+def home(request: Request, user: User = Depends(current_user), db: Session = Depends(db_session)) -> Response:
+    if user.role == "clinician":
+        return render(request, "clinician_home.html",
+                      {"runners": repo.runners_for_clinician(db, user.id), "code_error": None})
+    has_profile = repo.latest_profile(db, user.id) is not None
+    plan = repo.latest_plan(db, user.id)
+    assessment = repo.latest_assessment(db, user.id)
+    referral = bool(assessment and assessment.data.get("referral"))
+    return render(request, "runner_home.html", {
+        "has_profile": has_profile, "plan_version": plan[0] if plan else None, "referral": referral,
+        "has_assessment": assessment is not None, "links": links_of_runner(db, user.id),
+        "run_count": len(repo.run_rows(db, user.id)),
+    })
+
+
+@router.post("/invites")
+def create_invite(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session)) -> Response:
+    link = repo.create_invite(db, user.id)
+    flash(request, f"New invite code: {link.invite_code} - give it to your clinician or coach.")
+    return RedirectResponse("/home", status_code=303)
+
+
+@router.post("/invites/{link_id}/revoke")
+def revoke_invite(link_id: int, request: Request, user: User = Depends(current_runner),
+                  db: Session = Depends(db_session)) -> Response:
+    if not revoke_link(db, user, link_id):
+        raise HTTPException(status_code=404, detail="Not found.")
+    flash(request, "Access removed.")
+    return RedirectResponse("/home", status_code=303)
+
+
+@router.post("/invites/accept")
+async def accept_invite(request: Request, user: User = Depends(current_clinician),
+                        db: Session = Depends(db_session)) -> Response:
+    form = await request.form()
+    code = str(form.get("code", "")).strip()
+    try:
+        if not code:
+            raise repo.RepoError("enter the code the runner gave you")
+        link = repo.accept_invite(db, user.id, code)
+    except repo.RepoError as exc:
+        return render(request, "clinician_home.html",
+                      {"runners": repo.runners_for_clinician(db, user.id), "code_error": str(exc).capitalize(),
+                       "code": code}, status_code=400)
+    flash(request, f"You can now see {link.runner.display_name}'s results, plan and review.")
+    return RedirectResponse("/home", status_code=303)
+
+
+# --------------------------------------------------------------------------- intake & self-tests
+
+
+def _intake_context(values: dict, errors: dict) -> dict:
+    return {
+        "values": values, "errors": errors, "kujala": kb.kujala_items(), "red_flags": kb.red_flags(),
+        "locations": [(p.value, _label(p.value)) for p in PainLocation],
+        "aggravators": [(a.value, _label(a.value)) for a in Aggravator],
+    }
+
+
+@router.get("/intake")
+def intake_form(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session)) -> Response:
+    profile = repo.latest_profile(db, user.id)
+    values = flatten_model(profile.model_dump(mode="json")) if profile else {"name": user.display_name}
+    return render(request, "intake.html", _intake_context(values, {}))
+
+
+@router.post("/intake")
+async def intake_submit(request: Request, user: User = Depends(current_runner),
+                        db: Session = Depends(db_session)) -> Response:
+    form = await request.form()
+    values = flatten_form(form.multi_items())
+    base = repo.latest_profile(db, user.id)
+    try:
+        profile = build_profile(values, base.model_dump(mode="json") if base else None, INTAKE_KEYS)
+    except ValidationError as exc:
+        return render(request, "intake.html", _intake_context(values, error_messages(exc)), status_code=400)
+    services.assess_and_store(db, user.id, profile, reason="intake")
+    if base is None:
+        flash(request, "Saved. Now the self-tests: they make the plan fit you.")
+        return RedirectResponse("/selftests", status_code=303)
+    flash(request, "Intake updated; your results and plan were recalculated.")
+    return RedirectResponse(f"/u/{user.id}/results", status_code=303)
+
+
+def _selftest_context(values: dict, errors: dict) -> dict:
+    return {"values": values, "errors": errors, "tests": kb.self_tests()}
+
+
+@router.get("/selftests")
+def selftest_form(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session)) -> Response:
+    profile = repo.latest_profile(db, user.id)
+    if profile is None:
+        flash(request, "Fill in the intake first.", "warn")
+        return RedirectResponse("/intake", status_code=303)
+    return render(request, "selftests.html", _selftest_context(flatten_model(profile.model_dump(mode="json")), {}))
+
+
+@router.post("/selftests")
+async def selftest_submit(request: Request, user: User = Depends(current_runner),
+                          db: Session = Depends(db_session)) -> Response:
+    base = repo.latest_profile(db, user.id)
+    if base is None:
+        flash(request, "Fill in the intake first.", "warn")
+        return RedirectResponse("/intake", status_code=303)
+    form = await request.form()
+    values = flatten_form(form.multi_items())
+    try:
+        profile = build_profile(values, base.model_dump(mode="json"), SELF_TEST_KEYS)
+    except ValidationError as exc:
+        return render(request, "selftests.html", _selftest_context(values, error_messages(exc)), status_code=400)
+    services.assess_and_store(db, user.id, profile, reason="self-tests")
+    return RedirectResponse(f"/u/{user.id}/results", status_code=303)
+
+
+# --------------------------------------------------------------------------- results & plan (viewable)
+
+
+@router.get("/u/{owner_id}/results")
+def results(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
+            db: Session = Depends(db_session)) -> Response:
+    assessment = services.latest_assessment_json(db, owner.id)
+    return render(request, "results.html", {
+        **_owner_context(user, owner), "a": assessment, "sources": kb.sources(),
+    })
+
+
+def _start(start: str | None) -> date:
+    if not start:
+        return next_monday()
+    try:
+        day = date.fromisoformat(start)
+    except ValueError:
+        raise HTTPException(status_code=422, detail="start must be a date like 2026-01-05") from None
+    if day.weekday() != 0:
+        raise HTTPException(status_code=422, detail="start must be a Monday")
+    return day
+
+
+@router.get("/u/{owner_id}/plan")
+def plan_page(request: Request, start: str | None = None, owner: User = Depends(viewable_owner),
+              user: User = Depends(current_user), db: Session = Depends(db_session)) -> Response:
+    view = services.plan_view(db, owner.id, _start(start))
+    assessment = services.latest_assessment_json(db, owner.id)
+    ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral")}
+    if view:
+        version, plan, weeks, start_day = view
+        ctx.update(version=version, plan=plan, weeks=weeks, start=start_day)
+    return render(request, "plan.html", ctx)
+
+
+@router.get("/u/{owner_id}/plan.pdf")
+def plan_pdf(start: str | None = None, owner: User = Depends(viewable_owner),
+             db: Session = Depends(db_session)) -> Response:
+    view = services.plan_view(db, owner.id, _start(start))
+    if view is None:
+        raise HTTPException(status_code=404, detail="No plan yet.")
+    version, plan, _weeks, start_day = view
+    titles = {k: getattr(v, "title", k) for k, v in kb.sources().items()}
+    pdf = plan_to_pdf(plan, owner.display_name, services.runs_per_week(db, owner.id), start_day, titles)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="kneecoach-plan-v{version}.pdf"'})
+
+
+@router.get("/u/{owner_id}/plan.ics")
+def plan_ics(start: str | None = None, owner: User = Depends(viewable_owner),
+             db: Session = Depends(db_session)) -> Response:
+    view = services.plan_view(db, owner.id, _start(start))
+    if view is None:
+        raise HTTPException(status_code=404, detail="No plan yet.")
+    _version, plan, _weeks, start_day = view
+    body = plan_to_ics(plan, start_day, services.runs_per_week(db, owner.id), uid_prefix=f"u{owner.id}")
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="kneecoach-plan.ics"'})
+
+
+@router.get("/u/{owner_id}/review")
+def review_page(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
+                db: Session = Depends(db_session)) -> Response:
+    view = services.review_view(db, owner.id)
+    return render(request, "review.html", {**_owner_context(user, owner), "view": view})
+
+
+# --------------------------------------------------------------------------- upload
+
+
+@router.get("/upload")
+def upload_form(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session)) -> Response:
+    return render(request, "upload.html", {"results": None, "runs": repo.run_rows(db, user.id)[-20:][::-1],
+                                           "max_mb": services.MAX_UPLOAD_BYTES // (1024 * 1024)})
+
+
+@router.post("/upload")
+async def upload_submit(request: Request, user: User = Depends(current_runner),
+                        db: Session = Depends(db_session)) -> Response:
+    form = await request.form(max_files=services.MAX_UPLOAD_FILES, max_part_size=services.MAX_UPLOAD_BYTES)
+    files = [f for f in form.getlist("files") if hasattr(f, "read")]
+    results: list[services.FileResult] = []
+    if not files:
+        results.append(services.FileResult("(none)", False, "Choose at least one file."))
+    for f in files:
+        data = await f.read(services.MAX_UPLOAD_BYTES + 1)
+        results.append(services.import_upload(request.app.state.session_factory, user.id, f.filename or "", data))
+    wants_json = "application/json" in request.headers.get("accept", "")
+    status = 200 if any(r.ok for r in results) else 400
+    if wants_json:
+        return JSONResponse({"files": [r.__dict__ for r in results]}, status_code=status)
+    db.expire_all()
+    return render(request, "upload.html", {"results": results, "runs": repo.run_rows(db, user.id)[-20:][::-1],
+                                           "max_mb": services.MAX_UPLOAD_BYTES // (1024 * 1024)},
+                  status_code=status)
+
+
+# --------------------------------------------------------------------------- diary
+
+
+def _diary_context(db: Session, user: User, values: dict, errors: dict) -> dict:
+    return {
+        "values": values, "errors": errors, "timings": PAIN_TIMING_LABELS, "exercises": kb.exercise_names(),
+        "pain": repo.list_pain(db, user.id)[-15:][::-1], "sessions": repo.list_exercise(db, user.id)[-15:][::-1],
+        "today": date.today().isoformat(),
+    }
+
+
+@router.get("/diary")
+def diary(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session)) -> Response:
+    return render(request, "diary.html", _diary_context(db, user, {}, {}))
+
+
+def _int_or_none(value: str, field: str, errors: dict) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        errors[field] = "Enter a whole number."
+        return None
+
+
+def _float_or_none(value: str, field: str, errors: dict) -> float | None:
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        errors[field] = "Enter a number."
+        return None
+
+
+@router.post("/diary/pain")
+async def diary_pain(request: Request, user: User = Depends(current_runner),
+                     db: Session = Depends(db_session)) -> Response:
+    form = await request.form()
+    values = flatten_form(form.multi_items())
+    errors: dict[str, str] = {}
+    try:
+        day = parse_day(values.get("pain_day"))
+    except ValueError as exc:
+        errors["pain_day"] = str(exc)
+    score = _int_or_none(values.get("score", ""), "score", errors)
+    if score is None and "score" not in errors:
+        errors["score"] = "Choose a score from 0 to 10."
+    timing = values.get("timing", "")
+    if timing not in PAIN_TIMINGS:
+        errors["timing"] = "Choose when you felt it."
+    if not errors:
+        try:
+            repo.add_pain(db, user.id, day, timing, score, note=values.get("pain_note", "")[:500])
+        except ValueError as exc:
+            errors["score"] = str(exc).capitalize()
+    if errors:
+        return render(request, "diary.html", _diary_context(db, user, values, errors), status_code=400)
+    flash(request, "Pain entry saved.")
+    return RedirectResponse("/diary", status_code=303)
+
+
+@router.post("/diary/exercise")
+async def diary_exercise(request: Request, user: User = Depends(current_runner),
+                         db: Session = Depends(db_session)) -> Response:
+    form = await request.form()
+    values = flatten_form(form.multi_items())
+    errors: dict[str, str] = {}
+    try:
+        day = parse_day(values.get("ex_day"))
+    except ValueError as exc:
+        errors["ex_day"] = str(exc)
+    sets = _int_or_none(values.get("sets", ""), "sets", errors)
+    reps = _int_or_none(values.get("reps", ""), "reps", errors)
+    hold = _float_or_none(values.get("hold_s", ""), "hold_s", errors)
+    load = _float_or_none(values.get("load_kg", ""), "load_kg", errors)
+    if not values.get("exercise_id"):
+        errors["exercise_id"] = "Choose an exercise."
+    if not errors:
+        try:
+            repo.add_exercise(db, user.id, day, values["exercise_id"], sets, reps, hold, load,
+                              note=values.get("ex_note", "")[:500], known_ids=frozenset(kb.exercise_names()))
+        except ValueError as exc:
+            msg = str(exc)
+            field = next((f for f in ("sets", "reps", "hold", "load") if msg.startswith(f)), "exercise_id")
+            errors[{"hold": "hold_s", "load": "load_kg"}.get(field, field)] = msg[:1].upper() + msg[1:]
+    if errors:
+        return render(request, "diary.html", _diary_context(db, user, values, errors), status_code=400)
+    flash(request, "Exercise session saved.")
+    return RedirectResponse("/diary", status_code=303)
+
+
+# --------------------------------------------------------------------------- clinician view of a runner
+
+
+@router.get("/u/{owner_id}")
+def runner_overview(owner: User = Depends(viewable_owner)) -> Response:
+    return RedirectResponse(f"/u/{owner.id}/results", status_code=303)

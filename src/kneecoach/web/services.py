@@ -1,0 +1,149 @@
+"""What the HTML pages and the JSON API both do, written once.
+
+Each function takes an open session and the *owner* id (the runner whose data
+it is); callers have already checked the viewer may act for that owner.
+All health-data access goes through :mod:`kneecoach.store.repo`.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from kneecoach.intake.profile import Profile
+from kneecoach.plan.models import Plan
+from kneecoach.render.ics import WeekPlan, next_monday, weekly_schedule
+from kneecoach.store import repo
+from kneecoach.web import kb
+from kneecoach.web.chart import ChartWeek, load_pain_svg
+
+log = logging.getLogger("kneecoach.web")
+
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+MAX_UPLOAD_FILES = 50
+
+
+def assess_and_store(db: Session, owner_id: int, profile: Profile, reason: str) -> Any:
+    """Run the engine on ``profile`` and store profile, assessment and plan (one transaction)."""
+    assessment = kb.run_assessment(profile)
+    repo.save_assessment_and_plan(db, owner_id, profile, assessment, reason=reason)
+    return assessment
+
+
+def latest_assessment_json(db: Session, owner_id: int) -> dict[str, Any] | None:
+    rec = repo.latest_assessment(db, owner_id)
+    return None if rec is None else rec.data
+
+
+def runs_per_week(db: Session, owner_id: int) -> int:
+    profile = repo.latest_profile(db, owner_id)
+    return profile.running.runs_per_week if profile else 3
+
+
+def plan_view(db: Session, owner_id: int, start: date | None = None) -> tuple[int, Plan, list[WeekPlan], date] | None:
+    """(version, plan, weekly schedule, start Monday) or None when the runner has no plan yet."""
+    found = repo.latest_plan(db, owner_id)
+    if found is None:
+        return None
+    version, plan = found
+    start = start or next_monday()
+    return version, plan, weekly_schedule(plan, runs_per_week(db, owner_id), start), start
+
+
+@dataclass
+class ReviewView:
+    review: Any
+    svg: str
+    weeks: list[ChartWeek]
+
+
+def review_view(db: Session, owner_id: int, today: date | None = None) -> ReviewView | None:
+    """The tracking review of the owner's history against their current plan, with its chart."""
+    from kneecoach.tracking.review import review, strength_exercise_ids
+
+    found = repo.latest_plan(db, owner_id)
+    if found is None:
+        return None
+    _version, plan = found
+    today = today or date.today()
+    runs = repo.list_runs(db, owner_id, since=today - timedelta(weeks=20))
+    pain = repo.pain_obs(repo.list_pain(db, owner_id, since=today - timedelta(weeks=20)))
+    exercise = repo.exercise_obs(repo.list_exercise(db, owner_id, since=today - timedelta(weeks=20)))
+    result = review(runs, pain, exercise, plan, today, strength_exercise_ids=strength_exercise_ids(kb.kb()))
+    weeks = [
+        ChartWeek(week_start=row.load.week_start, km=round(row.load.km, 1), mean_pain=row.mean_pain,
+                  max_pain=row.max_run_pain)
+        for row in result.weeks
+    ]
+    return ReviewView(review=result, svg=load_pain_svg(weeks, plan.pain_rule.max_during_run), weeks=weeks)
+
+
+@dataclass
+class FileResult:
+    name: str
+    ok: bool
+    message: str
+    added: int = 0
+    duplicates: int = 0
+
+
+def import_upload(factory: sessionmaker[Session], owner_id: int, name: str, data: bytes) -> FileResult:
+    """Import one uploaded file (GPX/TCX/FIT, optionally .gz, or a zip export) in its own transaction.
+
+    A bad file is reported on its own; the runner's other files and everything
+    already stored are untouched (the store's import writes a batch in one
+    transaction or not at all). Zips go through a private temporary file
+    because the store's zip walker reads from disk; member names are never
+    used as paths.
+    """
+    from kneecoach.store.imports import import_bytes, import_path
+
+    safe_name = (name or "upload").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
+    if not data:
+        return FileResult(safe_name, False, "The file is empty.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        return FileResult(safe_name, False, f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    try:
+        if safe_name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
+            with tempfile.TemporaryDirectory(prefix="kneecoach-upload-") as tmp:
+                path = Path(tmp) / "upload.zip"
+                path.write_bytes(data)
+                report = import_path(factory, owner_id, path)
+        else:
+            report = import_bytes(factory, owner_id, safe_name, data)
+    except Exception:  # noqa: BLE001 - never show a traceback; log without contents
+        log.exception("import failed for one uploaded file")
+        return FileResult(safe_name, False, "This file could not be stored; nothing from it was saved.")
+    return _report_to_result(safe_name, report)
+
+
+def _report_to_result(name: str, report: Any) -> FileResult:
+    """One line per uploaded file: counts, then the first few per-member problems."""
+    dups = len(report.duplicates)
+    bits = [f"{report.imported} run{'s' if report.imported != 1 else ''} added"]
+    if dups:
+        bits.append(f"{dups} already stored")
+    if report.skipped_non_running:
+        bits.append(f"{len(report.skipped_non_running)} non-running activities skipped")
+    for err in report.errors[:5]:
+        bits.append(_strip_name(err.error or "could not be read", err.name, name))
+    if len(report.errors) > 5:
+        bits.append(f"and {len(report.errors) - 5} more unreadable files")
+    ok = not report.all_failed and report.files_seen > 0
+    if report.files_seen == 0:
+        bits = ["No GPX, TCX or FIT files found in it."]
+    return FileResult(name, ok, "; ".join(bits), report.imported, dups)
+
+
+def _strip_name(message: str, member: str, upload: str) -> str:
+    """The importer prefixes messages with the file name; show it once, and only for zip members."""
+    for prefix in (f"{member}: ", f"{upload}: "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    return message if member == upload else f"{member}: {message}"

@@ -1,0 +1,41 @@
+"""Jinja2 environment and the one ``render`` helper every page uses.
+
+``render`` adds what every template needs (the user, the CSRF token, flash
+messages) so a template can never be rendered without its CSRF token.
+Autoescaping is on for all HTML templates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from kneecoach.web.security import csrf_token
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["DAY_NAMES"] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _src_label(source_id: str) -> str:
+    """A short label for a source id: seed files keep their number, others their id."""
+    return source_id.split("_")[0] if source_id[:3].isdigit() else source_id
+
+
+templates.env.filters["src"] = _src_label
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    """A one-time message shown on the next page (stored in the signed session)."""
+    request.session.setdefault("flash", []).append([kind, message[:300]])
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    ctx = dict(context or {})
+    ctx.setdefault("user", getattr(request.state, "user", None))
+    ctx["csrf_token"] = csrf_token(request.session)
+    ctx["flashes"] = request.session.pop("flash", [])
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
