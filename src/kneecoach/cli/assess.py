@@ -1,1 +1,133 @@
-"""Commands: see module docstring of kneecoach.cli."""
+"""Commands ``assess``, ``example`` and ``kb check``: intake -> assessment -> plan."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+
+from kneecoach.cli.app import app
+from kneecoach.engine import Assessment, assess
+from kneecoach.intake.kujala import KujalaAnswerError
+from kneecoach.intake.load import ProfileError, example_names, example_text, load_example, load_profile
+from kneecoach.intake.screen import UnknownRedFlagError
+from kneecoach.knowledge.loader import KnowledgeBaseError, load_kb, load_kb_from, packaged_data_dir
+from kneecoach.render.markdown import render_markdown
+
+console = Console()
+err = Console(stderr=True)
+
+kb_app = typer.Typer(help="Inspect and validate the knowledge base (the files a clinician edits).", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+
+class Format(str, enum.Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+def fail(title: str, problems: list[str], code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]Error:[/] {title}")
+    for p in problems:
+        err.print(f"  - {p}", markup=False, highlight=False)
+    return typer.Exit(code)
+
+
+def run_assessment(profile_path: Path | None, example: str | None) -> tuple[Assessment, object]:
+    """Load the profile (file or built-in example) and assess it; turn input errors into clean exits."""
+    if (profile_path is None) == (example is None):
+        raise fail("give a profile file or --example NAME (not both)", [f"examples: {', '.join(example_names())}"])
+    try:
+        profile = load_profile(profile_path) if profile_path else load_example(example or "")
+        return assess(profile), profile
+    except ProfileError as exc:
+        raise fail(f"cannot read profile {exc.source}", exc.problems) from exc
+    except (KujalaAnswerError, UnknownRedFlagError) as exc:
+        raise fail("profile has an answer kneecoach does not know", [str(exc)]) from exc
+
+
+@app.command("assess")
+def assess_cmd(
+    profile: Annotated[Path | None, typer.Argument(help="Profile YAML/JSON file (see `kneecoach example`).")] = None,
+    example: Annotated[str | None, typer.Option("--example", "-e", help="Use a built-in example profile.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text (terminal), markdown or json.")] = Format.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file instead of the screen.")] = None,
+    save: Annotated[bool, typer.Option("--save", help="Store profile, assessment and plan in the database.")] = False,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: KNEECOACH_DB or the user data folder).")] = None,
+) -> None:
+    """Assess a runner's profile: red-flag screen, Kujala score, findings, ranked hypotheses with sources, and the plan."""
+    assessment, prof = run_assessment(profile, example)
+    if fmt is Format.json:
+        text = assessment.model_dump_json(indent=2)
+    else:
+        text = render_markdown(assessment)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        console.print(f"Wrote {output}")
+    elif fmt is Format.text:
+        console.print(Markdown(text))
+    else:
+        typer.echo(text)
+    if save:
+        from kneecoach.cli.store_bridge import save_assessment
+
+        version = save_assessment(db, prof, assessment)
+        console.print(f"Saved to the database (plan version {version}).")
+    if assessment.referral:
+        raise typer.Exit(3)
+
+
+@app.command("example")
+def example_cmd(
+    name: Annotated[str, typer.Argument(help="Which example.")] = "marathoner_000",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: print).")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the examples.")] = False,
+) -> None:
+    """Write a realistic example profile to edit into your own."""
+    if list_:
+        for n in example_names():
+            typer.echo(n)
+        return
+    try:
+        text = example_text(name)
+    except ProfileError as exc:
+        raise fail("unknown example", exc.problems) from exc
+    if output:
+        if output.exists():
+            raise fail(f"{output} exists", ["refusing to overwrite; choose another name or delete it"])
+        output.write_text(text, encoding="utf-8")
+        console.print(f"Wrote {output}. Edit it, then run: kneecoach assess {output}")
+    else:
+        typer.echo(text, nl=False)
+
+
+@kb_app.command("check")
+def kb_check(
+    folder: Annotated[Path | None, typer.Option("--dir", help="Knowledge folder to check (default: the packaged one).")] = None,
+) -> None:
+    """Validate every knowledge file and the references between them."""
+    target = folder or packaged_data_dir()
+    try:
+        kb = load_kb_from(target)
+    except KnowledgeBaseError as exc:
+        raise fail(f"knowledge base in {target} is broken", exc.problems, code=1) from exc
+    console.print(
+        f"[green]OK[/] knowledge base {kb.version}: {len(kb.sources)} sources, {len(kb.claims)} claims, "
+        f"{len(kb.topics)} topics, {len(kb.muscles)} muscles, {len(kb.imbalances)} imbalances, "
+        f"{len(kb.findings)} finding rules, {len(kb.exercises)} exercises, {len(kb.phases)} phases, "
+        f"{len(kb.red_flags)} red flags, Kujala {len(kb.kujala.items)} items."
+    )
+
+
+@kb_app.command("sources")
+def kb_sources() -> None:
+    """List the sources and how many claims each makes."""
+    kb = load_kb()
+    for s in kb.sources.values():
+        n = sum(1 for c in kb.claims.values() if c.source == s.id)
+        console.print(f"[bold]{s.id}[/] ({s.kind}, {n} claims): {s.title}", highlight=False)

@@ -1,1 +1,56 @@
-"""Commands: see module docstring of kneecoach.cli."""
+"""Command ``serve``: run the web app with uvicorn.
+
+One worker runs the app object in-process. Several workers need an import
+string that each worker process calls (``kneecoach.web.app:app_from_env``),
+so the configuration travels in environment variables: ``KNEECOACH_DB`` for
+the database and ``KNEECOACH_SECRET_KEY`` for the session key. The key is
+resolved here once (env var or the stored 0600 key file) and handed to the
+workers, so every worker signs cookies with the same key.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from kneecoach.cli.app import app
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on. Keep 127.0.0.1 unless behind a TLS proxy.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    db: Annotated[str | None, typer.Option(help="Database URL or SQLite file path (default: KNEECOACH_DB or the data folder).")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    https_only: Annotated[bool, typer.Option("--https-only/--no-https-only", help="Mark the session cookie Secure (use behind TLS).")] = False,
+) -> None:
+    """Serve the web app (education, not a diagnosis)."""
+    import uvicorn
+
+    from kneecoach.store.db import default_url
+    from kneecoach.web.security import SECRET_ENV, load_secret_key
+
+    if db:
+        os.environ["KNEECOACH_DB"] = db
+    url = default_url()
+    try:
+        os.environ[SECRET_ENV] = load_secret_key()
+    except (OSError, ValueError) as exc:
+        typer.echo(f"Error: cannot get a session key: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if https_only:
+        os.environ["KNEECOACH_HTTPS_ONLY"] = "1"
+    from kneecoach.store.migrate import upgrade
+
+    upgrade(url)  # once, before workers race to do it
+    typer.echo(f"kneecoach on http://{host}:{port}  (database: {url.split('://', 1)[0]}, workers: {workers})")
+    if workers == 1:
+        from kneecoach.web.app import create_app
+
+        uvicorn.run(create_app(url, https_only=https_only), host=host, port=port, log_level="info",
+                    proxy_headers=False)
+    else:
+        uvicorn.run("kneecoach.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", proxy_headers=False)

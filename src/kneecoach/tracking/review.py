@@ -461,9 +461,10 @@ def review(
     what was known then).
     """
     first = week_start(today) - timedelta(weeks=history_weeks - 1)
-    runs = [r for r in runs if first <= activity_day(r) <= today]
-    pain = [p for p in pain if first <= p.day <= today]
-    exercise = [e for e in exercise if e.day <= today]
+    # Sorted, so the same history in any order gives the same floating-point sums.
+    runs = sorted((r for r in runs if first <= activity_day(r) <= today), key=lambda r: (r.start, r.distance_m))
+    pain = sorted((p for p in pain if first <= p.day <= today), key=lambda p: (p.day, p.timing, p.score))
+    exercise = sorted((e for e in exercise if e.day <= today), key=lambda e: (e.day, e.exercise_id))
 
     weeks = weekly_load(runs, start=first, end=today)
     # Drop leading empty weeks: "0 km, no pain" before the runner started is not evidence.

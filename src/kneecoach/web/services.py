@@ -77,7 +77,7 @@ def review_view(db: Session, owner_id: int, today: date | None = None) -> Review
     exercise = repo.exercise_obs(repo.list_exercise(db, owner_id, since=today - timedelta(weeks=20)))
     result = review(runs, pain, exercise, plan, today, strength_exercise_ids=strength_exercise_ids(kb.kb()))
     weeks = [
-        ChartWeek(week_start=row.load.week_start, km=round(row.load.km, 1), mean_pain=row.mean_pain,
+        ChartWeek(week_start=row.load.week_start, km=round(row.load.distance_km, 1), mean_pain=row.mean_pain,
                   max_pain=row.max_run_pain)
         for row in result.weeks
     ]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import math
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -132,12 +133,29 @@ def parse_bytes(data: bytes, name: str) -> Activity:
     else:
         fmt = _sniff(data)
     if fmt == "fit":
-        return parse_fit(data, name)
-    if fmt == "gpx":
-        return parse_gpx(data, name)
-    if fmt == "tcx":
-        return parse_tcx(data, name)
-    raise ActivityFileError(name, "unrecognised file format (expected FIT, GPX or TCX)")
+        activity = parse_fit(data, name)
+    elif fmt == "gpx":
+        activity = parse_gpx(data, name)
+    elif fmt == "tcx":
+        activity = parse_tcx(data, name)
+    else:
+        raise ActivityFileError(name, "unrecognised file format (expected FIT, GPX or TCX)")
+    _check_plausible(activity, name)
+    return activity
+
+
+def _check_plausible(a: Activity, name: str) -> None:
+    """Refuse numbers that would poison load charts (NaN from "nan" coordinates, absurd values).
+
+    Limits are far beyond any human effort (a 1,000 km or 30-day "activity")
+    so only broken files trip them.
+    """
+    values = (a.distance_m, a.duration_s, a.elevation_gain_m,
+              a.avg_cadence_spm or 0.0, a.avg_heart_rate_bpm or 0.0)
+    if not all(math.isfinite(v) for v in values):
+        raise ActivityFileError(name, "file contains invalid numbers (NaN or infinity)")
+    if a.distance_m > 1_000_000 or a.duration_s > 30 * 86400:
+        raise ActivityFileError(name, "implausible distance or duration (corrupt file?)")
 
 
 def parse_file(path: Path | str) -> Activity:

@@ -20,6 +20,7 @@ __all__ = [
     "mean_or_none",
     "normalise_sport",
     "path_length_m",
+    "valid_coordinate",
 ]
 
 #: Mean Earth radius (IUGG), the usual radius for haversine distances.
@@ -61,6 +62,11 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dl = math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def valid_coordinate(lat: float, lon: float) -> bool:
+    """True for a real WGS84 position (False for NaN, out-of-range values)."""
+    return -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0
 
 
 def path_length_m(points: Sequence[tuple[float, float]]) -> float:

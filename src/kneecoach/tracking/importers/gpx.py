@@ -36,6 +36,7 @@ from kneecoach.tracking.importers._common import (
     haversine_m,
     mean_or_none,
     normalise_sport,
+    valid_coordinate,
 )
 
 __all__ = ["parse_gpx"]
@@ -105,6 +106,8 @@ def parse_gpx(data: bytes, name: str) -> Activity:
             prev = None
             for pt in seg.points:
                 n_points += 1
+                if not valid_coordinate(pt.latitude, pt.longitude):
+                    raise ActivityFileError(name, f"invalid coordinates in track point {n_points}")
                 if prev is not None:
                     distance += haversine_m(prev.latitude, prev.longitude, pt.latitude, pt.longitude)
                 prev = pt

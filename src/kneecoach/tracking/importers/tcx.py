@@ -39,6 +39,7 @@ from kneecoach.tracking.importers._common import (
     mean_or_none,
     normalise_sport,
     path_length_m,
+    valid_coordinate,
 )
 
 __all__ = ["parse_tcx"]
@@ -89,8 +90,8 @@ def _time(text: str | None) -> datetime | None:
     return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
-def _hr(el: Element) -> float | None:
-    hr = _child(el, "HeartRateBpm")
+def _hr(el: Element, tag: str = "HeartRateBpm") -> float | None:
+    hr = _child(el, tag)
     return _float(_child(hr, "Value")) if hr is not None else None
 
 
@@ -124,7 +125,8 @@ def parse_tcx(data: bytes, name: str) -> Activity:
         for track in _children(lap, "Track"):
             for tp in _children(track, "Trackpoint"):
                 n_points += 1
-                t = _time(_child(tp, "Time").text if _child(tp, "Time") is not None else None)  # type: ignore[union-attr]
+                time_el = _child(tp, "Time")
+                t = _time(time_el.text if time_el is not None else None)
                 if t is not None:
                     times.append(t)
                 alts.append(_float(_child(tp, "AltitudeMeters")))
@@ -136,6 +138,8 @@ def parse_tcx(data: bytes, name: str) -> Activity:
                     lat = _float(_child(pos, "LatitudeDegrees"))
                     lon = _float(_child(pos, "LongitudeDegrees"))
                     if lat is not None and lon is not None:
+                        if not valid_coordinate(lat, lon):
+                            raise ActivityFileError(name, f"invalid coordinates in trackpoint {n_points}")
                         positions.append((lat, lon))
                 hrs.append(_hr(tp))
                 cad = _float(_descendant(tp, "RunCadence"))
@@ -173,7 +177,7 @@ def parse_tcx(data: bytes, name: str) -> Activity:
     cad = mean_or_none(cads)
     if hr is None or cad is None:
         # Lap summaries only (e.g. treadmill runs without trackpoints): time-weighted.
-        lap_hr = [(_hr(lap), s) for lap, s in zip(laps, lap_secs, strict=True)]
+        lap_hr = [(_hr(lap, "AverageHeartRateBpm"), s) for lap, s in zip(laps, lap_secs, strict=True)]
         lap_cad = []
         for lap, s in zip(laps, lap_secs, strict=True):
             c = _float(_descendant(lap, "AvgRunCadence"))

@@ -1,0 +1,1 @@
+"""Renderers: Markdown and JSON (here), PDF and iCalendar (pdf.py, ics.py)."""

@@ -1,0 +1,128 @@
+"""Assessment -> Markdown, for print and (through Rich) for the terminal.
+
+The disclaimer opens and closes the document: wherever a person reads a plan,
+they read that it is education, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+from kneecoach.engine import Assessment
+from kneecoach.knowledge.loader import KnowledgeBase, load_kb
+
+STANCE_LABEL = {"for": "For", "against": "Against", "qualified": "With a condition", "describes": "Describes"}
+
+
+def _src(sources: list[str]) -> str:
+    return ", ".join(f"`{s}`" for s in sources)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "/").replace("\n", " ")
+
+
+def render_markdown(a: Assessment, kb: KnowledgeBase | None = None) -> str:
+    kb = kb or load_kb()
+    out: list[str] = [f"# kneecoach assessment: {a.profile_name}", "", f"> **{a.disclaimer}**", ""]
+
+    if a.referral:
+        out += [
+            f"## See a clinician first ({a.referral.urgency})",
+            "",
+            a.referral.message,
+            "",
+        ]
+        out += [f"- **{h.question}** {h.reason} (sources: {_src(h.sources)})" for h in a.referral.reasons]
+        out += ["", "No exercise plan is given while a warning sign is present.", ""]
+    if a.unanswered_red_flags:
+        questions = [kb.red_flags[r].question for r in a.unanswered_red_flags]
+        out += ["**Safety questions not answered** (please answer them before relying on this plan):", ""]
+        out += [f"- {q}" for q in questions]
+        out += [""]
+
+    if a.kujala:
+        if a.kujala.score is not None:
+            out += [f"## Kujala anterior knee pain score: {a.kujala.score}/100", "", a.kujala.interpretation, ""]
+        else:
+            out += [
+                f"## Kujala score: incomplete ({a.kujala.answered}/13 answered)",
+                "",
+                "Missing: " + ", ".join(a.kujala.missing),
+                "",
+            ]
+
+    out += ["## Findings", ""]
+    if a.findings:
+        out += [f"- {f.label} ({f.kind}; {_src(f.sources)})" for f in a.findings]
+    else:
+        out += ["- No findings: record the self-tests for a fuller picture."]
+    out += [""]
+
+    out += ["## Likely imbalances (hypotheses, ranked)", ""]
+    if not a.hypotheses:
+        out += ["No imbalance stands out from the answers given.", ""]
+    for n, h in enumerate(a.hypotheses, 1):
+        sides = f" ({', '.join(s.value for s in h.sides)})" if h.sides else ""
+        out += [f"### {n}. {h.name}{sides}: {h.confidence} confidence (score {h.score})", "", h.mechanism, ""]
+        out += ["| Evidence | Weight | What the source says | Source |", "|---|---|---|---|"]
+        out += [f"| {_cell(e.finding)} | +{e.weight} | {_cell(e.claim)} | `{e.source}` |" for e in h.evidence]
+        out += [f"| {_cell(e.finding)} | {e.weight} | {_cell(e.claim)} | `{e.source}` |" for e in h.against]
+        out += [""]
+
+    if a.conditions:
+        out += ["## Patterns your answers resemble (not a diagnosis)", ""]
+        out += [f"- **{c.name}**: {c.description} Because: {'; '.join(c.because)}. ({_src(c.sources)})" for c in a.conditions]
+        out += [""]
+
+    if a.disagreements:
+        out += ["## Where the sources disagree", ""]
+        for d in a.disagreements:
+            out += [f"### {d.question}", "", "| Source | Stance | Says | Applies |", "|---|---|---|---|"]
+            out += [
+                f"| `{p.source}` | {STANCE_LABEL[p.stance]} | {_cell(p.statement)} | {_cell(p.context) or 'generally'} |"
+                for p in d.positions
+            ]
+            out += ["", f"**What kneecoach does:** {d.kneecoach_approach}", ""]
+
+    plan = a.plan
+    if plan:
+        out += ["## Your plan", ""]
+        out += [f"- {n}" for n in plan.notes]
+        if plan.notes:
+            out += [""]
+        for ph in plan.phases:
+            out += [f"### Phase {ph.order}: {ph.name} ({ph.weeks} weeks)", "", f"*Goal:* {ph.goal}  ", f"*Start:* {ph.entry}  ", f"*Done when:* {ph.exit}", ""]
+            out += [f"- {adv}" for adv in ph.advice]
+            if ph.advice:
+                out += [""]
+            for e in ph.exercises:
+                why = f" Chosen for: {', '.join(e.addresses)}." if e.addresses else ""
+                out += [f"- **{e.name}**: {e.dose.text}. {e.how}{why} *Progress:* {e.progression} ({_src(e.sources)})"]
+                out += [f"  - Caution: {c}" for c in e.cautions]
+            out += [f"", f"Sources: {_src(ph.sources)}", ""]
+        if plan.excluded:
+            out += ["### Left out on purpose", ""]
+            out += [f"- **{e.name}**: {e.reason} ({_src(e.sources)})" for e in plan.excluded]
+            out += [""]
+        out += ["### Terrain", ""]
+        out += [f"- {t.text} ({_src(t.sources)})" for t in plan.terrain]
+        pr = plan.pain_rule
+        out += [
+            "",
+            "### Pain rule",
+            "",
+            f"Pain during a run up to {pr.max_during_run}/10 and next morning up to {pr.max_next_morning}/10: "
+            f"carry on with the ramp. Above that: repeat the week. {pr.step_back_at}/10 or more: step back a week. "
+            f"{pr.rationale} ({_src(pr.sources)})",
+            "",
+            f"### Weekly running ramp: {plan.start_km:g} km to {plan.target_km:g} km",
+            "",
+            plan.ramp_rule.rationale + f" ({_src(plan.ramp_rule.sources)})",
+            "",
+            "| Week | km | Long run km | Note |",
+            "|---|---|---|---|",
+        ]
+        out += [f"| {w.week} | {w.km:g} | {w.long_run_km:g} | {w.note} |" for w in plan.mileage_ramp]
+        out += [""]
+
+    out += ["---", "", f"*{a.disclaimer}*", "", f"Knowledge base {a.kb_version}.", ""]
+    return "\n".join(out)

@@ -1,0 +1,102 @@
+"""The knowledge-base checker fails loudly on broken data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from kneecoach.cli import app
+from kneecoach.knowledge.loader import KnowledgeBaseError, load_kb_from, packaged_data_dir
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    dest = tmp_path / "kb"
+    shutil.copytree(packaged_data_dir(), dest)
+    return dest
+
+
+def edit(folder: Path, name: str, fn) -> None:
+    path = folder / name
+    data = yaml.safe_load(path.read_text())
+    fn(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def problems(folder: Path) -> list[str]:
+    with pytest.raises(KnowledgeBaseError) as info:
+        load_kb_from(folder)
+    return info.value.problems
+
+
+def test_packaged_kb_is_sound():
+    kb = load_kb_from(packaged_data_dir())
+    assert kb.problems() == []
+    assert all(c.source in kb.sources for c in kb.claims.values())
+
+
+def test_claim_without_source_is_rejected(kb_copy):
+    edit(kb_copy, "claims.yaml", lambda d: d[0].pop("source"))
+    found = problems(kb_copy)
+    assert any("claims.yaml c000_balance_not_bulk: source" in p and "required" in p.lower() for p in found), found
+
+
+def test_claim_with_unknown_source_is_rejected(kb_copy):
+    edit(kb_copy, "claims.yaml", lambda d: d[0].update(source="999_made_up.txt"))
+    assert "claims.yaml c000_balance_not_bulk: unknown source '999_made_up.txt'" in problems(kb_copy)
+
+
+def test_exercise_targeting_unknown_muscle_is_rejected(kb_copy):
+    edit(kb_copy, "exercises.yaml", lambda d: d[0].update(targets=["quadriceps", "spleen"]))
+    assert any("unknown muscle 'spleen'" in p for p in problems(kb_copy))
+
+
+def test_finding_on_a_profile_field_that_does_not_exist(kb_copy):
+    def break_it(d):
+        d[0]["when"]["any"][0]["field"] = "self_tests.single_leg_squat.{side}.knee_wobbles"
+    edit(kb_copy, "findings.yaml", break_it)
+    assert any("knee_wobbles" in p for p in problems(kb_copy))
+
+
+def test_rules_reference_that_does_not_exist(kb_copy):
+    def break_it(d):
+        d[0]["when"]["any"][1]["value"] = "$rules.no_such_threshold"
+    edit(kb_copy, "findings.yaml", break_it)
+    assert any("no_such_threshold" in p for p in problems(kb_copy))
+
+
+def test_duplicate_ids_and_all_problems_reported_together(kb_copy):
+    edit(kb_copy, "muscles.yaml", lambda d: d.append(dict(d[0])))
+    edit(kb_copy, "exercises.yaml", lambda d: d[1].update(phase="levitate"))
+    found = problems(kb_copy)
+    assert any("duplicate id(s) core" in p for p in found)
+    # Schema errors stop before cross-checks; fix the duplicate and the phase error shows.
+    edit(kb_copy, "muscles.yaml", lambda d: d.pop())
+    assert any("unknown phase 'levitate'" in p for p in problems(kb_copy))
+
+
+def test_kujala_must_total_100(kb_copy):
+    edit(kb_copy, "kujala.yaml", lambda d: d["items"][0]["options"][0].update(points=6))
+    assert any("add up to 100" in p for p in problems(kb_copy))
+
+
+def test_exercise_that_can_never_be_chosen(kb_copy):
+    def break_it(d):
+        d[0]["addresses"] = []
+        d[0].pop("always", None)
+    edit(kb_copy, "exercises.yaml", break_it)
+    assert any("can never be chosen" in p for p in problems(kb_copy))
+
+
+def test_cli_kb_check_exit_codes(kb_copy):
+    runner = CliRunner()
+    ok = runner.invoke(app, ["kb", "check", "--dir", str(kb_copy)])
+    assert ok.exit_code == 0 and "OK" in ok.output
+    edit(kb_copy, "claims.yaml", lambda d: d[0].pop("source"))
+    bad = runner.invoke(app, ["kb", "check", "--dir", str(kb_copy)])
+    assert bad.exit_code == 1
+    assert "c000_balance_not_bulk" in bad.output
