@@ -313,3 +313,12 @@ def test_build_ramp_obeys_rule(rule, start, target, plateau) -> None:  # type: i
     ramp = build_ramp(start, target, plan.ramp_rule, plateau_km=plateau)
     _check_ramp(plan, plan.model_copy(update={"mileage_ramp": ramp}), start)
     assert len(ramp) <= 52
+
+
+def test_only_recent_load_warnings_are_reviewed(plan: Plan) -> None:
+    # Week 1's long run (+40 % on the week before) is old news; the final jump from 20 to 32 km is not.
+    runs, pain, ex = _history([20, 20, 20, 20, 20, 20, 20, 32], lambda km, i: 1, gym_weeks=8)
+    rv = review(runs, pain, ex, plan, _today(8) - timedelta(days=1), strength_exercise_ids=STRENGTH)
+    assert rv.warnings, "the 60 % jump in the last week must be flagged"
+    assert all(w.day >= _today(8) - timedelta(days=29) for w in rv.warnings)
+    assert any(w.kind == "week_jump" for w in rv.warnings)

@@ -28,8 +28,8 @@ log_app = typer.Typer(help="Log a pain score or an exercise session in the diary
 app.add_typer(db_app, name="db")
 app.add_typer(log_app, name="log")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DbOpt = Annotated[
     str | None,
@@ -69,7 +69,7 @@ def _day(value: str | None) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _fail(f"--date must look like 2026-03-31, got {value!r}") from None
+        raise _fail(f"--date must be YYYY-MM-DD (e.g. 2026-03-31), got {value!r}") from None
 
 
 # --------------------------------------------------------------------------- db

@@ -177,9 +177,13 @@ class KnowledgeBase:
         return out
 
 
+#: libyaml's C parser when present (about 10x faster); same safe semantics as yaml.safe_load.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise KnowledgeBaseError([f"{path.name}: not valid YAML: {exc}"]) from exc
 

@@ -347,16 +347,20 @@ def load_warnings(
       with the episode's peak ratio as ``value``, so a 10-day spike is one
       message rather than ten.
     * ``week_jump_pct=30`` — the familiar "10% per week" rule is conservative
-      and poorly supported; studies of novice runners did not find 10-30%
-      weekly increases clearly harmful, while jumps beyond ~30% are where
-      problems were reported. Weeks under ``min_week_km`` are not flagged:
+      and poorly supported (a trial of it in novices found no fewer injuries);
+      a cohort of novice runners (Nielsen et al., 2014) saw more
+      distance-related injuries among those who raised weekly volume by more
+      than ~30% over two weeks, not among those between 10 and 30%. Weeks under ``min_week_km`` are not flagged:
       going from 3 to 6 km is +100% but not a meaningful knee load.
     * ``long_run_jump_pct=30`` — a single run much longer than anything in the
       previous ``long_run_window_days`` (30) days loads the knee in a way the
-      weekly total hides. Recent cohort data on single-session spikes relative
-      to the longest run of the past 30 days found risk rising with the size of
-      the spike, more clearly beyond ~30%. Runs under ``min_long_run_km`` and
-      runs with no earlier run in the window are not judged.
+      weekly total hides. A large recent cohort study (Frandsen et al., BJSM
+      2025) related injuries to single-session spikes measured against the
+      longest run of the past 30 days, with risk already higher above ~10%.
+      The default of 30% flags clear spikes without turning every ordinary
+      long-run progression into a warning; pass 10 for the stricter reading.
+      Runs under ``min_long_run_km`` and runs with no earlier run in the
+      window are not judged.
 
     These are prompts to look at the plan, not diagnoses; the messages say so.
     ``until`` extends the ACWR series past the last run (e.g. to today) so rest

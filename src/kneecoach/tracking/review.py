@@ -79,6 +79,9 @@ SETTLE_TIMINGS = frozenset({"next_morning", "daily"})
 #: 0.8-1.3 band is where load matches what the body is used to.
 ACWR_PROGRESS_MAX = 1.3
 
+#: Load warnings older than this many days are left out of a review.
+WARNING_DAYS = 28
+
 Action = Literal["progress", "hold", "step_back"]
 
 
@@ -481,7 +484,8 @@ def review(
     threshold, threshold_note = find_pain_threshold(rows, plan.pain_rule.max_during_run)
     hills, hills_note = hills_vs_flat(runs, pain)
     strength = strength_lapse(exercise, pain, today, strength_exercise_ids, lapse_days)
-    warnings = load_warnings(runs, until=today) if runs else []
+    # Only recent warnings: a spike three months ago is history, not advice for next week.
+    warnings = [w for w in load_warnings(runs, until=today) if w.day >= today - timedelta(days=WARNING_DAYS)]
     decision = _decide(plan, pain, today, daily, acwr, strength, threshold)
     sources = sorted({STRENGTH_SOURCE, LISTEN_SOURCE, *plan.pain_rule.sources, *plan.ramp_rule.sources}
                      | ({HILLS_SOURCE} if hills else set()))

@@ -1,0 +1,173 @@
+"""``kneecoach intake``: the questionnaire in the terminal, writing a profile file.
+
+Questions about red flags and the Kujala items come from the knowledge base, so
+the terminal asks exactly what the web form asks. Red flags are asked first: a
+"yes" ends the questionnaire with the referral, before any plan is discussed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+
+from kneecoach.cli.app import app
+from kneecoach.intake.load import ProfileError, parse_profile
+from kneecoach.intake.profile import Aggravator, PainLocation, Side
+from kneecoach.knowledge.loader import load_kb
+
+console = Console()
+
+
+def _choose_many(question: str, options: list[str], allow_empty: bool = False) -> list[str]:
+    """Ask for comma-separated numbers from a numbered list, until the answer is valid."""
+    console.print(f"[bold]{question}[/]")
+    for n, opt in enumerate(options, 1):
+        console.print(f"  {n}. {opt.replace('_', ' ')}")
+    while True:
+        raw = typer.prompt("Numbers, separated by commas" + (" (blank for none)" if allow_empty else ""), default="" if allow_empty else None, show_default=False)
+        picks = [p.strip() for p in raw.split(",") if p.strip()]
+        if not picks and allow_empty:
+            return []
+        if picks and all(p.isdigit() and 1 <= int(p) <= len(options) for p in picks):
+            return [options[int(p) - 1] for p in dict.fromkeys(picks)]
+        console.print(f"[red]Please give numbers between 1 and {len(options)}.[/]")
+
+
+def _number(question: str, low: float, high: float, default: float | None = None) -> float:
+    """Ask until the answer is a number in [low, high]."""
+    while True:
+        raw = typer.prompt(question, default=None if default is None else f"{default:g}")
+        try:
+            value = float(str(raw).strip())
+        except ValueError:
+            console.print("[red]Please type a number.[/]")
+            continue
+        if low <= value <= high:
+            return value
+        console.print(f"[red]Please give a value between {low:g} and {high:g}.[/]")
+
+
+def _score(question: str, default: int = 0) -> int:
+    while True:
+        value = _number(f"{question} (0-10)", 0, 10, default)
+        if value == int(value):
+            return int(value)
+        console.print("[red]Please give a whole number.[/]")
+
+
+def _choice(question: str, choices: list[str], default: str | None = None) -> str:
+    while True:
+        raw = str(typer.prompt(f"{question} [{'/'.join(choices)}]", default=default, show_default=default is not None)).strip().lower()
+        if raw in choices:
+            return raw
+        console.print(f"[red]Please answer one of: {', '.join(choices)}.[/]")
+
+
+def _optional_float(question: str, low: float, high: float) -> float | None:
+    while True:
+        raw = typer.prompt(f"{question} (blank to skip)", default="", show_default=False).strip()
+        if not raw:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            console.print("[red]Please type a number.[/]")
+            continue
+        if low <= value <= high:
+            return value
+        console.print(f"[red]Please give a value between {low:g} and {high:g}.[/]")
+
+
+@app.command("intake")
+def intake_cmd(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Profile file to write.")] = Path("profile.yaml"),
+    skip_tests: Annotated[bool, typer.Option("--skip-self-tests", help="Leave the self-tests for later.")] = False,
+) -> None:
+    """Answer the intake questions in the terminal; writes a profile you can assess and edit."""
+    kb = load_kb()
+    if output.exists():
+        console.print(f"[red]{output} exists[/]: choose another --output or delete it.")
+        raise typer.Exit(2)
+    console.print(f"[italic]{kb.rules.disclaimer}[/]\n")
+
+    console.print("[bold]Safety questions first.[/]")
+    flags: dict[str, bool] = {}
+    for rf in kb.red_flags.values():
+        flags[rf.id] = typer.confirm(rf.question, default=False)
+        if flags[rf.id]:
+            console.print(f"\n[bold red]Please see a clinician before starting a plan.[/] {rf.reason}")
+            console.print(kb.rules.referral_message)
+            raise typer.Exit(3)
+
+    data: dict[str, Any] = {"name": typer.prompt("Your name or a nickname", default="runner"), "red_flags": flags}
+    data["symptoms"] = {
+        "sides": _choose_many("Which knee hurts?", [s.value for s in Side]),
+        "locations": _choose_many("Where does it hurt?", [p.value for p in PainLocation]),
+        "aggravators": _choose_many("What makes it worse?", [a.value for a in Aggravator], allow_empty=True),
+        "swelling": typer.confirm("Does the knee swell?", default=False),
+        "popping_or_grinding": typer.confirm("Does it pop or grind?", default=False),
+        "pain_at_rest": _score("Pain at rest"),
+        "pain_during_run": _score("Pain during a usual run"),
+        "pain_after_run": _score("Pain after a run"),
+    }
+    history: dict[str, Any] = {}
+    if typer.confirm("Have you had surgery on the leg in the last year?", default=False):
+        history["surgery"] = {
+            "kind": typer.prompt("What surgery"),
+            "weeks_ago": _number("How many weeks ago", 0, 520),
+        }
+        history["full_range_of_motion"] = typer.confirm("Does the knee bend and straighten fully again?", default=True)
+        history["walking_normally"] = typer.confirm("Are you walking normally again?", default=True)
+    history["knee_replacement"] = typer.confirm("Have you had a knee replacement?", default=False)
+    history["acl_reconstruction"] = typer.confirm("Have you had an ACL reconstruction?", default=False)
+    data["history"] = history
+    data["running"] = {
+        "current_weekly_km": _number("Kilometres a week now", 0, 500),
+        "target_weekly_km": _number("Kilometres a week you want to get back to", 1, 500),
+        "hilly_routes": typer.confirm("Are your usual routes hilly?", default=False),
+        "cambered_or_banked_routes": typer.confirm("Do you run on sloping road edges or banked tracks?", default=False),
+        "does_strength_work": typer.confirm("Do you do strength work at least weekly?", default=False),
+    }
+
+    console.print("\n[bold]Kujala anterior knee pain scale[/] (13 questions)")
+    kujala: dict[str, str] = {}
+    for item in kb.kujala.items:
+        letters = [o.id for o in item.options]
+        console.print(f"[bold]{item.question}[/]  " + "  ".join(f"{o.id}) {o.text}" for o in item.options))
+        kujala[item.id] = _choice("Answer", letters)
+    data["kujala"] = kujala
+
+    if not skip_tests:
+        console.print("\n[bold]Self-tests[/] (blank to skip any)")
+        tests: dict[str, Any] = {}
+        plank = _optional_float(kb.self_tests["elbow_plank"].instructions + "\nSeconds held", 0, 3600)
+        if plank is not None:
+            tests["plank_hold_s"] = plank
+        console.print(kb.self_tests["single_leg_squat"].instructions)
+        tests["single_leg_squat"] = {
+            side.value: {"knee_falls_inward": typer.confirm(f"{side.value.capitalize()} knee drops inward?", default=False)}
+            for side in Side
+        }
+        console.print(kb.self_tests["flexibility"].instructions)
+        flex: dict[str, dict[str, str]] = {}
+        for muscle in ("quads", "hip_flexors", "hamstrings", "calves"):
+            flex[muscle] = {
+                side.value: _choice(
+                    f"{muscle.replace('_', ' ').capitalize()} {side.value}", ["tight", "normal", "loose"], "normal"
+                )
+                for side in Side
+            }
+        tests["flexibility"] = flex
+        data["self_tests"] = tests
+
+    try:
+        parse_profile(data, str(output))
+    except ProfileError as exc:  # pragma: no cover - prompts already validate each answer
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    output.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    console.print(f"\nWrote {output}. Next: [bold]kneecoach assess {output}[/]")

@@ -1,0 +1,126 @@
+"""Tracking CLI against a temporary SQLite file: migrate on first use, import, log, view, review."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import make_plan, write_gpx
+from kneecoach.cli import app
+from kneecoach.store import migrate, repo
+from kneecoach.store.db import make_engine, make_session_factory, transaction
+
+runner = CliRunner()
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "cli.db")
+
+
+def _counts(db: str) -> tuple[int, int, int]:
+    factory = make_session_factory(make_engine(f"sqlite:///{db}"))
+    with transaction(factory) as s:
+        owner = repo.get_or_create_local_runner(s).id
+        return len(repo.list_runs(s, owner)), len(repo.list_pain(s, owner)), len(repo.list_exercise(s, owner))
+
+
+def test_db_commands(db: str) -> None:
+    r = run("db", "current", "--db", db)
+    assert r.exit_code == 0 and "empty" in r.output
+    r = run("db", "upgrade", "--db", db)
+    assert r.exit_code == 0 and migrate.head() in r.output
+    assert migrate.current(f"sqlite:///{db}") == migrate.head()
+
+
+def test_import_exit_codes_and_report(db: str, tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    folder = tmp_path / "runs"
+    write_gpx(folder, datetime(2026, 3, 2, 7, tzinfo=timezone.utc), 8.0)
+    write_gpx(folder, datetime(2026, 3, 4, 7, tzinfo=timezone.utc), 6.0)
+    (folder / "bad.gpx").write_text("<gpx", encoding="utf-8")
+
+    r = run("import", folder, "--db", db)  # fresh file: migrated automatically
+    assert r.exit_code == 0, r.output
+    assert "2 run(s) imported" in r.output and "1 file(s) could not be read" in r.output
+    assert "bad.gpx" in r.output
+    assert _counts(db)[0] == 2
+
+    r = run("import", folder, "--db", db)  # only duplicates (and the same bad file) -> still 0
+    assert r.exit_code == 0 and "2 duplicate(s)" in r.output
+
+    r = run("import", folder / "bad.gpx", "--db", db)  # every file failed
+    assert r.exit_code == 1
+
+    r = run("import", tmp_path / "missing", "--db", db)
+    assert r.exit_code == 1 and "no such file" in r.output
+
+    r = run("runs", "--db", db)
+    assert r.exit_code == 0 and "8.00" in r.output and "6.00" in r.output
+
+
+def test_log_validation(db: str) -> None:
+    ok = run("log", "pain", "2", "--timing", "next_morning", "--date", "2026-03-03", "--note", "stiff", "--db", db)
+    assert ok.exit_code == 0 and "2/10" in ok.output
+    for args, msg in [
+        (("log", "pain", "11"), "0 (none) to 10"),
+        (("log", "pain", "3", "--timing", "sometimes"), "timing must be one of"),
+        (("log", "pain", "3", "--date", "03/03/2026"), "YYYY-MM-DD"),
+        (("log", "exercise", "clamshell", "--sets", "-2"), "sets cannot be negative"),
+        (("log", "exercise", "clamshell", "--load-kg", "-1"), "load cannot be negative"),
+    ]:
+        r = run(*args, "--db", db)
+        assert r.exit_code == 1, args
+        assert msg in r.output, (args, r.output)
+    known = repo.known_exercise_ids()
+    if known:
+        ex = sorted(known)[0]
+        assert run("log", "exercise", ex, "--sets", "3", "--reps", "12", "--db", db).exit_code == 0
+        bad = run("log", "exercise", ex[:-1] + "q", "--db", db)
+        assert bad.exit_code == 1 and "unknown exercise" in bad.output and ex in bad.output
+    assert _counts(db)[1:] == (1, 1 if known else 0)
+
+
+def test_load_review_apply_and_plot(db: str, tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    today = date.today()
+    folder = tmp_path / "runs"
+    for d in range(1, 36, 2):
+        day = today - timedelta(days=d)
+        write_gpx(folder, datetime(day.year, day.month, day.day, 7, tzinfo=timezone.utc), 5.0 + (d % 3))
+    assert run("import", folder, "--db", db).exit_code == 0
+    assert run("log", "pain", "6", "--timing", "during", "--date", str(today - timedelta(days=1)), "--db", db).exit_code == 0
+
+    r = run("review", "--db", db)
+    assert r.exit_code == 1 and "no plan stored" in r.output
+
+    factory = make_session_factory(make_engine(f"sqlite:///{db}"))
+    with transaction(factory) as s:
+        repo.save_plan(s, repo.get_or_create_local_runner(s).id, make_plan(), "initial")
+
+    r = run("load", "--db", db)
+    assert r.exit_code == 0 and "ACWR" in r.output and "week of" in r.output
+
+    r = run("review", "--db", db)
+    assert r.exit_code == 0, r.output
+    assert "step back" in r.output and "6/10" in r.output
+    r = run("review", "--apply", "--db", db)
+    assert r.exit_code == 0 and "Saved plan version 2" in r.output
+    with transaction(factory) as s:
+        version, plan = repo.latest_plan(s, repo.get_or_create_local_runner(s).id)  # type: ignore[misc]
+        assert version == 2 and any("step back" in n for n in plan.notes)
+
+    png = tmp_path / "out" / "load.png"
+    r = run("plot", png, "--db", db)
+    assert r.exit_code == 0 and png.read_bytes()[:4] == b"\x89PNG"
+    r = run("plot", tmp_path / "load.gif", "--db", db)
+    assert r.exit_code == 1 and ".png or .svg" in r.output
