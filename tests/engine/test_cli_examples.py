@@ -104,3 +104,20 @@ def test_unknown_kujala_option(tmp_path):
     )
     result = cli("assess", str(bad))
     assert result.exit_code == 2 and "stairs" in result.output and "'q'" in result.output
+
+
+def test_assess_save_stores_profile_assessment_and_versioned_plan(tmp_path):
+    from kneecoach.store import repo
+    from kneecoach.store.db import make_engine, make_session_factory
+
+    url = f"sqlite:///{tmp_path / 'kc.db'}"
+    assert cli("assess", "-e", "runners_knee_004", "-f", "json", "-o", str(tmp_path / "a.json"), "--save", "--db", url).exit_code == 0
+    second = cli("assess", "-e", "runners_knee_004", "-f", "json", "-o", str(tmp_path / "a.json"), "--save", "--db", url)
+    assert second.exit_code == 0 and "plan version 2" in second.output
+    factory = make_session_factory(make_engine(url))
+    with factory() as s:
+        user = repo.get_or_create_local_runner(s)
+        version, plan = repo.latest_plan(s, user.id)
+        assert version == 2
+        assert plan.target_km == 35
+        assert repo.latest_profile(s, user.id).name.startswith("Alex")

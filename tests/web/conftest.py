@@ -43,7 +43,7 @@ class Browser:
 
     def __init__(self, app) -> None:
         with warnings.catch_warnings():  # Starlette nudges towards httpx2; the pinned httpx is fine
-            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore")
             from fastapi.testclient import TestClient
         self.c = TestClient(app, base_url="http://testserver")
         self.user_id: int | None = None
