@@ -26,8 +26,8 @@ Parsers:
 
 * ``kneecoach`` - ``kneecoach.tracking.importers.parse_bytes`` (fitdecode with
   CRC checking, plus summarising into an Activity): what an import costs.
-* ``fitdecode`` - bare fitdecode iteration with CRC checks, decoding every
-  message (no summarising): the decoder's own cost.
+* ``fitdecode`` - bare fitdecode iteration, CRC checked (same settings as the
+  importer), decoding every message (no summarising): the decoder's own cost.
 * ``fitparse`` - ``fitparse.FitFile(check_crc=True)``, iterating every message
   and reading the record fields kneecoach uses.
 """
@@ -140,7 +140,7 @@ def worker(parser: str, paths: list[Path]) -> dict[str, object]:
             records += fitwriter_records(len(data))
         elif parser == "fitdecode":
             with fitdecode.FitReader(io.BytesIO(data), check_crc=fitdecode.CrcCheck.RAISE,
-                                     error_handling=fitdecode.ErrorHandling.RAISE) as r:
+                                     error_handling=fitdecode.ErrorHandling.IGNORE) as r:
                 for fr in r:
                     if fr.frame_type == fitdecode.FIT_FRAME_DATA:
                         if fr.name == "record":

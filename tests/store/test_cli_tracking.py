@@ -60,6 +60,10 @@ def test_import_exit_codes_and_report(db: str, tmp_path: Path) -> None:
     r = run("import", folder / "bad.gpx", "--db", db)  # every file failed
     assert r.exit_code == 1
 
+    (tmp_path / "empty").mkdir()
+    r = run("import", tmp_path / "empty", "--db", db)
+    assert r.exit_code == 1 and "no GPX, TCX or FIT files" in r.output
+
     r = run("import", tmp_path / "missing", "--db", db)
     assert r.exit_code == 1 and "no such file" in r.output
 
@@ -124,3 +128,40 @@ def test_load_review_apply_and_plot(db: str, tmp_path: Path) -> None:
     assert r.exit_code == 0 and png.read_bytes()[:4] == b"\x89PNG"
     r = run("plot", tmp_path / "load.gif", "--db", db)
     assert r.exit_code == 1 and ".png or .svg" in r.output
+
+
+def test_end_to_end_with_engine_plan_seed_000(db: str, tmp_path: Path) -> None:
+    """assess --save (the real engine) -> import GPX -> diary -> review --apply, as a runner would."""
+    from test_review import MONDAY, RUN_DAYS, SCENARIO_KM, _scenario_pain, _week_runs
+
+    url = f"sqlite:///{db}"
+    r = run("assess", "--example", "marathoner_000", "--save", "--db", url)
+    assert r.exit_code == 0, r.output
+    folder = tmp_path / "watch"
+    for w, km in enumerate(SCENARIO_KM):
+        for a in _week_runs(w, km):
+            write_gpx(folder, a.start, a.distance_km)
+    r = run("import", folder, "--db", db)
+    assert r.exit_code == 0 and "48 run(s) imported" in r.output
+    factory = make_session_factory(make_engine(url))
+    with transaction(factory) as s:
+        owner = repo.get_or_create_local_runner(s).id
+        for w, km in enumerate(SCENARIO_KM):
+            for i, d in enumerate(RUN_DAYS):
+                repo.add_pain(s, owner, MONDAY + timedelta(weeks=w, days=d), "during", _scenario_pain(km, i))
+            if w < 8:
+                for d in (0, 2, 4):
+                    repo.add_exercise(s, owner, MONDAY + timedelta(weeks=w, days=d), "glute_bridge", sets=3, reps=15)
+        before, plan = repo.latest_plan(s, owner)  # type: ignore[misc]
+
+    today = MONDAY + timedelta(weeks=12)
+    r = run("review", "--apply", "--date", str(today), "--db", db)
+    assert r.exit_code == 0, r.output
+    assert "Decision: step back" in r.output or "Decision: hold" in r.output
+    assert "above 40 km" in r.output or "above 41 km" in r.output
+    assert "Strength lapse" in r.output and "000_4e2dc1858106602e.txt" in r.output
+    assert f"Saved plan version {before + 1}" in r.output
+    with transaction(factory) as s:
+        version, new = repo.latest_plan(s, owner)  # type: ignore[misc]
+    assert version == before + 1 and new.mileage_ramp[0].km < 50
+    assert new.ramp_rule == plan.ramp_rule and new.phases == plan.phases

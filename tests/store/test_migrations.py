@@ -96,3 +96,9 @@ def test_postgres_upgrade_matches_models_and_downgrade_empties() -> None:
     finally:
         if migrate.current(PG_URL) is not None:
             migrate.downgrade(PG_URL, "base")
+
+
+def test_bare_file_path_means_sqlite(tmp_path: Path) -> None:
+    path = str(tmp_path / "plain.db")
+    migrate.upgrade(path)
+    assert migrate.current(path) == migrate.head() == migrate.current(f"sqlite:///{path}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from conftest import act, make_plan, write_gpx
+from conftest import act, make_plan, write_fit, write_gpx
 from kneecoach.plan.models import Plan
 from kneecoach.store import imports, repo
 from kneecoach.store.db import transaction
@@ -72,12 +72,23 @@ def test_scenario_seed_000_through_real_files(factory: sessionmaker[Session], tm
     folder = tmp_path / "watch"
     for w, km in enumerate(SCENARIO_KM):
         for a in _week_runs(w, km):
-            write_gpx(folder, a.start, a.distance_km)
+            # The last four long runs come from a FIT watch, the rest from GPX exports.
+            if w >= 8 and a.start.weekday() == 6:
+                write_fit(folder / "fit", a.start, a.distance_km)
+            else:
+                write_gpx(folder / "gpx", a.start, a.distance_km)
+    # The same final long run also exported as GPX: one run, not two.
+    last_long = _week_runs(11, SCENARIO_KM[11])[-1]
+    write_gpx(folder / "zz-copies", last_long.start, last_long.distance_km)
     with transaction(factory) as s:
         owner = repo.get_or_create_local_runner(s).id
         plan_rec = repo.save_plan(s, owner, make_plan(), "initial")
     report = imports.import_path(factory, owner, folder)
     assert report.imported == 48 and not report.errors
+    assert report.duplicates == [f"zz-copies/{last_long.start:%Y%m%dT%H%M}.gpx"]
+    with transaction(factory) as s:
+        formats = [a.source_format for a in repo.list_runs(s, owner)]
+    assert formats.count("fit") == 4 and formats.count("gpx") == 44
 
     known = repo.known_exercise_ids()
     with transaction(factory) as s:
@@ -124,6 +135,10 @@ def test_scenario_seed_000_through_real_files(factory: sessionmaker[Session], tm
     assert new.version == version + 1
     assert new.mileage_ramp[0].km == rv.decision.next_week_km
     assert any("review" in n for n in new.notes) and any("000_4e2dc1858106602e.txt" in n for n in new.notes)
+    # The new ramp rests at the distance where pain rose for two weeks before going past it.
+    kms = [w.km for w in new.mileage_ramp]
+    first_above = next(i for i, km in enumerate(kms) if km > rv.threshold.km)
+    assert sum(abs(km - rv.threshold.km) < 0.11 for km in kms[:first_above]) >= 2
     with transaction(factory) as s:
         rec = repo.save_plan(s, owner, new, "review")
         assert rec.version == plan_rec.version + 1
@@ -204,6 +219,8 @@ def test_hold_on_next_morning_pain_and_step_back_on_high_score(plan: Plan) -> No
     rv = review(runs, pain, ex, plan, _today(6) - timedelta(days=1), strength_exercise_ids=STRENGTH)
     assert rv.decision.action == "hold" and "next-morning" in rv.decision.reason
     assert rv.decision.next_week_km == pytest.approx(25, abs=0.1)
+    held = apply_review(plan, rv).mileage_ramp
+    assert held[0].km == held[1].km == rv.decision.next_week_km and held[0].note == "hold"
 
     pain.append(PainObs(_today(6) - timedelta(days=2), "after", 7))
     rv = review(runs, pain, ex, plan, _today(6) - timedelta(days=1), strength_exercise_ids=STRENGTH)
@@ -307,11 +324,11 @@ def test_apply_review_never_violates_ramp_rule(rule, kms, pains, morning, target
 
 @settings(max_examples=80, deadline=None)
 @given(rule=ramp_rules, start=st.floats(0, 80), target=st.floats(5, 100),
-       plateau=st.one_of(st.none(), st.floats(5, 80)))
-def test_build_ramp_obeys_rule(rule, start, target, plateau) -> None:  # type: ignore[no-untyped-def]
+       plateau=st.one_of(st.none(), st.floats(5, 80)), baseline=st.sampled_from([0.0, 0.3, 12.0]))
+def test_build_ramp_obeys_rule(rule, start, target, plateau, baseline) -> None:  # type: ignore[no-untyped-def]
     plan = make_plan(**rule)
-    ramp = build_ramp(start, target, plan.ramp_rule, plateau_km=plateau)
-    _check_ramp(plan, plan.model_copy(update={"mileage_ramp": ramp}), start)
+    ramp = build_ramp(start, target, plan.ramp_rule, plateau_km=plateau, baseline_km=baseline)
+    _check_ramp(plan, plan.model_copy(update={"mileage_ramp": ramp}), start if start > 0 else baseline)
     assert len(ramp) <= 52
 
 

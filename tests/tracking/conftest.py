@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from fixtures import Design, FitDesign, make_fit, make_gpx, make_tcx  # noqa: E402
+from .fixtures import Design, FitDesign, make_fit, make_gpx, make_tcx
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from fixtures import DESIGNED_CLIMB_M, Design, FitDesign, make_gpx, make_tcx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +24,8 @@ from kneecoach.tracking.importers import (
     parse_path,
 )
 from kneecoach.tracking.importers._common import elevation_gain, haversine_m
+
+from .fixtures import DESIGNED_CLIMB_M, Design, FitDesign, make_gpx, make_tcx
 
 # ----------------------------------------------------------------- GPX
 
@@ -310,6 +311,13 @@ def test_folder_recursive_sorted(tmp_path: Path, fit_bytes: bytes, gpx_bytes: by
     assert [r.ok for r in results] == [True, False, True]
     assert results[1].error == "a/empty.fit: empty file"
     assert count_sources(tmp_path) == 3
+    # zips inside the folder are opened; a broken one is one error result
+    with zipfile.ZipFile(tmp_path / "c.zip", "w") as zf:
+        zf.writestr("x/3.fit", fit_bytes)
+    (tmp_path / "d.zip").write_bytes(b"PK\x03\x04 broken")
+    results = list(parse_path(tmp_path))
+    assert [(r.name, r.ok) for r in results[3:]] == [("c.zip/x/3.fit", True), ("d.zip", False)]
+    assert count_sources(tmp_path) == 5
 
 
 def test_single_file_and_missing_path(tmp_path: Path, gpx_bytes: bytes) -> None:

@@ -94,6 +94,8 @@ def test_empty_input() -> None:
     assert len(weeks) == 2 and all(w.runs == 0 for w in weeks)
     with pytest.raises(ValueError):
         weekly_load([], start=MON + timedelta(days=14), end=MON)
+    # all runs after an open-ended range's end: nothing to show, not an error
+    assert weekly_load([run(MON + timedelta(days=30), 5)], end=MON) == []
 
 
 def test_non_running_excluded_by_default() -> None:
@@ -264,3 +266,14 @@ def test_small_weeks_not_flagged() -> None:
 def test_invalid_threshold() -> None:
     with pytest.raises(ValueError):
         load_warnings([run(MON, 5)], acwr_high=0)
+
+
+def test_warnings_ewma_method_and_until() -> None:
+    acts = [run(MON + timedelta(days=i), 5) for i in range(35)]
+    acts += [run(MON + timedelta(days=i), 15) for i in range(35, 40)]
+    spikes = [w for w in load_warnings(acts, acwr_method="ewma") if w.kind == "acwr_spike"]
+    assert len(spikes) == 1 and spikes[0].value > 1.5
+    assert spikes[0].day >= MON + timedelta(days=35)
+    # Extending to "today" after the spike adds rest days but the episode stays one warning.
+    later = load_warnings(acts, acwr_method="ewma", until=MON + timedelta(days=60))
+    assert [w for w in later if w.kind == "acwr_spike"] == spikes

@@ -9,10 +9,10 @@ from kneecoach.intake.profile import Profile
 def save_assessment(db_url: str | None, profile: Profile, assessment: Assessment) -> int | None:
     """Store profile, assessment and (if any) plan for the CLI's local runner; return the plan version."""
     from kneecoach.store import repo
-    from kneecoach.store.db import default_url, make_engine, make_session_factory, transaction
+    from kneecoach.store.db import make_engine, make_session_factory, resolve_url, transaction
     from kneecoach.store.migrate import upgrade
 
-    url = db_url or default_url()
+    url = resolve_url(db_url)
     upgrade(url)
     factory = make_session_factory(make_engine(url))
     with transaction(factory) as s:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,9 +19,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from kneecoach.tracking.review import Review
+
 from kneecoach.cli.app import app
+from kneecoach.plan.models import Plan
 from kneecoach.store import migrate, repo
-from kneecoach.store.db import default_url, make_engine, make_session_factory, transaction
+from kneecoach.store.db import make_engine, make_session_factory, resolve_url, transaction
 
 db_app = typer.Typer(help="Database: create or upgrade the tables (Alembic migrations).", no_args_is_help=True)
 log_app = typer.Typer(help="Log a pain score or an exercise session in the diary.", no_args_is_help=True)
@@ -38,25 +42,28 @@ DbOpt = Annotated[
 DateOpt = Annotated[str | None, typer.Option("--date", help="Day as YYYY-MM-DD (default: today).")]
 
 
+def _describe(exc: BaseException) -> str:
+    """A one-line reason for a failure, without SQL parameters (they can hold health data)."""
+    orig = getattr(exc, "orig", None)  # SQLAlchemy DBAPIError: the driver's own message
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
 def _fail(message: str) -> typer.Exit:
     err.print(f"[red]Error:[/red] {message}", highlight=False)
     return typer.Exit(1)
 
 
-def _url(db: str | None) -> str:
-    if not db:
-        return default_url()
-    return db if "://" in db else f"sqlite:///{Path(db).expanduser()}"
 
 
 def _open(db: str | None) -> tuple[sessionmaker[Session], int]:
     """Migrate if needed, then return a session factory and the local runner's id."""
-    url = _url(db)
+    url = resolve_url(db)
     try:
         if not migrate.is_current(url):
             migrate.upgrade(url)
     except Exception as exc:  # noqa: BLE001 - show a sentence, not a traceback
-        raise _fail(f"cannot open or upgrade the database ({type(exc).__name__}: {exc})") from exc
+        raise _fail(f"cannot open or upgrade the database ({_describe(exc)})") from exc
     factory = make_session_factory(make_engine(url))
     with transaction(factory) as s:
         owner_id = repo.get_or_create_local_runner(s).id
@@ -78,7 +85,7 @@ def _day(value: str | None) -> date:
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None, revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Create the tables or bring them up to date (safe to run any time)."""
-    url = _url(db)
+    url = resolve_url(db)
     migrate.upgrade(url, revision)
     out.print(f"Database at revision {migrate.current(url)}.")
 
@@ -86,7 +93,7 @@ def db_upgrade(db: DbOpt = None, revision: Annotated[str, typer.Argument()] = "h
 @db_app.command("current")
 def db_current(db: DbOpt = None) -> None:
     """Show the database's migration revision and the newest one this version ships."""
-    url = _url(db)
+    url = resolve_url(db)
     cur = migrate.current(url)
     out.print(f"current: {cur or '(empty database)'}  head: {migrate.head()}")
 
@@ -117,7 +124,9 @@ def import_cmd(
         try:
             report = import_path(factory, owner, paths, on_progress=on_progress)
         except Exception as exc:  # noqa: BLE001
-            raise _fail(f"import failed, nothing was stored ({type(exc).__name__}: {exc})") from exc
+            raise _fail(f"import failed, nothing was stored ({_describe(exc)})") from exc
+    if report.files_seen == 0:
+        raise _fail("no GPX, TCX or FIT files found there (looked inside folders and .zip archives).")
     out.print(report.summary() + ".")
     for name in report.duplicates:
         out.print(f"  duplicate: {name}", highlight=False)
@@ -233,7 +242,8 @@ def load_cmd(db: DbOpt = None, weeks: Annotated[int, typer.Option("--weeks", min
         out.print(f"[yellow]![/yellow] {w.message}", highlight=False)
 
 
-def _review(s: Session, owner: int, today: date):  # type: ignore[no-untyped-def]
+def _review(s: Session, owner: int, today: date) -> tuple[int, Plan, Review]:
+    """The stored plan (version, plan) and a review of the last 20 weeks against it."""
     from kneecoach.tracking.review import review, strength_exercise_ids
 
     latest = repo.latest_plan(s, owner)

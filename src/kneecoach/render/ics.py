@@ -90,7 +90,8 @@ def weekly_schedule(plan: Plan, runs_per_week: int = 3, start: date | None = Non
 
     ``start`` (a Monday) fills in dates; without it days have weekday names only.
     Runs split the week's distance: the long run gets ``long_run_km``, the
-    other runs share the rest equally.
+    other runs share the rest equally; when ``long_run_km`` is no more than an
+    even share, all runs are equal.
     """
     if start is not None and start.weekday() != 0:
         raise ValueError(f"the schedule starts on a Monday; {start.isoformat()} is a {DAY_NAMES[start.weekday()]}")
@@ -112,11 +113,17 @@ def weekly_schedule(plan: Plan, runs_per_week: int = 3, start: date | None = Non
             long_day = LONG_RUN_DAY if LONG_RUN_DAY in run_days else run_days[-1]
             if len(run_days) == 1:
                 days[long_day].run = RunSession(km=round(km, 1), long=True)
-            else:
-                long_km = long_km or round(km / len(run_days), 1)
+            elif long_km > km / len(run_days):
                 easy = max(0.0, (km - long_km) / (len(run_days) - 1))
                 for d in run_days:
                     days[d].run = RunSession(km=round(long_km if d == long_day else easy, 1), long=d == long_day)
+            else:
+                # The ramp's long run is a cap (long_run_share of the week); when it is no longer
+                # than an even split, every run is the same length and none is called "long".
+                even = km / len(run_days)
+                long_km = round(even, 1)
+                for d in run_days:
+                    days[d].run = RunSession(km=round(even, 1), long=False)
         if phase is not None:
             for ex in phase.exercises:
                 for d in EXERCISE_DAYS[max(1, min(7, ex.dose.days_per_week))]:

@@ -98,7 +98,7 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None) -> str:
                 why = f" Chosen for: {', '.join(e.addresses)}." if e.addresses else ""
                 out += [f"- **{e.name}**: {e.dose.text}. {e.how}{why} *Progress:* {e.progression} ({_src(e.sources)})"]
                 out += [f"  - Caution: {c}" for c in e.cautions]
-            out += [f"", f"Sources: {_src(ph.sources)}", ""]
+            out += ["", f"Sources: {_src(ph.sources)}", ""]
         if plan.excluded:
             out += ["### Left out on purpose", ""]
             out += [f"- **{e.name}**: {e.reason} ({_src(e.sources)})" for e in plan.excluded]

@@ -15,11 +15,18 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
+def resolve_url(value: str | None) -> str:
+    """A database URL as given, a bare file path as a SQLite URL, nothing as :func:`default_url`."""
+    if not value:
+        return default_url()
+    return value if "://" in value else f"sqlite:///{Path(value).expanduser()}"
+
+
 def default_url() -> str:
     """``KNEECOACH_DB`` if set (a URL or a file path), else ``~/.local/share/kneecoach/kneecoach.db``."""
     value = os.environ.get("KNEECOACH_DB")
     if value:
-        return value if "://" in value else f"sqlite:///{Path(value).expanduser()}"
+        return resolve_url(value)
     data_home = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
     folder = data_home / "kneecoach"
     folder.mkdir(parents=True, exist_ok=True)
@@ -27,7 +34,8 @@ def default_url() -> str:
 
 
 def make_engine(url: str | None = None) -> Engine:
-    url = url or default_url()
+    """An engine for a URL or a SQLite file path (default: :func:`default_url`)."""
+    url = resolve_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
 

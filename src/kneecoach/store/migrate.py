@@ -21,7 +21,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from kneecoach.store.db import default_url, make_engine
+from kneecoach.store.db import make_engine, resolve_url
+
+
 
 
 @contextmanager
@@ -42,24 +44,24 @@ def _config(url: str) -> Iterator[Config]:
 
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:
-    """Bring the database at ``url`` (default :func:`default_url`) up to ``revision``.
+    """Bring the database at ``url`` (default :func:`default_url`; a bare path means SQLite) up to ``revision``.
 
     Idempotent: upgrading a database that is already at head does nothing, so
     the CLI calls this before every command and a fresh machine just works.
     """
-    with _config(url or default_url()) as cfg:
+    with _config(resolve_url(url)) as cfg:
         command.upgrade(cfg, revision)
 
 
 def downgrade(url: str | None, revision: str) -> None:
     """Step the database back to ``revision`` (``"base"`` drops every table: data is lost)."""
-    with _config(url or default_url()) as cfg:
+    with _config(resolve_url(url)) as cfg:
         command.downgrade(cfg, revision)
 
 
 def current(url: str | None = None) -> str | None:
     """The revision the database is at, or ``None`` for an empty (unmigrated) database."""
-    engine = make_engine(url or default_url())
+    engine = make_engine(resolve_url(url))
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()

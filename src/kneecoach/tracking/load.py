@@ -153,7 +153,9 @@ def weekly_load(
     else:
         last = max(first, max(acc)) if acc else first
     if last < first:
-        raise ValueError(f"end ({end}) is before start ({start})")
+        if start is not None and end is not None:
+            raise ValueError(f"end ({end}) is before start ({start})")
+        return []  # open-ended range with no activity inside it
 
     out: list[WeekLoad] = []
     monday = first

@@ -365,7 +365,8 @@ def _decide(
     rule, ramp = plan.pain_rule, plan.ramp_rule
     window_start = today - timedelta(days=6)
     recent = [p for p in pain if window_start <= p.day <= today]
-    last7 = sum(km for d, km in daily.items() if window_start <= d <= today)
+    # Rounded to 10 m: GPS distances a few centimetres short of 50 km should read as 50 km.
+    last7 = round(sum(km for d, km in daily.items() if window_start <= d <= today), 2)
     # Baseline: the highest of the last four 7-day blocks. The ramp rule grows
     # from the highest week so far; "so far" is recent, because fitness built
     # months ago does not protect a knee today.
@@ -373,7 +374,7 @@ def _decide(
         sum(km for d, km in daily.items() if today - timedelta(days=7 * (i + 1) - 1) <= d <= today - timedelta(days=7 * i))
         for i in range(4)
     ]
-    baseline = max(blocks)
+    baseline = round(max(blocks), 2)
     restart = baseline <= 0
 
     worst = max((p.score for p in recent), default=None)
@@ -441,7 +442,7 @@ def _decide(
         reason += f" Your strength work has also lapsed ({strength.days_since} days): restart it ({STRENGTH_SOURCE})."
     # Never above what the ramp rule allows from the recent baseline.
     target = min(target, ramp.allowed_next(baseline))
-    return Decision(action, reason, round(last7, 1), round(baseline, 1), _floor1(max(target, 0.0)))
+    return Decision(action, reason, last7, baseline, _floor1(max(target, 0.0)))
 
 
 # --------------------------------------------------------------------------- entry points
@@ -475,8 +476,12 @@ def review(
         weeks.pop(0)
     rows = _week_rows(weeks, pain)
 
+    # The ACWR series starts at the first recorded run (at most 8 weeks back): days
+    # before it are unknown, not rest, and load.py withholds the ratio until four
+    # weeks of real history exist.
     chronic_from = today - timedelta(days=27 + 27)
-    daily = daily_distance_km(runs, chronic_from, today)
+    first_run = min((activity_day(r) for r in runs), default=today)
+    daily = daily_distance_km(runs, max(chronic_from, first_run), today)
     points = acwr_rolling(daily)
     acwr = points[-1] if points else None
     plot_points = [p for p in points if p.day >= (weeks[0].week_start if weeks else today)]
@@ -513,17 +518,20 @@ def build_ramp(
     plateau_km: float | None = None,
     plateau_weeks: int = 2,
     max_weeks: int = 52,
+    baseline_km: float = 0.0,
 ) -> list[RampWeek]:
     """A mileage ramp from ``start_km`` up to ``target_km`` that obeys ``rule``.
 
     Each week is at most ``rule.allowed_next`` of the highest week before it
     in this ramp, every ``cutback_every_weeks``-th week is a cutback of
     ``cutback_pct``, and ``plateau_km`` (a distance where pain rose before)
-    is held for ``plateau_weeks`` before the ramp goes past it.
+    is held for ``plateau_weeks`` before the ramp goes past it. A ramp that
+    starts at 0 km grows from ``baseline_km`` (the recent highest week) when
+    there is one, and from ``rule.restart_km`` only when there is not.
     """
     start_km = max(0.0, start_km)
     weeks: list[RampWeek] = []
-    highest = start_km
+    highest = start_km if start_km > 0 else max(0.0, baseline_km)
     km = start_km
     held = 0
     for n in range(1, max_weeks + 1):
@@ -559,7 +567,7 @@ def apply_review(plan: Plan, review: Review) -> Plan:
     """
     d = review.decision
     plateau = review.threshold.km if review.threshold and d.action != "progress" else None
-    ramp = build_ramp(d.next_week_km, plan.target_km, plan.ramp_rule, plateau_km=plateau)
+    ramp = build_ramp(d.next_week_km, plan.target_km, plan.ramp_rule, plateau_km=plateau, baseline_km=d.baseline_km)
     if d.action == "hold":
         # Hold means hold: repeat next week's distance once before climbing again.
         ramp = [ramp[0], *[w.model_copy(update={"week": w.week + 1}) for w in ramp]]

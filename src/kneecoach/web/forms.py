@@ -88,12 +88,12 @@ def error_messages(exc: ValidationError) -> dict[str, str]:
         path = ".".join(loc) or "form"
         msg = err["msg"]
         kind = err.get("type", "")
-        if kind == "missing":
+        if kind in {"missing", "too_short"} and path in LIST_FIELDS:
+            msg = "Tick at least one."
+        elif kind == "missing":
             msg = "This answer is needed."
         elif kind in {"int_parsing", "float_parsing"}:
             msg = "Enter a number."
-        elif kind == "too_short" and path in LIST_FIELDS:
-            msg = "Tick at least one."
         elif kind == "extra_forbidden":
             msg = "Unknown field."
         messages.setdefault(path, msg)

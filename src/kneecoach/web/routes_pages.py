@@ -124,6 +124,7 @@ async def intake_submit(request: Request, user: User = Depends(current_runner),
                         db: Session = Depends(db_session)) -> Response:
     form = await request.form()
     values = flatten_form(form.multi_items())
+    values.setdefault("name", "") or values.update(name=user.display_name)  # plan shows the account name
     base = repo.latest_profile(db, user.id)
     try:
         profile = build_profile(values, base.model_dump(mode="json") if base else None, INTAKE_KEYS)

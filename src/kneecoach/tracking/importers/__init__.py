@@ -247,8 +247,8 @@ def _entries(path: Path) -> Iterator[_Entry]:
     for p in files:
         rel = p.relative_to(path).as_posix()
         if _is_zip_path(p):
-            for name, payload in _zip_entries(p, rel, 2):
-                yield (name if name.startswith(rel + "/") else f"{rel}/{name}"), payload
+            # depth 2: names come back as "<rel>/<member>" (or "<rel>" if unreadable)
+            yield from _zip_entries(p, rel, 2)
         elif is_activity_name(p.name):
             if p.stat().st_size > MAX_FILE_BYTES:
                 yield rel, ActivityFileError(rel, f"file larger than {MAX_FILE_BYTES} bytes")

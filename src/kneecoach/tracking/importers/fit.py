@@ -14,9 +14,13 @@ Cadence: FIT stores running cadence **per leg** (strides/min, about 80-95 for
 a runner); kneecoach stores steps/min (both feet), so foot-sport cadence is
 doubled. Cycling cadence is crank rpm, not steps, and is dropped.
 
-Integrity: the file CRC and every chunk are checked (``CrcCheck.RAISE``,
-``ErrorHandling.RAISE``). A truncated download or a corrupted file raises
-:class:`ActivityFileError` rather than returning a half-run.
+Integrity: the file CRC is checked (``CrcCheck.RAISE``) and reading past the
+declared end fails, so a truncated download or a corrupted file raises
+:class:`ActivityFileError` rather than returning a half-run. Profile quirks
+inside a CRC-valid file (developer fields from Connect IQ apps without their
+description message, odd field sizes) are tolerated (``ErrorHandling.IGNORE``):
+they come from real, intact recordings, and the fields kneecoach reads are
+unaffected.
 """
 
 from __future__ import annotations
@@ -106,7 +110,7 @@ def parse_fit(data: bytes, name: str) -> Activity:
         with fitdecode.FitReader(
             io.BytesIO(data),
             check_crc=fitdecode.CrcCheck.RAISE,
-            error_handling=fitdecode.ErrorHandling.RAISE,
+            error_handling=fitdecode.ErrorHandling.IGNORE,
         ) as reader:
             for frame in reader:
                 if frame.frame_type != fitdecode.FIT_FRAME_DATA:
