@@ -143,7 +143,7 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     page.click("nav >> text=Plan")
     page.wait_for_url("**/plan")
     assert page.locator(".week").count() >= 4
-    assert page.locator(".run.long").count() >= 1
+    assert page.locator(".run").count() >= 8
     shot(page, "05-plan")
 
     page.click("nav >> text=Upload")
@@ -182,3 +182,42 @@ def test_mobile_layout_has_no_horizontal_scroll(server, page):
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
     shot(page, "09-intake-mobile", full=False)
+
+
+def test_clinician_sees_invited_runner_read_only(server, page):
+    page.goto(server + "/signup")
+    page.fill("#f-email", "inviter@example.org")
+    page.fill("#f-display_name", "Ivy Runner")
+    page.fill("#f-password", PASSWORD)
+    page.click("button:has-text('Sign up')")
+    page.goto(server + "/intake")
+    page.check("input[name='symptoms.sides'][value='right']")
+    page.check("input[name='symptoms.locations'][value='below_kneecap']")
+    page.fill("#f-running\\.current_weekly_km", "25")
+    page.fill("#f-running\\.target_weekly_km", "35")
+    page.click("button:has-text('Save and continue')")
+    page.wait_for_url("**/selftests")
+    page.goto(server + "/home")
+    page.click("button:has-text('Create an invite code')")
+    code = page.inner_text("table.simple code").strip()
+    shot(page, "10-runner-home")
+
+    clinician = page.context.browser.new_context(viewport={"width": 1200, "height": 900})
+    cp = clinician.new_page()
+    cp.goto(server + "/signup")
+    cp.fill("#f-email", "coach@example.org")
+    cp.fill("#f-display_name", "Coach Kim")
+    cp.fill("#f-password", PASSWORD)
+    cp.check("input[name='role'][value='clinician']")
+    cp.click("button:has-text('Sign up')")
+    cp.wait_for_url(server + "/home")
+    assert "No runners yet" in cp.inner_text("main")
+    cp.fill("#f-code", code)
+    cp.click("button:has-text('Add runner')")
+    cp.wait_for_selector("text=Ivy Runner")
+    shot(cp, "11-clinician-dashboard", full=False)
+    cp.click("table.simple a:has-text('Plan')")
+    cp.wait_for_url("**/plan")
+    assert "read-only" in cp.inner_text(".viewing")
+    assert cp.locator("nav >> text=Intake").count() == 0
+    clinician.close()

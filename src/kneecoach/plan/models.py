@@ -38,7 +38,9 @@ class RampRule(_Out):
     sources: list[str]
 
     def allowed_next(self, highest_so_far_km: float) -> float:
-        """The most a week may hold, given the highest week so far."""
+        """The most a week may hold, given the highest week so far (from a standstill: ``restart_km``)."""
+        if highest_so_far_km <= 0:
+            return self.restart_km
         return highest_so_far_km + max(highest_so_far_km * self.max_increase_pct / 100.0, self.min_step_km)
 
 

@@ -26,7 +26,6 @@ See ``docs/tracking-review.md`` for the thresholds and their rationale.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +33,8 @@ from datetime import date, timedelta
 from statistics import mean
 from typing import Any, Literal
 
-from kneecoach.plan.models import Plan, RampRule, RampWeek
+from kneecoach.plan.models import Plan
+from kneecoach.plan.ramp import build_ramp, floor_tenth
 from kneecoach.tracking.activity import Activity
 from kneecoach.tracking.diary import ExerciseObs, PainObs
 from kneecoach.tracking.load import (
@@ -348,11 +348,6 @@ def strength_lapse(
     return StrengthLapse(last, since, lapsed, lapse_days, before, after, msg)
 
 
-def _floor1(x: float) -> float:
-    """Round down to 0.1 km, so rounding can never push a week over a limit."""
-    return math.floor(x * 10 + 1e-9) / 10
-
-
 def _decide(
     plan: Plan,
     pain: Sequence[PainObs],
@@ -414,9 +409,10 @@ def _decide(
                 "where your pain has risen before; come back down to it."
             )
     elif restart:
+        restart_km = floor_tenth(min(ramp.restart_km, plan.target_km))
         return Decision(
-            "progress", f"No running in the last four weeks: restart at {ramp.restart_km:g} km a week.",
-            last7, baseline, ramp.restart_km, restart=True,
+            "progress", f"No running in the last four weeks: restart at {restart_km:g} km a week.",
+            last7, baseline, restart_km, restart=True,
         )
     else:
         action = "progress"
@@ -440,9 +436,9 @@ def _decide(
         reason = ("Progress: " if action == "progress" else "Hold: ") + "; ".join(why) + "."
     if strength.lapsed and action != "progress" and "strength" not in reason:
         reason += f" Your strength work has also lapsed ({strength.days_since} days): restart it ({STRENGTH_SOURCE})."
-    # Never above what the ramp rule allows from the recent baseline.
-    target = min(target, ramp.allowed_next(baseline))
-    return Decision(action, reason, last7, baseline, _floor1(max(target, 0.0)))
+    # Never above what the ramp rule allows from the recent baseline, nor above the plan's target.
+    target = min(target, ramp.allowed_next(baseline), plan.target_km)
+    return Decision(action, reason, last7, baseline, floor_tenth(max(target, 0.0)))
 
 
 # --------------------------------------------------------------------------- entry points
@@ -510,52 +506,6 @@ def review(
     )
 
 
-def build_ramp(
-    start_km: float,
-    target_km: float,
-    rule: RampRule,
-    *,
-    plateau_km: float | None = None,
-    plateau_weeks: int = 2,
-    max_weeks: int = 52,
-    baseline_km: float = 0.0,
-) -> list[RampWeek]:
-    """A mileage ramp from ``start_km`` up to ``target_km`` that obeys ``rule``.
-
-    Each week is at most ``rule.allowed_next`` of the highest week before it
-    in this ramp, every ``cutback_every_weeks``-th week is a cutback of
-    ``cutback_pct``, and ``plateau_km`` (a distance where pain rose before)
-    is held for ``plateau_weeks`` before the ramp goes past it. A ramp that
-    starts at 0 km grows from ``baseline_km`` (the recent highest week) when
-    there is one, and from ``rule.restart_km`` only when there is not.
-    """
-    start_km = max(0.0, start_km)
-    weeks: list[RampWeek] = []
-    highest = start_km if start_km > 0 else max(0.0, baseline_km)
-    km = start_km
-    held = 0
-    for n in range(1, max_weeks + 1):
-        if n == 1:
-            km = start_km
-            cut = False
-        elif n % rule.cutback_every_weeks == 0 and km < target_km:
-            cut = True
-            km = _floor1(highest * (1 - rule.cutback_pct / 100.0))
-        else:
-            cut = False
-            nxt = min(target_km, rule.allowed_next(highest)) if highest > 0 else min(target_km, rule.restart_km)
-            if plateau_km is not None and held < plateau_weeks and highest <= plateau_km < nxt:
-                nxt = plateau_km
-                held += 1
-            km = _floor1(max(nxt, 0.0))
-        highest = max(highest, km)
-        note = "cutback week" if cut else ""
-        weeks.append(RampWeek(week=n, km=km, long_run_km=_floor1(km * rule.long_run_share), cutback=cut, note=note))
-        if km >= target_km and not cut and n > 1:
-            break
-    return weeks
-
-
 def apply_review(plan: Plan, review: Review) -> Plan:
     """The next plan version: a ramp restarting from the review's next-week distance.
 
@@ -567,7 +517,9 @@ def apply_review(plan: Plan, review: Review) -> Plan:
     """
     d = review.decision
     plateau = review.threshold.km if review.threshold and d.action != "progress" else None
-    ramp = build_ramp(d.next_week_km, plan.target_km, plan.ramp_rule, plateau_km=plateau, baseline_km=d.baseline_km)
+    ramp = build_ramp(
+        d.next_week_km, plan.target_km, plan.ramp_rule, plateau_km=plateau, baseline_km=d.baseline_km, max_weeks=52
+    )
     if d.action == "hold":
         # Hold means hold: repeat next week's distance once before climbing again.
         ramp = [ramp[0], *[w.model_copy(update={"week": w.week + 1}) for w in ramp]]
