@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import make_plan, write_gpx
+from .conftest import make_plan, write_gpx
 from kneecoach.cli import app
 from kneecoach.store import migrate, repo
 from kneecoach.store.db import make_engine, make_session_factory, transaction
@@ -132,7 +132,7 @@ def test_load_review_apply_and_plot(db: str, tmp_path: Path) -> None:
 
 def test_end_to_end_with_engine_plan_seed_000(db: str, tmp_path: Path) -> None:
     """assess --save (the real engine) -> import GPX -> diary -> review --apply, as a runner would."""
-    from test_review import MONDAY, RUN_DAYS, SCENARIO_KM, _scenario_pain, _week_runs
+    from .test_review import MONDAY, RUN_DAYS, SCENARIO_KM, _scenario_pain, _week_runs
 
     url = f"sqlite:///{db}"
     r = run("assess", "--example", "marathoner_000", "--save", "--db", url)

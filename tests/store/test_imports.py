@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from conftest import gpx_text, write_gpx
+from .conftest import gpx_text, write_gpx
 from kneecoach.store import imports, repo
 from kneecoach.store.db import transaction
 from kneecoach.store.models import RunRecord

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import act
+from .conftest import act
 from kneecoach.tracking.load import acwr_rolling, daily_distance_km, weekly_load
 from kneecoach.tracking.plots import plot_load
 

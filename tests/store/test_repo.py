@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from conftest import act, make_plan
+from .conftest import act, make_plan
 from kneecoach.intake.profile import Profile
 from kneecoach.store import repo
 from kneecoach.store.db import transaction

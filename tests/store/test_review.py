@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from conftest import act, make_plan, write_fit, write_gpx
+from .conftest import act, make_plan, write_fit, write_gpx
 from kneecoach.plan.models import Plan
 from kneecoach.store import imports, repo
 from kneecoach.store.db import transaction

@@ -91,7 +91,8 @@ def make_browser(app):
     return lambda: Browser(app)
 
 
-def make_gpx(start_iso: str = "2026-11-02T07:00:00", km: float = 5.0, minutes: float = 30.0, name: str = "run") -> bytes:
+def make_gpx(start_iso: str = "2026-11-02T07:00:00", km: float = 5.0, minutes: float = 30.0,
+             name: str = "run") -> bytes:
     """A straight-line GPX run of about ``km`` kilometres, built with gpxpy (one point every 10 s)."""
     from datetime import datetime, timedelta, timezone
 

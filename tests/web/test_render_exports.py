@@ -9,7 +9,13 @@ from icalendar import Calendar
 
 from kneecoach.engine import assess
 from kneecoach.intake.profile import Profile
-from kneecoach.render.ics import EXERCISE_DAYS, RUN_DAYS, next_monday, plan_to_ics, weekly_schedule
+from kneecoach.render.ics import (
+    EXERCISE_DAYS,
+    RUN_DAYS,
+    next_monday,
+    plan_to_ics,
+    weekly_schedule,
+)
 from kneecoach.render.pdf import latin1, plan_to_pdf
 
 
@@ -28,7 +34,7 @@ def plan():
 def test_schedule_matches_ramp_and_doses(plan):
     weeks = weekly_schedule(plan, runs_per_week=4, start=date(2026, 11, 2))
     assert len(weeks) == len(plan.mileage_ramp)
-    for w, ramp in zip(weeks, plan.mileage_ramp):
+    for w, ramp in zip(weeks, plan.mileage_ramp, strict=True):
         runs = [d.run for d in w.days if d.run]
         assert len(runs) == (4 if ramp.km > 0 else 0)
         assert sum(r.km for r in runs) == pytest.approx(ramp.km, abs=0.25)

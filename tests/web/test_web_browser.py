@@ -66,10 +66,18 @@ def page():
         )
         context = browser.new_context(viewport={"width": 1200, "height": 900})
         pg = context.new_page()
-        pg.set_default_timeout(15_000)
+        pg.set_default_timeout(30_000)  # generous: CI shares two cores with Chromium
         yield pg
         context.close()
         browser.close()
+
+
+def _full_shot(tab, name: str, max_height: int = 3200) -> None:
+    """Whole page, cut at ``max_height`` px so the long plan page stays a reasonable PNG."""
+    height = min(tab.evaluate("document.documentElement.scrollHeight"), max_height)
+    width = tab.viewport_size["width"] if tab.viewport_size else 1200
+    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True,
+                   clip={"x": 0, "y": 0, "width": width, "height": height})
 
 
 def shot(page, name: str, full: bool = True) -> None:
@@ -88,23 +96,38 @@ def shot(page, name: str, full: bool = True) -> None:
     tab = page.context.new_page()
     try:
         tab.goto(page.url)
-        tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        _full_shot(tab, name)
     finally:
         tab.close()
+
+
+def assert_at(page, pattern: str) -> None:
+    """The page is at ``pattern`` (exact URL or a ``**/suffix`` glob) after a completed navigation."""
+    if pattern.startswith("**/"):
+        ok = page.url.split("?")[0].endswith(pattern[2:])
+    else:
+        ok = page.url == pattern
+    assert ok, f"at {page.url}, expected {pattern}; page says: {page.inner_text('main')[:600]}"
+
+
+def submit(page, selector: str) -> None:
+    """Click a submit button or link and wait for the resulting page load (no racing the next step)."""
+    with page.expect_navigation():
+        page.click(selector)
 
 
 def test_runner_journey_in_chromium(server, page, tmp_path):
     page.goto(server + "/")
     shot(page, "01-welcome", full=False)
-    page.click("text=Create an account")
+    submit(page, "text=Create an account")
     page.fill("#f-email", "browser@example.org")
     page.fill("#f-display_name", "Robin Runner")
     page.fill("#f-password", PASSWORD)
-    page.click("button:has-text('Sign up')")
-    page.wait_for_url(server + "/home")
+    submit(page, "button:has-text('Sign up')")
+    assert_at(page, server + "/home")
     assert "Hello, Robin Runner" in page.content()
 
-    page.click("nav >> text=Intake")
+    submit(page, "nav >> text=Intake")
     for flag in kb.red_flags():
         page.check(f"input[name='red_flags.{flag.id}'][value='false']")
     page.check("input[name='symptoms.sides'][value='left']")
@@ -117,8 +140,8 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     items = kb.kujala_items()
     for item in items:
         page.check(f"input[name='kujala.{item.id}'][value='{item.options[1].id}']")
-    page.click("button:has-text('Save and continue')")
-    page.wait_for_url(server + "/selftests")
+    submit(page, "button:has-text('Save and continue')")
+    assert_at(page, server + "/selftests")
 
     page.check("input[name='self_tests.single_leg_squat.left.knee_falls_inward'][value='true']")
     page.check("input[name='self_tests.single_leg_squat.right.knee_falls_inward'][value='false']")
@@ -126,13 +149,13 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     page.fill("#f-self_tests\\.single_leg_sit_to_stand_reps\\.left", "9")
     page.fill("#f-self_tests\\.single_leg_sit_to_stand_reps\\.right", "15")
     page.select_option("#f-self_tests\\.flexibility\\.hip_flexors\\.left", "tight")
-    page.click("button:has-text('Save and see results')")
-    page.wait_for_url("**/results")
+    submit(page, "button:has-text('Save and see results')")
+    assert_at(page, "**/results")
     if os.environ.get("KNEECOACH_SCREENSHOTS") == "1":
         for path, name in (("/intake", "02-intake"), ("/selftests", "03-selftests")):
             tab = page.context.new_page()
             tab.goto(server + path)
-            tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+            _full_shot(tab, name)
             tab.close()
     body = page.inner_text("main")
     assert "Education, not a diagnosis" in body
@@ -140,13 +163,13 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     assert page.locator(".hypothesis").count() >= 1
     shot(page, "04-results")
 
-    page.click("nav >> text=Plan")
-    page.wait_for_url("**/plan")
+    submit(page, "nav >> text=Plan")
+    assert_at(page, "**/plan")
     assert page.locator(".week").count() >= 4
     assert page.locator(".run").count() >= 8
     shot(page, "05-plan")
 
-    page.click("nav >> text=Upload")
+    submit(page, "nav >> text=Upload")
     gpx = tmp_path / "morning.gpx"
     gpx.write_bytes(make_gpx("2026-11-02T07:00:00", 6.0, 36))
     page.set_input_files("#files", str(gpx))
@@ -156,15 +179,15 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     assert page.is_visible("#progress")
     shot(page, "06-upload", full=False)
 
-    page.click("nav >> text=Diary")
+    submit(page, "nav >> text=Diary")
     page.check("input[name='timing'][value='during']")
     page.click("fieldset.scale label:has-text('3')")
     page.fill("#f-pain_day", "2026-11-02")
-    page.click("button:has-text('Save pain')")
+    submit(page, "button:has-text('Save pain')")
     page.wait_for_selector("text=Pain entry saved.")
     shot(page, "07-diary", full=False)
 
-    page.click("nav >> text=Review")
+    submit(page, "nav >> text=Review")
     page.wait_for_selector("svg.chart rect.bar")
     assert page.locator("svg.chart rect.bar").count() >= 1
     assert "Next week" in page.inner_text(".decision")
@@ -177,7 +200,8 @@ def test_mobile_layout_has_no_horizontal_scroll(server, page):
     page.fill("#f-email", "phone@example.org")
     page.fill("#f-display_name", "Pat")
     page.fill("#f-password", PASSWORD)
-    page.click("button:has-text('Sign up')")
+    submit(page, "button:has-text('Sign up')")
+    assert_at(page, server + "/home")
     page.goto(server + "/intake")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
@@ -189,16 +213,17 @@ def test_clinician_sees_invited_runner_read_only(server, page):
     page.fill("#f-email", "inviter@example.org")
     page.fill("#f-display_name", "Ivy Runner")
     page.fill("#f-password", PASSWORD)
-    page.click("button:has-text('Sign up')")
+    submit(page, "button:has-text('Sign up')")
+    assert_at(page, server + "/home")
     page.goto(server + "/intake")
     page.check("input[name='symptoms.sides'][value='right']")
     page.check("input[name='symptoms.locations'][value='below_kneecap']")
     page.fill("#f-running\\.current_weekly_km", "25")
     page.fill("#f-running\\.target_weekly_km", "35")
-    page.click("button:has-text('Save and continue')")
-    page.wait_for_url("**/selftests")
+    submit(page, "button:has-text('Save and continue')")
+    assert_at(page, "**/selftests")
     page.goto(server + "/home")
-    page.click("button:has-text('Create an invite code')")
+    submit(page, "button:has-text('Create an invite code')")
     code = page.inner_text("table.simple code").strip()
     shot(page, "10-runner-home")
 
@@ -209,15 +234,15 @@ def test_clinician_sees_invited_runner_read_only(server, page):
     cp.fill("#f-display_name", "Coach Kim")
     cp.fill("#f-password", PASSWORD)
     cp.check("input[name='role'][value='clinician']")
-    cp.click("button:has-text('Sign up')")
-    cp.wait_for_url(server + "/home")
+    submit(cp, "button:has-text('Sign up')")
+    assert_at(cp, server + "/home")
     assert "No runners yet" in cp.inner_text("main")
     cp.fill("#f-code", code)
-    cp.click("button:has-text('Add runner')")
+    submit(cp, "button:has-text('Add runner')")
     cp.wait_for_selector("text=Ivy Runner")
     shot(cp, "11-clinician-dashboard", full=False)
-    cp.click("table.simple a:has-text('Plan')")
-    cp.wait_for_url("**/plan")
+    submit(cp, "table.simple a:has-text('Plan')")
+    assert_at(cp, "**/plan")
     assert "read-only" in cp.inner_text(".viewing")
     assert cp.locator("nav >> text=Intake").count() == 0
     clinician.close()

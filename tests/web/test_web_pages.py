@@ -194,3 +194,36 @@ def test_signup_errors_are_shown_per_field(browser):
     r = other.post("/signup", {"email": "dup@example.org", "display_name": "X", "password": "long enough pw",
                                "role": "runner"})
     assert r.status_code == 400 and "already exists" in r.text
+
+
+def test_review_without_runs_and_pages_before_intake(browser):
+    uid = browser.signup("r@example.org")
+    for path in (f"/u/{uid}/results", f"/u/{uid}/plan", f"/u/{uid}/review"):
+        r = browser.c.get(path)
+        assert r.status_code == 200 and "intake" in r.text
+    assert browser.c.get("/selftests", follow_redirects=False).headers["location"] == "/intake"
+    browser.intake()
+    r = browser.c.get(f"/u/{uid}/review")
+    assert r.status_code == 200 and "Next week" in r.text and "<svg" in r.text
+
+
+def test_writes_are_committed_before_the_response_starts(app, db_url):
+    """A redirect must not reach the browser before its write is visible to the next request."""
+    seen: list[int] = []
+
+    async def probe(scope, receive, send):
+        async def send_and_look(message):
+            if message["type"] == "http.response.start" and scope.get("path") == "/diary/pain":
+                seen.append(count(db_url, PainEntry))  # another connection, like the next request
+            await send(message)
+
+        await app(scope, receive, send_and_look)
+
+    from .conftest import Browser
+
+    b = Browser(app)
+    b.signup("commit@example.org")
+    b.c = type(b.c)(probe, base_url="http://testserver", cookies=b.c.cookies)
+    r = b.post("/diary/pain", {"pain_day": "2026-11-05", "timing": "daily", "score": "2"})
+    assert r.status_code == 303
+    assert seen == [1]

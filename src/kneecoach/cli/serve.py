@@ -20,11 +20,17 @@ from kneecoach.cli.app import app
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on. Keep 127.0.0.1 unless behind a TLS proxy.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Interface to listen on. Keep 127.0.0.1 unless behind a TLS proxy.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
-    db: Annotated[str | None, typer.Option(help="Database URL or SQLite file path (default: KNEECOACH_DB or the data folder).")] = None,
+    db: Annotated[
+        str | None, typer.Option(help="Database URL or SQLite file path (default: KNEECOACH_DB or the data folder).")
+    ] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
-    https_only: Annotated[bool, typer.Option("--https-only/--no-https-only", help="Mark the session cookie Secure (use behind TLS).")] = False,
+    https_only: Annotated[
+        bool, typer.Option("--https-only/--no-https-only", help="Mark the session cookie Secure (use behind TLS).")
+    ] = False,
 ) -> None:
     """Serve the web app (education, not a diagnosis)."""
     import uvicorn

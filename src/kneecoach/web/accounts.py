@@ -8,6 +8,7 @@ per-field sign-up validation, listing a runner's invites, and revoking one.
 from __future__ import annotations
 
 import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,15 +17,6 @@ from kneecoach.store.models import CareLink, User
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 ROLES = ("runner", "clinician")
 MIN_PASSWORD = 10
-
-
-class AccountError(ValueError):
-    """A sign-up or invite problem, with the form field it belongs to."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def normalise_email(email: str) -> str:

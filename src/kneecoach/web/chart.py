@@ -78,7 +78,8 @@ def load_pain_svg(weeks: list[ChartWeek], pain_limit: int | None = None, width: 
     for x, y, w in points:
         parts.append(f'<circle class="paindot" cx="{x:.1f}" cy="{y:.1f}" r="4">'
                      f'<title>{w.week_start.isoformat()}: mean pain {w.mean_pain:.1f}</title></circle>')
-    parts.append(f'<text class="axis" x="{pad_l + plot_w / 2}" y="{height - 6}" text-anchor="middle">week starting</text>')
+    parts.append(f'<text class="axis" x="{pad_l + plot_w / 2}" y="{height - 6}" '
+                 'text-anchor="middle">week starting</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -65,7 +65,7 @@ def signup_form(request: Request, user: User | None = Depends(optional_user)) ->
 
 
 @router.post("/signup")
-async def signup(request: Request, db: Session = Depends(db_session)) -> Response:
+async def signup(request: Request, db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form()
     values = {k: str(form.get(k, "")) for k in ("email", "display_name", "role")}
     password = str(form.get("password", ""))
@@ -93,7 +93,7 @@ def login_form(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, db: Session = Depends(db_session)) -> Response:
+async def login(request: Request, db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form()
     email = str(form.get("email", "")).strip()
     password = str(form.get("password", ""))

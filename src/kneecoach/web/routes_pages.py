@@ -26,9 +26,22 @@ from kneecoach.store.models import User
 from kneecoach.tracking.diary import PAIN_TIMINGS
 from kneecoach.web import kb, services
 from kneecoach.web.accounts import links_of_runner, revoke_link
-from kneecoach.web.deps import current_clinician, current_runner, current_user, db_session, viewable_owner
-from kneecoach.web.forms import INTAKE_KEYS, SELF_TEST_KEYS, build_profile, error_messages, flatten_form, \
-    flatten_model, parse_day
+from kneecoach.web.deps import (
+    current_clinician,
+    current_runner,
+    current_user,
+    db_session,
+    viewable_owner,
+)
+from kneecoach.web.forms import (
+    INTAKE_KEYS,
+    SELF_TEST_KEYS,
+    build_profile,
+    error_messages,
+    flatten_form,
+    flatten_model,
+    parse_day,
+)
 from kneecoach.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -53,7 +66,7 @@ def _owner_context(viewer: User, owner: User) -> dict:
 
 
 @router.get("/home")
-def home(request: Request, user: User = Depends(current_user), db: Session = Depends(db_session)) -> Response:
+def home(request: Request, user: User = Depends(current_user), db: Session = Depends(db_session, scope="function")) -> Response:
     if user.role == "clinician":
         return render(request, "clinician_home.html",
                       {"runners": repo.runners_for_clinician(db, user.id), "code_error": None})
@@ -69,7 +82,8 @@ def home(request: Request, user: User = Depends(current_user), db: Session = Dep
 
 
 @router.post("/invites")
-def create_invite(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session)) -> Response:
+def create_invite(request: Request, user: User = Depends(current_runner),
+                  db: Session = Depends(db_session, scope="function")) -> Response:
     link = repo.create_invite(db, user.id)
     flash(request, f"New invite code: {link.invite_code} - give it to your clinician or coach.")
     return RedirectResponse("/home", status_code=303)
@@ -77,7 +91,7 @@ def create_invite(request: Request, user: User = Depends(current_runner), db: Se
 
 @router.post("/invites/{link_id}/revoke")
 def revoke_invite(link_id: int, request: Request, user: User = Depends(current_runner),
-                  db: Session = Depends(db_session)) -> Response:
+                  db: Session = Depends(db_session, scope="function")) -> Response:
     if not revoke_link(db, user, link_id):
         raise HTTPException(status_code=404, detail="Not found.")
     flash(request, "Access removed.")
@@ -86,7 +100,7 @@ def revoke_invite(link_id: int, request: Request, user: User = Depends(current_r
 
 @router.post("/invites/accept")
 async def accept_invite(request: Request, user: User = Depends(current_clinician),
-                        db: Session = Depends(db_session)) -> Response:
+                        db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form()
     code = str(form.get("code", "")).strip()
     try:
@@ -113,7 +127,7 @@ def _intake_context(values: dict, errors: dict) -> dict:
 
 
 @router.get("/intake")
-def intake_form(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session)) -> Response:
+def intake_form(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session, scope="function")) -> Response:
     profile = repo.latest_profile(db, user.id)
     values = flatten_model(profile.model_dump(mode="json")) if profile else {"name": user.display_name}
     return render(request, "intake.html", _intake_context(values, {}))
@@ -121,10 +135,11 @@ def intake_form(request: Request, user: User = Depends(current_runner), db: Sess
 
 @router.post("/intake")
 async def intake_submit(request: Request, user: User = Depends(current_runner),
-                        db: Session = Depends(db_session)) -> Response:
+                        db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form()
     values = flatten_form(form.multi_items())
-    values.setdefault("name", "") or values.update(name=user.display_name)  # plan shows the account name
+    if not values.get("name"):
+        values["name"] = user.display_name  # the plan and PDF show a name; default to the account's
     base = repo.latest_profile(db, user.id)
     try:
         profile = build_profile(values, base.model_dump(mode="json") if base else None, INTAKE_KEYS)
@@ -143,7 +158,8 @@ def _selftest_context(values: dict, errors: dict) -> dict:
 
 
 @router.get("/selftests")
-def selftest_form(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session)) -> Response:
+def selftest_form(request: Request, user: User = Depends(current_runner),
+                  db: Session = Depends(db_session, scope="function")) -> Response:
     profile = repo.latest_profile(db, user.id)
     if profile is None:
         flash(request, "Fill in the intake first.", "warn")
@@ -153,7 +169,7 @@ def selftest_form(request: Request, user: User = Depends(current_runner), db: Se
 
 @router.post("/selftests")
 async def selftest_submit(request: Request, user: User = Depends(current_runner),
-                          db: Session = Depends(db_session)) -> Response:
+                          db: Session = Depends(db_session, scope="function")) -> Response:
     base = repo.latest_profile(db, user.id)
     if base is None:
         flash(request, "Fill in the intake first.", "warn")
@@ -173,7 +189,7 @@ async def selftest_submit(request: Request, user: User = Depends(current_runner)
 
 @router.get("/u/{owner_id}/results")
 def results(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
-            db: Session = Depends(db_session)) -> Response:
+            db: Session = Depends(db_session, scope="function")) -> Response:
     assessment = services.latest_assessment_json(db, owner.id)
     return render(request, "results.html", {
         **_owner_context(user, owner), "a": assessment, "sources": kb.sources(),
@@ -194,7 +210,7 @@ def _start(start: str | None) -> date:
 
 @router.get("/u/{owner_id}/plan")
 def plan_page(request: Request, start: str | None = None, owner: User = Depends(viewable_owner),
-              user: User = Depends(current_user), db: Session = Depends(db_session)) -> Response:
+              user: User = Depends(current_user), db: Session = Depends(db_session, scope="function")) -> Response:
     view = services.plan_view(db, owner.id, _start(start))
     assessment = services.latest_assessment_json(db, owner.id)
     ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral")}
@@ -206,7 +222,7 @@ def plan_page(request: Request, start: str | None = None, owner: User = Depends(
 
 @router.get("/u/{owner_id}/plan.pdf")
 def plan_pdf(start: str | None = None, owner: User = Depends(viewable_owner),
-             db: Session = Depends(db_session)) -> Response:
+             db: Session = Depends(db_session, scope="function")) -> Response:
     view = services.plan_view(db, owner.id, _start(start))
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet.")
@@ -219,7 +235,7 @@ def plan_pdf(start: str | None = None, owner: User = Depends(viewable_owner),
 
 @router.get("/u/{owner_id}/plan.ics")
 def plan_ics(start: str | None = None, owner: User = Depends(viewable_owner),
-             db: Session = Depends(db_session)) -> Response:
+             db: Session = Depends(db_session, scope="function")) -> Response:
     view = services.plan_view(db, owner.id, _start(start))
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet.")
@@ -231,7 +247,7 @@ def plan_ics(start: str | None = None, owner: User = Depends(viewable_owner),
 
 @router.get("/u/{owner_id}/review")
 def review_page(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
-                db: Session = Depends(db_session)) -> Response:
+                db: Session = Depends(db_session, scope="function")) -> Response:
     view = services.review_view(db, owner.id)
     return render(request, "review.html", {**_owner_context(user, owner), "view": view})
 
@@ -240,14 +256,14 @@ def review_page(request: Request, owner: User = Depends(viewable_owner), user: U
 
 
 @router.get("/upload")
-def upload_form(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session)) -> Response:
+def upload_form(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session, scope="function")) -> Response:
     return render(request, "upload.html", {"results": None, "runs": repo.run_rows(db, user.id)[-20:][::-1],
                                            "max_mb": services.MAX_UPLOAD_BYTES // (1024 * 1024)})
 
 
 @router.post("/upload")
 async def upload_submit(request: Request, user: User = Depends(current_runner),
-                        db: Session = Depends(db_session)) -> Response:
+                        db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form(max_files=services.MAX_UPLOAD_FILES, max_part_size=services.MAX_UPLOAD_BYTES)
     files = [f for f in form.getlist("files") if hasattr(f, "read")]
     results: list[services.FileResult] = []
@@ -278,7 +294,7 @@ def _diary_context(db: Session, user: User, values: dict, errors: dict) -> dict:
 
 
 @router.get("/diary")
-def diary(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session)) -> Response:
+def diary(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session, scope="function")) -> Response:
     return render(request, "diary.html", _diary_context(db, user, {}, {}))
 
 
@@ -304,7 +320,7 @@ def _float_or_none(value: str, field: str, errors: dict) -> float | None:
 
 @router.post("/diary/pain")
 async def diary_pain(request: Request, user: User = Depends(current_runner),
-                     db: Session = Depends(db_session)) -> Response:
+                     db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form()
     values = flatten_form(form.multi_items())
     errors: dict[str, str] = {}
@@ -331,7 +347,7 @@ async def diary_pain(request: Request, user: User = Depends(current_runner),
 
 @router.post("/diary/exercise")
 async def diary_exercise(request: Request, user: User = Depends(current_runner),
-                         db: Session = Depends(db_session)) -> Response:
+                         db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form()
     values = flatten_form(form.multi_items())
     errors: dict[str, str] = {}

@@ -92,7 +92,7 @@ def load_secret_key(folder: Path | None = None) -> str:
             raise PermissionError(f"{path} is readable by other users (mode {mode:o}); chmod 600 it") from None
         key = path.read_text(encoding="ascii").strip()
         if len(key) < 16:
-            raise ValueError(f"{path} holds no usable key; delete it to make a new one")
+            raise ValueError(f"{path} holds no usable key; delete it to make a new one") from None
         return key
     key = secrets.token_urlsafe(48)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
