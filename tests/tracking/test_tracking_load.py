@@ -277,3 +277,26 @@ def test_warnings_ewma_method_and_until() -> None:
     # Extending to "today" after the spike adds rest days but the episode stays one warning.
     later = load_warnings(acts, acwr_method="ewma", until=MON + timedelta(days=60))
     assert [w for w in later if w.kind == "acwr_spike"] == spikes
+
+
+def test_daily_history_starts_at_first_run_not_before():
+    from datetime import date, datetime, timezone
+
+    from kneecoach.tracking.activity import Activity
+    from kneecoach.tracking.load import acwr_rolling, daily_history_km
+
+    runs = [
+        Activity(start=datetime(2026, 10, d, 7, tzinfo=timezone.utc), duration_s=1800, distance_m=5000)
+        for d in range(1, 31)
+    ]
+    daily = daily_history_km(runs, date(2026, 10, 30), lookback_days=90)
+    assert min(daily) == date(2026, 10, 1)  # not 90 days back: those days are unknown, not rest
+    # With real zeros before the first run a steady 5 km/day would look like a spike; here it does not.
+    ratios = [p.ratio for p in acwr_rolling(daily) if p.ratio is not None]
+    assert ratios and all(abs(r - 1.0) < 1e-9 for r in ratios)
+    # A rest week after the first run is a real zero.
+    gap = [r for r in runs if not (10 <= r.start.day <= 16)]
+    assert daily_history_km(gap, date(2026, 10, 30), lookback_days=90)[date(2026, 10, 12)] == 0.0
+    # Looking back less than the history clips at the lookback; no runs at all gives one empty day.
+    assert min(daily_history_km(runs, date(2026, 10, 30), lookback_days=7)) == date(2026, 10, 23)
+    assert daily_history_km([], date(2026, 10, 30), lookback_days=7) == {date(2026, 10, 30): 0.0}

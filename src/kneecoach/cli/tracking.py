@@ -215,7 +215,7 @@ def runs_cmd(
 @app.command("load")
 def load_cmd(db: DbOpt = None, weeks: Annotated[int, typer.Option("--weeks", min=1)] = 12) -> None:
     """Weekly load, the acute:chronic ratio and load warnings."""
-    from kneecoach.tracking.load import acwr_rolling, daily_distance_km, load_warnings, weekly_load
+    from kneecoach.tracking.load import acwr_rolling, daily_history_km, load_warnings, weekly_load
 
     factory, owner = _open(db)
     today = date.today()
@@ -231,8 +231,7 @@ def load_cmd(db: DbOpt = None, weeks: Annotated[int, typer.Option("--weeks", min
             f"{w.longest_run_km:.1f}", "-" if w.change_pct is None else f"{w.change_pct:+.0f}%",
         )
     out.print(table)
-    first = min(r.start.date() for r in runs)
-    point = acwr_rolling(daily_distance_km(runs, first, today))[-1]
+    point = acwr_rolling(daily_history_km(runs, today, lookback_days=(weeks + 4) * 7))[-1]
     if point.ratio is None:
         out.print(f"ACWR: needs 4 weeks of history (last 7 days {point.acute_km:.1f} km).")
     else:
@@ -286,6 +285,7 @@ def review_cmd(
         for line in rv.summary_lines():
             out.print(f"- {line}", highlight=False)
         out.print(f"Sources: {', '.join(rv.sources)}", highlight=False)
+        out.print(f"[italic]{plan.disclaimer}[/]", highlight=False)
         if apply:
             new = apply_review(plan, rv)
             rec = repo.save_plan(s, owner, new, reason=f"review {today}: {rv.decision.action}")
@@ -300,7 +300,7 @@ def plot_cmd(
 ) -> None:
     """Chart weekly distance with pain, and the acute:chronic ratio."""
     from kneecoach.tracking.diary import PainObs
-    from kneecoach.tracking.load import acwr_rolling, daily_distance_km, weekly_load
+    from kneecoach.tracking.load import acwr_rolling, daily_history_km, weekly_load
     from kneecoach.tracking.plots import plot_load
 
     if path.suffix.lower() not in {".png", ".svg"}:
@@ -309,14 +309,14 @@ def plot_cmd(
     today = date.today()
     start = today - timedelta(weeks=weeks)
     with transaction(factory) as s:
-        runs = repo.list_runs(s, owner, since=start - timedelta(days=28))
+        runs = repo.list_runs(s, owner)
         pain: list[PainObs] = repo.pain_obs(repo.list_pain(s, owner, since=start))
     wk = weekly_load(runs, start=start, end=today)
     by_week: dict[date, list[int]] = {}
     for p in pain:
         by_week.setdefault(p.day - timedelta(days=p.day.weekday()), []).append(p.score)
     pain_by_week = {k: sum(v) / len(v) for k, v in by_week.items()}
-    daily = daily_distance_km(runs, start - timedelta(days=28), today)
+    daily = daily_history_km(runs, today, lookback_days=(today - start).days + 28)
     points = [p for p in acwr_rolling(daily) if p.day >= start]
     plot_load(wk, pain_by_week, points, path)
     out.print(f"Wrote {path}")

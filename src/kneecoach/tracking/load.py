@@ -224,6 +224,25 @@ class AcwrPoint:
     method: Literal["rolling", "ewma"]
 
 
+def daily_history_km(
+    activities: Iterable[Activity],
+    until: date,
+    *,
+    lookback_days: int,
+    sports: Collection[str] | None = RUNNING_SPORTS,
+) -> dict[date, float]:
+    """Daily kilometres up to ``until``, starting at the first recorded run (at most ``lookback_days`` back).
+
+    Days before the first recorded run are unknown, not rest: counted as zeros
+    they would show a false load spike on the day tracking starts. Rest days
+    *after* it are real zeros. Every ACWR chart and review should start here.
+    """
+    runs = _filtered(activities, sports)
+    first = min((activity_day(a) for a in runs), default=until)
+    start = min(max(until - timedelta(days=lookback_days), first), until)
+    return daily_distance_km(runs, start, until, sports=None)
+
+
 def _dense_series(daily: Mapping[date, float]) -> list[tuple[date, float]]:
     """Days from the first to the last key, missing days filled with 0."""
     if not daily:

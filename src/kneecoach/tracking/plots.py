@@ -52,6 +52,7 @@ def plot_load(
     xs = [w.week_start + timedelta(days=3) for w in weeks]  # bar centred mid-week
     ax_km.bar(xs, [w.distance_km for w in weeks], width=5, color="#4C72B0", label="Weekly distance (km)")
     ax_km.set_ylabel("Weekly distance (km)")
+    ax_km.set_ylim(0, max((w.distance_km for w in weeks), default=0) * 1.1 or 10)  # never below zero
     ax_km.set_title(title)
     ax_pain = ax_km.twinx()
     pain_pts = [(x, pain_by_week.get(w.week_start)) for x, w in zip(xs, weeks)]

@@ -43,7 +43,7 @@ from kneecoach.tracking.load import (
     WeekLoad,
     activity_day,
     acwr_rolling,
-    daily_distance_km,
+    daily_history_km,
     is_running,
     load_warnings,
     week_start,
@@ -475,9 +475,7 @@ def review(
     # The ACWR series starts at the first recorded run (at most 8 weeks back): days
     # before it are unknown, not rest, and load.py withholds the ratio until four
     # weeks of real history exist.
-    chronic_from = today - timedelta(days=27 + 27)
-    first_run = min((activity_day(r) for r in runs), default=today)
-    daily = daily_distance_km(runs, max(chronic_from, first_run), today)
+    daily = daily_history_km(runs, today, lookback_days=27 + 27)
     points = acwr_rolling(daily)
     acwr = points[-1] if points else None
     plot_points = [p for p in points if p.day >= (weeks[0].week_start if weeks else today)]

@@ -28,7 +28,7 @@ class LoginRequired(Exception):
 def db_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back on error.
 
-    Always used as ``Depends(db_session, scope="function")`` so the commit
+    Always used through :data:`DB` (``scope="function"``) so the commit
     happens *before* the response is sent. With FastAPI's default scope the
     commit would run after a redirect has reached the browser, and the page it
     loads next could read the database before the write is visible (seen as
@@ -67,7 +67,11 @@ async def csrf_guard(request: Request) -> None:
         raise HTTPException(status_code=403, detail="Missing or wrong CSRF token. Reload the page and try again.")
 
 
-def optional_user(request: Request, db: Session = Depends(db_session, scope="function")) -> User | None:
+#: ``db: Session = DB``: the request's database session, committed before the response is sent.
+DB = Depends(db_session, scope="function")
+
+
+def optional_user(request: Request, db: Session = DB) -> User | None:
     """The signed-in user, or None. A session naming a deleted user is cleared."""
     user_id = request.session.get("uid")
     if not isinstance(user_id, int):
@@ -110,7 +114,7 @@ def current_clinician(user: User = Depends(current_user)) -> User:
     return user
 
 
-def viewable_owner(owner_id: int, user: User = Depends(current_user), db: Session = Depends(db_session, scope="function")) -> User:
+def viewable_owner(owner_id: int, user: User = Depends(current_user), db: Session = DB) -> User:
     """The runner whose data the route shows, if ``user`` may see it; else 404."""
     if owner_id <= 0 or not repo.can_view(db, user.id, owner_id):
         raise HTTPException(status_code=404, detail="Not found.")

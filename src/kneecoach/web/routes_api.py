@@ -26,9 +26,9 @@ from kneecoach.store import repo
 from kneecoach.store.models import User
 from kneecoach.web import kb, services
 from kneecoach.web.deps import (
+    DB,
     current_runner,
     current_user,
-    db_session,
     start_session,
     viewable_owner,
 )
@@ -120,7 +120,7 @@ def get_csrf(request: Request) -> CsrfOut:
 
 
 @router.post("/login", response_model=LoginOut, summary="Sign in; returns a new CSRF token")
-def api_login(body: LoginIn, request: Request, db: Session = Depends(db_session, scope="function")) -> LoginOut:
+def api_login(body: LoginIn, request: Request, db: Session = DB) -> LoginOut:
     user, error = authenticate(request, db, body.email, body.password)
     if user is None:
         raise HTTPException(status_code=429 if error and error.startswith("Too many") else 401, detail=error)
@@ -140,7 +140,7 @@ def me(user: User = Depends(current_user)) -> MeOut:
 
 @router.post("/profile", summary="Submit a full profile; returns the assessment (and stores profile, assessment, plan)")
 def submit_profile(body: dict[str, Any], user: User = Depends(current_runner),
-                   db: Session = Depends(db_session, scope="function")) -> dict[str, Any]:
+                   db: Session = DB) -> dict[str, Any]:
     try:
         profile = Profile.model_validate(body)
     except ValidationError as exc:
@@ -152,7 +152,7 @@ def submit_profile(body: dict[str, Any], user: User = Depends(current_runner),
 
 
 @router.get("/users/{owner_id}/profile", summary="The runner's latest profile")
-def get_profile(owner: User = Depends(viewable_owner), db: Session = Depends(db_session, scope="function")) -> dict[str, Any]:
+def get_profile(owner: User = Depends(viewable_owner), db: Session = DB) -> dict[str, Any]:
     profile = repo.latest_profile(db, owner.id)
     if profile is None:
         raise HTTPException(status_code=404, detail="No profile yet.")
@@ -160,7 +160,7 @@ def get_profile(owner: User = Depends(viewable_owner), db: Session = Depends(db_
 
 
 @router.get("/users/{owner_id}/assessment", summary="The runner's latest assessment")
-def get_assessment(owner: User = Depends(viewable_owner), db: Session = Depends(db_session, scope="function")) -> dict[str, Any]:
+def get_assessment(owner: User = Depends(viewable_owner), db: Session = DB) -> dict[str, Any]:
     data = services.latest_assessment_json(db, owner.id)
     if data is None:
         raise HTTPException(status_code=404, detail="No assessment yet.")
@@ -169,7 +169,7 @@ def get_assessment(owner: User = Depends(viewable_owner), db: Session = Depends(
 
 @router.get("/users/{owner_id}/plan", response_model=PlanOut, summary="The current plan with its weekly schedule")
 def get_plan(start: date | None = None, owner: User = Depends(viewable_owner),
-             db: Session = Depends(db_session, scope="function")) -> PlanOut:
+             db: Session = DB) -> PlanOut:
     if start is not None and start.weekday() != 0:
         raise HTTPException(status_code=422, detail="start must be a Monday")
     view = services.plan_view(db, owner.id, start)
@@ -206,7 +206,7 @@ async def upload_runs(request: Request, files: list[UploadFile] = File(...),
 
 
 @router.get("/users/{owner_id}/runs", response_model=list[RunOut], summary="The runner's runs, oldest first")
-def list_runs(owner: User = Depends(viewable_owner), db: Session = Depends(db_session, scope="function")) -> list[RunOut]:
+def list_runs(owner: User = Depends(viewable_owner), db: Session = DB) -> list[RunOut]:
     return [
         RunOut(id=r.id, start=r.start_time.isoformat(), distance_km=round(r.distance_m / 1000, 3),
                duration_s=r.duration_s, elevation_gain_m=r.elevation_gain_m, source_format=r.source_format)
@@ -215,7 +215,7 @@ def list_runs(owner: User = Depends(viewable_owner), db: Session = Depends(db_se
 
 
 @router.post("/pain", response_model=CreatedOut, status_code=201, summary="Log a pain score (0-10)")
-def log_pain(body: PainIn, user: User = Depends(current_runner), db: Session = Depends(db_session, scope="function")) -> CreatedOut:
+def log_pain(body: PainIn, user: User = Depends(current_runner), db: Session = DB) -> CreatedOut:
     try:
         row = repo.add_pain(db, user.id, body.day, body.timing, body.score, note=body.note)
     except ValueError as exc:
@@ -225,7 +225,7 @@ def log_pain(body: PainIn, user: User = Depends(current_runner), db: Session = D
 
 @router.post("/exercise", response_model=CreatedOut, status_code=201, summary="Log an exercise session")
 def log_exercise(body: ExerciseIn, user: User = Depends(current_runner),
-                 db: Session = Depends(db_session, scope="function")) -> CreatedOut:
+                 db: Session = DB) -> CreatedOut:
     try:
         row = repo.add_exercise(db, user.id, body.day, body.exercise_id, body.sets, body.reps, body.hold_s,
                                 body.load_kg, note=body.note, known_ids=frozenset(kb.exercise_names()))
@@ -235,7 +235,7 @@ def log_exercise(body: ExerciseIn, user: User = Depends(current_runner),
 
 
 @router.get("/users/{owner_id}/review", summary="Load vs pain review and the decision for next week")
-def get_review(owner: User = Depends(viewable_owner), db: Session = Depends(db_session, scope="function")) -> dict[str, Any]:
+def get_review(owner: User = Depends(viewable_owner), db: Session = DB) -> dict[str, Any]:
     view = services.review_view(db, owner.id)
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet, so nothing to review against.")

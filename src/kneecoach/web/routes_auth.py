@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from kneecoach.store import repo
 from kneecoach.store.models import User
 from kneecoach.web.accounts import normalise_email, validate_signup
-from kneecoach.web.deps import db_session, optional_user, start_session
+from kneecoach.web.deps import DB, optional_user, start_session
 from kneecoach.web.security import hash_password, needs_rehash, verify_password
 from kneecoach.web.templating import flash, render
 
@@ -65,7 +65,7 @@ def signup_form(request: Request, user: User | None = Depends(optional_user)) ->
 
 
 @router.post("/signup")
-async def signup(request: Request, db: Session = Depends(db_session, scope="function")) -> Response:
+async def signup(request: Request, db: Session = DB) -> Response:
     form = await request.form()
     values = {k: str(form.get(k, "")) for k in ("email", "display_name", "role")}
     password = str(form.get("password", ""))
@@ -93,7 +93,7 @@ def login_form(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, db: Session = Depends(db_session, scope="function")) -> Response:
+async def login(request: Request, db: Session = DB) -> Response:
     form = await request.form()
     email = str(form.get("email", "")).strip()
     password = str(form.get("password", ""))

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from kneecoach.intake.profile import Aggravator, PainLocation
+from kneecoach.intake.profile import Aggravator, PainLocation, SelfTests
 from kneecoach.render.ics import next_monday, plan_to_ics
 from kneecoach.render.pdf import plan_to_pdf
 from kneecoach.store import repo
@@ -27,10 +27,10 @@ from kneecoach.tracking.diary import PAIN_TIMINGS
 from kneecoach.web import kb, services
 from kneecoach.web.accounts import links_of_runner, revoke_link
 from kneecoach.web.deps import (
+    DB,
     current_clinician,
     current_runner,
     current_user,
-    db_session,
     viewable_owner,
 )
 from kneecoach.web.forms import (
@@ -66,16 +66,19 @@ def _owner_context(viewer: User, owner: User) -> dict:
 
 
 @router.get("/home")
-def home(request: Request, user: User = Depends(current_user), db: Session = Depends(db_session, scope="function")) -> Response:
+def home(request: Request, user: User = Depends(current_user), db: Session = DB) -> Response:
     if user.role == "clinician":
         return render(request, "clinician_home.html",
                       {"runners": repo.runners_for_clinician(db, user.id), "code_error": None})
-    has_profile = repo.latest_profile(db, user.id) is not None
+    profile = repo.latest_profile(db, user.id)
+    has_profile = profile is not None
+    has_selftests = profile is not None and profile.self_tests != SelfTests()
     plan = repo.latest_plan(db, user.id)
     assessment = repo.latest_assessment(db, user.id)
     referral = bool(assessment and assessment.data.get("referral"))
     return render(request, "runner_home.html", {
-        "has_profile": has_profile, "plan_version": plan[0] if plan else None, "referral": referral,
+        "has_profile": has_profile, "has_selftests": has_selftests, "plan_version": plan[0] if plan else None,
+        "referral": referral,
         "has_assessment": assessment is not None, "links": links_of_runner(db, user.id),
         "run_count": len(repo.run_rows(db, user.id)),
     })
@@ -83,7 +86,7 @@ def home(request: Request, user: User = Depends(current_user), db: Session = Dep
 
 @router.post("/invites")
 def create_invite(request: Request, user: User = Depends(current_runner),
-                  db: Session = Depends(db_session, scope="function")) -> Response:
+                  db: Session = DB) -> Response:
     link = repo.create_invite(db, user.id)
     flash(request, f"New invite code: {link.invite_code} - give it to your clinician or coach.")
     return RedirectResponse("/home", status_code=303)
@@ -91,7 +94,7 @@ def create_invite(request: Request, user: User = Depends(current_runner),
 
 @router.post("/invites/{link_id}/revoke")
 def revoke_invite(link_id: int, request: Request, user: User = Depends(current_runner),
-                  db: Session = Depends(db_session, scope="function")) -> Response:
+                  db: Session = DB) -> Response:
     if not revoke_link(db, user, link_id):
         raise HTTPException(status_code=404, detail="Not found.")
     flash(request, "Access removed.")
@@ -100,7 +103,7 @@ def revoke_invite(link_id: int, request: Request, user: User = Depends(current_r
 
 @router.post("/invites/accept")
 async def accept_invite(request: Request, user: User = Depends(current_clinician),
-                        db: Session = Depends(db_session, scope="function")) -> Response:
+                        db: Session = DB) -> Response:
     form = await request.form()
     code = str(form.get("code", "")).strip()
     try:
@@ -127,7 +130,7 @@ def _intake_context(values: dict, errors: dict) -> dict:
 
 
 @router.get("/intake")
-def intake_form(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session, scope="function")) -> Response:
+def intake_form(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
     profile = repo.latest_profile(db, user.id)
     values = flatten_model(profile.model_dump(mode="json")) if profile else {"name": user.display_name}
     return render(request, "intake.html", _intake_context(values, {}))
@@ -135,7 +138,7 @@ def intake_form(request: Request, user: User = Depends(current_runner), db: Sess
 
 @router.post("/intake")
 async def intake_submit(request: Request, user: User = Depends(current_runner),
-                        db: Session = Depends(db_session, scope="function")) -> Response:
+                        db: Session = DB) -> Response:
     form = await request.form()
     values = flatten_form(form.multi_items())
     if not values.get("name"):
@@ -159,7 +162,7 @@ def _selftest_context(values: dict, errors: dict) -> dict:
 
 @router.get("/selftests")
 def selftest_form(request: Request, user: User = Depends(current_runner),
-                  db: Session = Depends(db_session, scope="function")) -> Response:
+                  db: Session = DB) -> Response:
     profile = repo.latest_profile(db, user.id)
     if profile is None:
         flash(request, "Fill in the intake first.", "warn")
@@ -169,7 +172,7 @@ def selftest_form(request: Request, user: User = Depends(current_runner),
 
 @router.post("/selftests")
 async def selftest_submit(request: Request, user: User = Depends(current_runner),
-                          db: Session = Depends(db_session, scope="function")) -> Response:
+                          db: Session = DB) -> Response:
     base = repo.latest_profile(db, user.id)
     if base is None:
         flash(request, "Fill in the intake first.", "warn")
@@ -189,7 +192,7 @@ async def selftest_submit(request: Request, user: User = Depends(current_runner)
 
 @router.get("/u/{owner_id}/results")
 def results(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
-            db: Session = Depends(db_session, scope="function")) -> Response:
+            db: Session = DB) -> Response:
     assessment = services.latest_assessment_json(db, owner.id)
     return render(request, "results.html", {
         **_owner_context(user, owner), "a": assessment, "sources": kb.sources(),
@@ -210,7 +213,7 @@ def _start(start: str | None) -> date:
 
 @router.get("/u/{owner_id}/plan")
 def plan_page(request: Request, start: str | None = None, owner: User = Depends(viewable_owner),
-              user: User = Depends(current_user), db: Session = Depends(db_session, scope="function")) -> Response:
+              user: User = Depends(current_user), db: Session = DB) -> Response:
     view = services.plan_view(db, owner.id, _start(start))
     assessment = services.latest_assessment_json(db, owner.id)
     ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral")}
@@ -222,7 +225,7 @@ def plan_page(request: Request, start: str | None = None, owner: User = Depends(
 
 @router.get("/u/{owner_id}/plan.pdf")
 def plan_pdf(start: str | None = None, owner: User = Depends(viewable_owner),
-             db: Session = Depends(db_session, scope="function")) -> Response:
+             db: Session = DB) -> Response:
     view = services.plan_view(db, owner.id, _start(start))
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet.")
@@ -235,7 +238,7 @@ def plan_pdf(start: str | None = None, owner: User = Depends(viewable_owner),
 
 @router.get("/u/{owner_id}/plan.ics")
 def plan_ics(start: str | None = None, owner: User = Depends(viewable_owner),
-             db: Session = Depends(db_session, scope="function")) -> Response:
+             db: Session = DB) -> Response:
     view = services.plan_view(db, owner.id, _start(start))
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet.")
@@ -247,7 +250,7 @@ def plan_ics(start: str | None = None, owner: User = Depends(viewable_owner),
 
 @router.get("/u/{owner_id}/review")
 def review_page(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
-                db: Session = Depends(db_session, scope="function")) -> Response:
+                db: Session = DB) -> Response:
     view = services.review_view(db, owner.id)
     return render(request, "review.html", {**_owner_context(user, owner), "view": view})
 
@@ -256,14 +259,14 @@ def review_page(request: Request, owner: User = Depends(viewable_owner), user: U
 
 
 @router.get("/upload")
-def upload_form(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session, scope="function")) -> Response:
+def upload_form(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
     return render(request, "upload.html", {"results": None, "runs": repo.run_rows(db, user.id)[-20:][::-1],
                                            "max_mb": services.MAX_UPLOAD_BYTES // (1024 * 1024)})
 
 
 @router.post("/upload")
 async def upload_submit(request: Request, user: User = Depends(current_runner),
-                        db: Session = Depends(db_session, scope="function")) -> Response:
+                        db: Session = DB) -> Response:
     form = await request.form(max_files=services.MAX_UPLOAD_FILES, max_part_size=services.MAX_UPLOAD_BYTES)
     files = [f for f in form.getlist("files") if hasattr(f, "read")]
     results: list[services.FileResult] = []
@@ -294,7 +297,7 @@ def _diary_context(db: Session, user: User, values: dict, errors: dict) -> dict:
 
 
 @router.get("/diary")
-def diary(request: Request, user: User = Depends(current_runner), db: Session = Depends(db_session, scope="function")) -> Response:
+def diary(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
     return render(request, "diary.html", _diary_context(db, user, {}, {}))
 
 
@@ -320,7 +323,7 @@ def _float_or_none(value: str, field: str, errors: dict) -> float | None:
 
 @router.post("/diary/pain")
 async def diary_pain(request: Request, user: User = Depends(current_runner),
-                     db: Session = Depends(db_session, scope="function")) -> Response:
+                     db: Session = DB) -> Response:
     form = await request.form()
     values = flatten_form(form.multi_items())
     errors: dict[str, str] = {}
@@ -347,7 +350,7 @@ async def diary_pain(request: Request, user: User = Depends(current_runner),
 
 @router.post("/diary/exercise")
 async def diary_exercise(request: Request, user: User = Depends(current_runner),
-                         db: Session = Depends(db_session, scope="function")) -> Response:
+                         db: Session = DB) -> Response:
     form = await request.form()
     values = flatten_form(form.multi_items())
     errors: dict[str, str] = {}
