@@ -65,6 +65,10 @@ def test_care_link_flow(factory: sessionmaker[Session]) -> None:
         # An unaccepted invite grants nothing.
         repo.create_invite(s, other.id)
         assert [u.id for u in repo.runners_for_clinician(s, physio.id)] == [runner.id]
+        # A link left over from an account that is no longer a clinician grants nothing.
+        physio.role = "runner"
+        s.flush()
+        assert not repo.can_view(s, physio.id, runner.id)
 
 
 def test_plan_versions_and_assessment(factory: sessionmaker[Session]) -> None:

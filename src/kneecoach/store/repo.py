@@ -192,13 +192,22 @@ def runners_for_clinician(s: Session, clinician_id: int) -> list[User]:
 
 
 def can_view(s: Session, viewer_id: int, owner_id: int) -> bool:
-    """True for the owner themself or a clinician holding an accepted invite from them."""
+    """True for the owner themself or a clinician holding an accepted invite from them.
+
+    The role is checked here as well as when an invite is accepted, so a link
+    left over from an account whose role changed grants nothing.
+    """
     if viewer_id == owner_id:
         return True
-    stmt = select(CareLink.id).where(
-        CareLink.runner_id == owner_id,
-        CareLink.clinician_id == viewer_id,
-        CareLink.accepted_at.is_not(None),
+    stmt = (
+        select(CareLink.id)
+        .join(User, User.id == CareLink.clinician_id)
+        .where(
+            CareLink.runner_id == owner_id,
+            CareLink.clinician_id == viewer_id,
+            CareLink.accepted_at.is_not(None),
+            User.role == "clinician",
+        )
     )
     return s.scalar(stmt.limit(1)) is not None
 

@@ -326,7 +326,7 @@ def strength_lapse(
     if not days:
         return StrengthLapse(
             None, None, False, lapse_days, None, None,
-            "Strength work: no strength sessions logged yet. Log them with `kneecoach log exercise` so the "
+            "Strength work: no strength sessions logged yet. Log them in the exercise diary so the "
             f"review can tell whether pain follows a lapse ({STRENGTH_SOURCE}).",
         )
     last = max(days)
