@@ -15,6 +15,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from kneecoach.store import repo
+from kneecoach.store.db import transaction
 from kneecoach.store.models import User
 from kneecoach.web.security import CSRF_FORM_FIELD, CSRF_HEADER, csrf_matches
 
@@ -34,16 +35,8 @@ def db_session(request: Request) -> Iterator[Session]:
     loads next could read the database before the write is visible (seen as
     "signed out right after sign-up" under load).
     """
-    factory = request.app.state.session_factory
-    session = factory()
-    try:
+    with transaction(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 async def csrf_guard(request: Request) -> None:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from xml.etree.ElementTree import Element
+
+import defusedxml.ElementTree as DET
+from defusedxml import DefusedXmlException
 
 __all__ = [
     "ActivityFileError",
@@ -21,6 +25,7 @@ __all__ = [
     "normalise_sport",
     "path_length_m",
     "valid_coordinate",
+    "xml_root",
 ]
 
 #: Mean Earth radius (IUGG), the usual radius for haversine distances.
@@ -49,6 +54,27 @@ class ActivityFileError(ValueError):
         self.name = name
         self.reason = reason
         super().__init__(f"{name}: {reason}")
+
+
+def xml_root(data: bytes, name: str, fmt: str, root_tag: str) -> Element:
+    """Parse an XML watch file safely and check its root element.
+
+    DTDs and entities are refused (defusedxml), so a hostile upload cannot
+    expand into gigabytes or read local files. Any failure is an
+    :class:`ActivityFileError` naming the format, e.g. "not a TCX file".
+    """
+    if not data.strip():
+        raise ActivityFileError(name, "empty file")
+    try:
+        root = DET.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise ActivityFileError(name, f"{fmt} refused: contains a DTD or entities") from exc
+    except DET.ParseError as exc:
+        raise ActivityFileError(name, f"not a {fmt} file (not valid XML)") from exc
+    local = str(root.tag).rsplit("}", 1)[-1]
+    if local.lower() != root_tag.lower():
+        raise ActivityFileError(name, f"not a {fmt} file (root element is <{local}>)")
+    return root
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -23,10 +23,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-import defusedxml.ElementTree as DET
 import gpxpy
 import gpxpy.gpx
-from defusedxml import DefusedXmlException
 
 from kneecoach.tracking.activity import Activity
 from kneecoach.tracking.importers._common import (
@@ -37,6 +35,7 @@ from kneecoach.tracking.importers._common import (
     mean_or_none,
     normalise_sport,
     valid_coordinate,
+    xml_root,
 )
 
 __all__ = ["parse_gpx"]
@@ -76,16 +75,7 @@ def _utc(t: datetime) -> datetime:
 
 def parse_gpx(data: bytes, name: str) -> Activity:
     """Parse a GPX track into an :class:`Activity`; :class:`ActivityFileError` if unusable."""
-    if not data.strip():
-        raise ActivityFileError(name, "empty file")
-    try:
-        root = DET.fromstring(data, forbid_dtd=True)
-    except DefusedXmlException as exc:
-        raise ActivityFileError(name, "GPX refused: contains a DTD or entities") from exc
-    except DET.ParseError as exc:
-        raise ActivityFileError(name, "not a GPX file (not valid XML)") from exc
-    if _local(root.tag) != "gpx":
-        raise ActivityFileError(name, f"not a GPX file (root element is <{_local(root.tag)}>)")
+    xml_root(data, name, "GPX", "gpx")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

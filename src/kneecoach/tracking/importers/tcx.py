@@ -28,8 +28,6 @@ from datetime import datetime, timezone
 from typing import Any
 from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as DET
-from defusedxml import DefusedXmlException
 
 from kneecoach.tracking.activity import Activity
 from kneecoach.tracking.importers._common import (
@@ -40,6 +38,7 @@ from kneecoach.tracking.importers._common import (
     normalise_sport,
     path_length_m,
     valid_coordinate,
+    xml_root,
 )
 
 __all__ = ["parse_tcx"]
@@ -97,16 +96,7 @@ def _hr(el: Element, tag: str = "HeartRateBpm") -> float | None:
 
 def parse_tcx(data: bytes, name: str) -> Activity:
     """Parse the first activity of a TCX file; :class:`ActivityFileError` if unusable."""
-    if not data.strip():
-        raise ActivityFileError(name, "empty file")
-    try:
-        root = DET.fromstring(data, forbid_dtd=True)
-    except DefusedXmlException as exc:
-        raise ActivityFileError(name, "TCX refused: contains a DTD or entities") from exc
-    except DET.ParseError as exc:
-        raise ActivityFileError(name, "not a TCX file (not valid XML)") from exc
-    if _local(root.tag) != "TrainingCenterDatabase":
-        raise ActivityFileError(name, f"not a TCX file (root element is <{_local(root.tag)}>)")
+    root = xml_root(data, name, "TCX", "TrainingCenterDatabase")
     activities = _child(root, "Activities")
     act = _child(activities, "Activity") if activities is not None else None
     if act is None:
