@@ -20,6 +20,8 @@ from kneecoach.store import migrate
 from kneecoach.store.db import make_engine, make_session_factory
 from kneecoach.tracking.activity import Activity
 
+from ..tracking.fixtures import FitDesign, make_fit
+
 EARTH_R = 6_371_008.8
 
 
@@ -111,71 +113,13 @@ def write_gpx(folder: Path, start: datetime, km: float, **kw: float) -> Path:
 
 
 def fit_bytes(start: datetime, km: float, *, step_s: int = 60) -> bytes:
-    """A FIT running activity encoded with ``fit_tool``: records every ``step_s`` s at 5:30/km, heading north."""
-    from fit_tool.fit_file_builder import FitFileBuilder
-    from fit_tool.profile.messages.activity_message import ActivityMessage
-    from fit_tool.profile.messages.event_message import EventMessage
-    from fit_tool.profile.messages.file_id_message import FileIdMessage
-    from fit_tool.profile.messages.lap_message import LapMessage
-    from fit_tool.profile.messages.record_message import RecordMessage
-    from fit_tool.profile.messages.session_message import SessionMessage
-    from fit_tool.profile.profile_type import Event, EventType, FileType, Manufacturer, Sport
-
+    """A FIT running activity (the tracking tests' fit_tool encoder): 5:30/km, a record every ``step_s`` s."""
     seconds = round(km * 330)
-    speed = km * 1000 / seconds
-    t0 = int(start.timestamp() * 1000)
-    t_end = t0 + seconds * 1000
-    b = FitFileBuilder(auto_define=True, min_string_size=50)
-    fid = FileIdMessage()
-    fid.type = FileType.ACTIVITY
-    fid.manufacturer = Manufacturer.DEVELOPMENT.value
-    fid.product = 0
-    fid.serial_number = 0x1234
-    fid.time_created = t0
-    b.add(fid)
-    def timer(ts: int, kind: EventType) -> EventMessage:
-        ev = EventMessage()
-        ev.event = Event.TIMER
-        ev.event_type = kind
-        ev.timestamp = ts
-        return ev
-
-    b.add(timer(t0, EventType.START))
-    recs = []
-    for i in list(range(0, seconds, step_s)) + [seconds]:
-        r = RecordMessage()
-        r.timestamp = t0 + i * 1000
-        r.position_lat = 47.0 + math.degrees(speed * i / EARTH_R)
-        r.position_long = 8.5
-        r.distance = speed * i
-        r.altitude = 400.0
-        r.heart_rate = 140
-        r.cadence = 85
-        recs.append(r)
-    b.add_all(recs)
-    b.add(timer(t_end, EventType.STOP_ALL))
-    lap = LapMessage()
-    lap.timestamp = t_end
-    lap.start_time = t0
-    lap.total_elapsed_time = seconds
-    lap.total_timer_time = seconds
-    lap.total_distance = km * 1000
-    b.add(lap)
-    s = SessionMessage()
-    s.timestamp = t_end
-    s.start_time = t0
-    s.sport = Sport.RUNNING
-    s.total_elapsed_time = seconds
-    s.total_timer_time = seconds
-    s.total_distance = km * 1000
-    s.total_ascent = 0
-    b.add(s)
-    a = ActivityMessage()
-    a.timestamp = t_end
-    a.total_timer_time = seconds
-    a.num_sessions = 1
-    b.add(a)
-    return b.build().to_bytes()
+    design = FitDesign(
+        start=start, seconds=seconds, speed_mps=km * 1000 / seconds, climb_m=0.0, heart_rate=140,
+        cadence_per_leg=85, record_every_s=step_s,
+    )
+    return make_fit(design)
 
 
 def write_fit(folder: Path, start: datetime, km: float) -> Path:

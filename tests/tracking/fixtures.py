@@ -181,6 +181,7 @@ class FitDesign:
     climb_m: float = 36.0                 # linear climb over the first half, flat after
     sport: str = "running"
     extras: dict[str, float] = field(default_factory=dict)
+    record_every_s: int = 1               # > 1: sparser records, for tests that need many files fast
 
     @property
     def distance_m(self) -> float:
@@ -221,7 +222,8 @@ def make_fit(design: FitDesign, *, session: bool = True, with_cadence: bool = Tr
     ev.timestamp = t0
     b.add(ev)
     recs = []
-    for i in range(design.seconds + 1):
+    offsets = list(range(0, design.seconds, design.record_every_s)) + [design.seconds]
+    for i in offsets:
         lat, lon = destination(design.lat0, design.lon0, design.bearing_deg, design.speed_mps * i)
         r = RecordMessage()
         r.timestamp = t0 + i * 1000
