@@ -94,6 +94,11 @@ class KnowledgeBase:
     def claim_source(self, claim_id: str) -> str:
         return self.claims[claim_id].source
 
+    def claim_level(self, claim_id: str) -> str:
+        """The claim's evidence level: its own, else its source's."""
+        claim = self.claims[claim_id]
+        return claim.level or self.sources[claim.source].evidence_level
+
     def problems(self) -> list[str]:
         """Cross-file consistency problems (empty when the knowledge base is sound)."""
         out: list[str] = []

@@ -23,12 +23,43 @@ class _KB(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: How much weight a claim carries, strongest first. Seeds are ``expert`` (a clinician's or
+#: coach's experience) or ``anecdote`` (one person's story); published work is graded by its
+#: design, and a clinical guideline by the strength of its recommendation.
+EvidenceLevel = Literal[
+    "guideline_strong",
+    "guideline_weak",
+    "systematic_review",
+    "trial",
+    "cohort",
+    "case_series",
+    "expert",
+    "anecdote",
+    "editorial",
+]
+
+EVIDENCE_LEVEL_LABELS: dict[str, str] = {
+    "guideline_strong": "guideline, strong recommendation",
+    "guideline_weak": "guideline, moderate or weak recommendation",
+    "systematic_review": "systematic review",
+    "trial": "randomised trial",
+    "cohort": "cohort or cross-sectional study",
+    "case_series": "case series (no control group)",
+    "expert": "expert opinion or experience",
+    "anecdote": "one person's experience",
+    "editorial": "kneecoach editorial decision (for clinician review)",
+}
+
+
 class Source(_KB):
     id: SourceId
     kind: Literal["seed", "published", "editorial"]
     title: str
     citation: str = Field(min_length=5, description="Full citation or file name with provenance.")
     summary: str
+    evidence_level: EvidenceLevel = Field(
+        description="Default level of the source's claims; a claim may state its own (e.g. a guideline's weak item)."
+    )
 
 
 class Muscle(_KB):
@@ -47,6 +78,9 @@ class Claim(_KB):
     stance: Literal["for", "against", "qualified", "describes"]
     statement: str = Field(min_length=10)
     context: str = Field(default="", description="Where the claim applies, e.g. 'just after surgery'.")
+    level: EvidenceLevel | None = Field(
+        default=None, description="Evidence level of this claim; defaults to its source's evidence_level."
+    )
 
 
 class Topic(_KB):
