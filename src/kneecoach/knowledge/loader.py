@@ -27,6 +27,7 @@ from kneecoach.knowledge.schema import (
     KujalaScale,
     Meta,
     Muscle,
+    Pathway,
     Phase,
     Predicate,
     RedFlag,
@@ -54,6 +55,7 @@ FILES: dict[str, tuple[type[BaseModel], bool]] = {
     "findings.yaml": (FindingRule, True),
     "phases.yaml": (Phase, True),
     "exercises.yaml": (Exercise, True),
+    "pathways.yaml": (Pathway, True),
     "rules.yaml": (Rules, False),
 }
 
@@ -83,6 +85,7 @@ class KnowledgeBase:
     findings: dict[str, FindingRule]
     phases: dict[str, Phase]
     exercises: dict[str, Exercise]
+    pathways: dict[str, Pathway]
     rules: Rules
     digest: str
 
@@ -127,6 +130,9 @@ class KnowledgeBase:
         for r in self.red_flags.values():
             for s in r.sources:
                 need("source", self.sources, s, f"red_flags.yaml {r.id}")
+            for label, rule in (("show_when", r.show_when), ("raised_when", r.raised_when)):
+                if rule is not None:
+                    out.extend(self._check_when(rule, f"red_flags.yaml {r.id} {label}", per_side=False))
         need("source", self.sources, self.kujala.source, "kujala.yaml")
         for st in self.self_tests.values():
             for s in st.sources:
@@ -156,13 +162,54 @@ class KnowledgeBase:
             for gate in (*e.only_when, *e.exclude_when, *e.caution_when):
                 need("finding", self.findings, gate.finding, where)
                 need("claim", self.claims, gate.claim, where)
-            if not e.always and not e.addresses:
-                out.append(f"{where}: neither 'always' nor any 'addresses', so it can never be chosen")
+            included = any(e.id in p.include for p in self.pathways.values())
+            if not e.always and not e.addresses and not included:
+                out.append(
+                    f"{where}: neither 'always' nor any 'addresses', nor included by a pathway, so it can never be chosen"
+                )
+        out.extend(self._pathway_problems())
         for src in (*self.rules.pain.sources, *self.rules.ramp.sources):
             need("source", self.sources, src, "rules.yaml")
         for adv in self.rules.terrain:
             for c in adv.claims:
                 need("claim", self.claims, c, f"rules.yaml terrain {adv.id}")
+        return out
+
+    def _pathway_problems(self) -> list[str]:
+        out: list[str] = []
+        defaults = [p.id for p in self.pathways.values() if p.when is None and not p.findings_all and not p.findings_any]
+        if len(defaults) != 1:
+            out.append(f"pathways.yaml: exactly one default pathway (no 'when' and no findings) is needed, found {defaults or 'none'}")
+        priorities = [p.priority for p in self.pathways.values()]
+        if len(set(priorities)) != len(priorities):
+            out.append("pathways.yaml: two pathways share a priority, so the choice between them would be arbitrary")
+        for p in self.pathways.values():
+            where = f"pathways.yaml {p.id}"
+            if p.condition is not None and p.condition not in self.conditions:
+                out.append(f"{where}: unknown condition '{p.condition}'")
+            for f in (*p.findings_all, *p.findings_any):
+                if f not in self.findings:
+                    out.append(f"{where}: unknown finding '{f}'")
+            for ph in p.phases:
+                if ph not in self.phases:
+                    out.append(f"{where}: unknown phase '{ph}'")
+            for ex in p.include:
+                if ex not in self.exercises:
+                    out.append(f"{where}: unknown exercise '{ex}'")
+                elif self.exercises[ex].phase not in p.phases:
+                    out.append(f"{where}: includes '{ex}' but not its phase '{self.exercises[ex].phase}'")
+            for exc in p.exclude:
+                if exc.exercise not in self.exercises:
+                    out.append(f"{where}: unknown exercise '{exc.exercise}'")
+            claim_refs = [*p.claims, *p.ramp.claims, *(c for cr in p.criteria for c in cr.claims)]
+            claim_refs += [c for adv in p.advice for c in adv.claims] + [exc.claim for exc in p.exclude]
+            for c in claim_refs:
+                if c not in self.claims:
+                    out.append(f"{where}: unknown claim '{c}'")
+            if p.when is not None:
+                out.extend(self._check_when(p.when, where, per_side=False))
+            for cr in p.criteria:
+                out.extend(self._check_when(cr.when, f"{where} criterion {cr.id}", per_side=False))
         return out
 
     def _check_when(self, when: When, where: str, per_side: bool) -> list[str]:
@@ -247,6 +294,7 @@ def load_kb_from(folder: Path) -> KnowledgeBase:
         imbalances=parsed["imbalances.yaml"],
         conditions=parsed["conditions.yaml"],
         red_flags=parsed["red_flags.yaml"],
+        pathways=parsed["pathways.yaml"],
         kujala=parsed["kujala.yaml"],
         self_tests=parsed["self_tests.yaml"],
         findings=parsed["findings.yaml"],

@@ -17,9 +17,11 @@ from kneecoach.plan.models import (
     Advice,
     Dose,
     ExcludedExercise,
+    PathwayChoice,
     Plan,
     PlannedExercise,
     PlanPhase,
+    RampWeek,
 )
 from kneecoach.plan.ramp import build_ramp, start_km
 
@@ -44,11 +46,11 @@ def _sources(kb: KnowledgeBase, claim_ids: list[str]) -> list[str]:
 
 
 def _select(
-    ex: Exercise, finding_ids: set[str], hypothesis_ids: set[str], kb: KnowledgeBase
+    ex: Exercise, finding_ids: set[str], hypothesis_ids: set[str], kb: KnowledgeBase, included: bool = False
 ) -> PlannedExercise | ExcludedExercise | None:
     chosen_for = [a for a in ex.addresses if a in hypothesis_ids]
     gate_open = [g for g in ex.only_when if g.finding in finding_ids]
-    relevant = ex.always or chosen_for or gate_open
+    relevant = ex.always or included or chosen_for or gate_open
     if not relevant:
         return None
     if ex.only_when and not gate_open:
@@ -90,15 +92,30 @@ def _select(
 
 
 def build_plan(
-    profile: Profile, findings: list[Finding], hypotheses: list[Hypothesis], kb: KnowledgeBase
+    profile: Profile,
+    findings: list[Finding],
+    hypotheses: list[Hypothesis],
+    kb: KnowledgeBase,
+    pathway: PathwayChoice | None = None,
 ) -> Plan:
+    """The plan for the chosen condition pathway (chosen here from the findings when not given)."""
+    from kneecoach.assessment.pathways import choose_pathway
+
+    pathway = pathway or choose_pathway(profile, findings, kb)
+    route = kb.pathways[pathway.id]
     finding_ids = {f.id for f in findings}
     hypothesis_ids = {h.id for h in hypotheses}
     rules = kb.rules
-    planned: dict[str, list[PlannedExercise]] = {p: [] for p in kb.phases}
+    pathway_excludes = {x.exercise: x for x in route.exclude}
+    planned: dict[str, list[PlannedExercise]] = {p: [] for p in route.phases}
     excluded: list[ExcludedExercise] = []
     for ex in kb.exercises.values():
-        result = _select(ex, finding_ids, hypothesis_ids, kb)
+        if ex.phase not in planned:
+            continue
+        result = _select(ex, finding_ids, hypothesis_ids, kb, included=ex.id in route.include)
+        if isinstance(result, PlannedExercise) and ex.id in pathway_excludes:
+            why = pathway_excludes[ex.id]
+            result = ExcludedExercise(id=ex.id, name=ex.name, reason=why.reason, sources=_sources(kb, [why.claim]))
         if isinstance(result, PlannedExercise):
             planned[ex.phase].append(result)
         elif isinstance(result, ExcludedExercise):
@@ -107,7 +124,7 @@ def build_plan(
     phases = [
         PlanPhase(
             id=p.id,
-            order=p.order,
+            order=n,
             name=p.name,
             goal=p.goal,
             entry=p.entry,
@@ -117,25 +134,44 @@ def build_plan(
             advice=list(p.advice),
             sources=_sources(kb, p.claims),
         )
-        for p in kb.phases.values()
-        if planned[p.id] or p.advice
+        for n, p in enumerate((kb.phases[i] for i in route.phases if planned[i] or kb.phases[i].advice), start=1)
     ]
     terrain = [
         Advice(id=a.id, text=a.text, sources=_sources(kb, a.claims))
         for a in rules.terrain
         if not a.when or set(a.when) & finding_ids
     ]
+    pathway_advice = [
+        Advice(id=a.id, text=a.text, sources=_sources(kb, a.claims))
+        for a in route.advice
+        if not a.when or set(a.when) & finding_ids
+    ]
     run = profile.running
-    start = start_km(run.current_weekly_km, profile.symptoms.pain_during_run, rules.pain.max_during_run, rules.ramp)
-    ramp = build_ramp(start, run.target_weekly_km, rules.ramp)
-
     notes: list[str] = []
-    if "pain_above_rule" in finding_ids:
+    if pathway.running_on_hold:
+        waiting = [c.label for c in pathway.criteria if c.status != "met"]
+        ramp = [
+            RampWeek(
+                week=1,
+                km=0,
+                long_run_km=0,
+                note="no running until the return-to-run criteria are met: " + "; ".join(waiting),
+            )
+        ]
+        notes.append(
+            f"Running stays at 0 km until every return-to-run criterion is met ({len(waiting)} still open). "
+            "Re-test them every 2-4 weeks; the ramp starts when all are met."
+        )
+    else:
+        pain_during = profile.symptoms.pain_during_run if profile.symptoms else 0
+        start = start_km(run.current_weekly_km, pain_during, rules.pain.max_during_run, rules.ramp)
+        ramp = build_ramp(start, run.target_weekly_km, rules.ramp)
+    if "pain_above_rule" in finding_ids and not pathway.running_on_hold:
         notes.append(
             f"Running hurts above {rules.pain.max_during_run}/10, so the ramp starts at {ramp[0].km:g} km, "
             f"below your current {run.current_weekly_km:g} km."
         )
-    if run.current_weekly_km == 0:
+    if run.current_weekly_km == 0 and not pathway.running_on_hold:
         notes.append(f"You are not running now: the ramp restarts at {ramp[0].km:g} km a week of walk-run.")
     if "post_surgery_or_trauma_window" in finding_ids:
         notes.append(
@@ -157,4 +193,6 @@ def build_plan(
         target_km=run.target_weekly_km,
         notes=notes,
         disclaimer=rules.disclaimer,
+        pathway=pathway,
+        pathway_advice=pathway_advice,
     )

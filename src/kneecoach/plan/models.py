@@ -7,6 +7,8 @@ edits the knowledge files.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -99,6 +101,37 @@ class Advice(_Out):
     sources: list[str]
 
 
+CriterionStatus = Literal["met", "not_met", "not_recorded"]
+
+
+class CriterionResult(_Out):
+    id: str
+    label: str
+    status: CriterionStatus
+    retest: str = Field(description="How to measure it again.")
+    sources: list[str]
+
+
+class PathwayChoice(_Out):
+    """The condition pathway chosen (pathways.yaml), why, and which others also resembled the answers."""
+
+    id: str
+    name: str
+    condition: str | None
+    summary: str
+    because: list[str]
+    also_matched: list[str]
+    ramp_mode: Literal["standard", "hold_until_criteria"]
+    ramp_note: str
+    criteria: list[CriterionResult]
+    sources: list[str]
+
+    @property
+    def running_on_hold(self) -> bool:
+        """True while a criteria-gated pathway still has an unmet (or unrecorded) criterion."""
+        return self.ramp_mode == "hold_until_criteria" and any(c.status != "met" for c in self.criteria)
+
+
 class Plan(_Out):
     version: int = 1
     kb_version: str
@@ -112,3 +145,5 @@ class Plan(_Out):
     target_km: float
     notes: list[str] = Field(default_factory=list)
     disclaimer: str
+    pathway: PathwayChoice | None = Field(default=None, description="None in plans stored before pathways existed.")
+    pathway_advice: list[Advice] = Field(default_factory=list)
