@@ -128,7 +128,7 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     assert "Hello, Robin Runner" in page.content()
 
     submit(page, "nav >> text=Intake")
-    for flag in kb.red_flags():
+    for flag in kb.red_flags_for(None):
         page.check(f"input[name='red_flags.{flag.id}'][value='false']")
     page.check("input[name='symptoms.sides'][value='left']")
     page.check("input[name='symptoms.locations'][value='around_kneecap']")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from kneecoach.engine import Assessment
 from kneecoach.knowledge.loader import KnowledgeBase, load_kb
 
+URGENCY_LABEL = {"emergency": "emergency: today", "urgent": "urgent: within days", "soon": "soon: within weeks"}
+CRITERION_MARK = {"met": "met", "not_met": "not met yet", "not_recorded": "not recorded yet"}
 STANCE_LABEL = {"for": "For", "against": "Against", "qualified": "With a condition", "describes": "Describes"}
 
 
@@ -26,12 +28,17 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None) -> str:
 
     if a.referral:
         out += [
-            f"## See a clinician first ({a.referral.urgency})",
+            f"## See a clinician first ({URGENCY_LABEL[a.referral.urgency]})",
             "",
             a.referral.message,
             "",
         ]
-        out += [f"- **{h.question}** {h.reason} (sources: {_src(h.sources)})" for h in a.referral.reasons]
+        if a.referral.action:
+            out += [f"**What to do:** {a.referral.action}", ""]
+        out += [
+            f"- **{h.question}** ({URGENCY_LABEL[h.urgency]}) {h.reason} (sources: {_src(h.sources)})"
+            for h in a.referral.reasons
+        ]
         out += ["", "No exercise plan is given while a warning sign is present.", ""]
     if a.unanswered_red_flags:
         questions = [kb.red_flags[r].question for r in a.unanswered_red_flags]
@@ -49,6 +56,30 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None) -> str:
                 "Missing: " + ", ".join(a.kujala.missing),
                 "",
             ]
+
+    if a.pain_free:
+        out += [
+            "## Prevention check",
+            "",
+            "You report no knee pain: the self-tests below look for imbalances before they cause pain "
+            "(seed `001_9eaeebca36d4881b.txt` offers them to every runner).",
+            "",
+        ]
+    if a.pathway:
+        pw = a.pathway
+        out += [f"## Pathway: {pw.name}", "", pw.summary, ""]
+        if pw.because:
+            out += ["Chosen because: " + "; ".join(pw.because) + ".", ""]
+        if pw.also_matched:
+            out += ["Your answers also resemble: " + "; ".join(pw.also_matched) + ". Ask a clinician which fits best.", ""]
+        out += [f"*Running:* {pw.ramp_note} ({_src(pw.sources)})", ""]
+        if pw.criteria:
+            out += ["### Return-to-run criteria", "", "| Criterion | Status | How to re-test | Source |", "|---|---|---|---|"]
+            out += [
+                f"| {_cell(c.label)} | {CRITERION_MARK[c.status]} | {_cell(c.retest)} | {_src(c.sources)} |"
+                for c in pw.criteria
+            ]
+            out += [""]
 
     out += ["## Findings", ""]
     if a.findings:
@@ -99,6 +130,10 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None) -> str:
                 out += [f"- **{e.name}**: {e.dose.text}. {e.how}{why} *Progress:* {e.progression} ({_src(e.sources)})"]
                 out += [f"  - Caution: {c}" for c in e.cautions]
             out += ["", f"Sources: {_src(ph.sources)}", ""]
+        if plan.pathway_advice:
+            out += ["### For this pathway", ""]
+            out += [f"- {adv.text} ({_src(adv.sources)})" for adv in plan.pathway_advice]
+            out += [""]
         if plan.excluded:
             out += ["### Left out on purpose", ""]
             out += [f"- **{e.name}**: {e.reason} ({_src(e.sources)})" for e in plan.excluded]
