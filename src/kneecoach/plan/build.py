@@ -110,7 +110,7 @@ def build_plan(
     planned: dict[str, list[PlannedExercise]] = {p: [] for p in route.phases}
     excluded: list[ExcludedExercise] = []
     for ex in kb.exercises.values():
-        if ex.phase not in planned:
+        if ex.phase not in planned and ex.id not in pathway_excludes:
             continue
         result = _select(ex, finding_ids, hypothesis_ids, kb, included=ex.id in route.include)
         if isinstance(result, PlannedExercise) and ex.id in pathway_excludes:
