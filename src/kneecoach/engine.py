@@ -61,7 +61,7 @@ def assess(profile: Profile, kb: KnowledgeBase | None = None) -> Assessment:
     hypotheses = rank(findings, kb)
     pathway = None if screened.referral else choose_pathway(profile, findings, kb)
     plan = None if pathway is None else build_plan(profile, findings, hypotheses, kb, pathway)
-    relevant = {h.id for h in hypotheses}
+    relevant = {h.id for h in hypotheses} | ({pathway.id} if pathway else set())
     if plan:
         relevant |= {e.id for p in plan.phases for e in p.exercises} | {e.id for e in plan.excluded}
     return Assessment(

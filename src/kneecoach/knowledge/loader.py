@@ -9,6 +9,7 @@ file it is in, so a clinician editing YAML sees all mistakes at once.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,7 +20,10 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from kneecoach.knowledge.schema import (
+    EVIDENCE_LEVEL_LABELS,
+    Adjunct,
     Claim,
+    EducationItem,
     Condition,
     Exercise,
     FindingRule,
@@ -56,6 +60,8 @@ FILES: dict[str, tuple[type[BaseModel], bool]] = {
     "phases.yaml": (Phase, True),
     "exercises.yaml": (Exercise, True),
     "pathways.yaml": (Pathway, True),
+    "education.yaml": (EducationItem, True),
+    "adjuncts.yaml": (Adjunct, True),
     "rules.yaml": (Rules, False),
 }
 
@@ -86,6 +92,8 @@ class KnowledgeBase:
     phases: dict[str, Phase]
     exercises: dict[str, Exercise]
     pathways: dict[str, Pathway]
+    education: dict[str, EducationItem]
+    adjuncts: dict[str, Adjunct]
     rules: Rules
     digest: str
 
@@ -113,10 +121,29 @@ class KnowledgeBase:
         for c in self.claims.values():
             need("source", self.sources, c.source, f"claims.yaml {c.id}")
             need("topic", self.topics, c.topic, f"claims.yaml {c.id}")
-        known_targets = {**self.imbalances, **self.exercises}
+            if c.level and c.source in self.sources and not _level_allowed(c.level, self.sources[c.source].evidence_level):
+                out.append(
+                    f"claims.yaml {c.id}: level '{c.level}' is stronger than its source "
+                    f"'{c.source}' ({self.sources[c.source].evidence_level}) can give"
+                )
+        for src in self.sources.values():
+            if src.kind == "published" and not _looks_like_citation(src.citation):
+                out.append(
+                    f"sources.yaml {src.id}: citation does not look like a full citation "
+                    "(authors or body, year, and journal volume:pages, a doi, or a publisher)"
+                )
+            if src.kind == "seed" and src.evidence_level not in ("expert", "anecdote"):
+                out.append(f"sources.yaml {src.id}: a seed text is expert opinion or anecdote, not '{src.evidence_level}'")
+        for item in (*self.education.values(), *self.adjuncts.values()):
+            where = f"{'education' if isinstance(item, EducationItem) else 'adjuncts'}.yaml {item.id}"
+            for c in item.claims:
+                need("claim", self.claims, c, where)
+            for pw in item.pathways:
+                need("pathway", self.pathways, pw, where)
+        known_targets = {**self.imbalances, **self.exercises, **self.pathways}
         for t in self.topics.values():
             for ref in t.relevant_when:
-                need("imbalance or exercise", known_targets, ref, f"topics.yaml {t.id}")
+                need("imbalance, exercise or pathway", known_targets, ref, f"topics.yaml {t.id}")
         for i in self.imbalances.values():
             for m in i.muscles:
                 need("muscle", self.muscles, m, f"imbalances.yaml {i.id}")
@@ -229,6 +256,27 @@ class KnowledgeBase:
         return out
 
 
+#: Evidence levels from strongest to weakest; a claim may not claim more than its source's design.
+_LEVEL_ORDER = list(EVIDENCE_LEVEL_LABELS)
+_GUIDELINE_LEVELS = {"guideline_strong", "guideline_weak"}
+
+
+def _level_allowed(claim_level: str, source_level: str) -> bool:
+    """A guideline grades each recommendation strong or weak; other sources cap their claims' level."""
+    if source_level in _GUIDELINE_LEVELS:
+        return claim_level in _GUIDELINE_LEVELS or _LEVEL_ORDER.index(claim_level) >= _LEVEL_ORDER.index(source_level)
+    return _LEVEL_ORDER.index(claim_level) >= _LEVEL_ORDER.index(source_level)
+
+
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_WHERE = re.compile(r"\d{4};\s*\d+|\bdoi:|\bLondon:|\bPress\b|\bguideline\b", re.IGNORECASE)
+
+
+def _looks_like_citation(text: str) -> bool:
+    """Authors (or a body), a year and where it appeared: enough to find the publication."""
+    return bool(_YEAR.search(text) and _WHERE.search(text) and re.match(r"[A-Z]", text.strip()) and len(text) > 40)
+
+
 #: libyaml's C parser when present (about 10x faster); same safe semantics as yaml.safe_load.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -295,6 +343,8 @@ def load_kb_from(folder: Path) -> KnowledgeBase:
         conditions=parsed["conditions.yaml"],
         red_flags=parsed["red_flags.yaml"],
         pathways=parsed["pathways.yaml"],
+        education=parsed["education.yaml"],
+        adjuncts=parsed["adjuncts.yaml"],
         kujala=parsed["kujala.yaml"],
         self_tests=parsed["self_tests.yaml"],
         findings=parsed["findings.yaml"],

@@ -92,6 +92,12 @@ class Topic(_KB):
     relevant_when: list[Id] = Field(
         default_factory=list, description="Hypothesis or exercise ids that make the topic relevant to a runner."
     )
+    evidence_summary: str = Field(
+        default="", description="What the published evidence says on the question, paraphrased with source ids."
+    )
+    show_as_disagreement: bool = Field(
+        default=True, description="False for a topic whose claims are shown elsewhere (e.g. the adjuncts section)."
+    )
 
 
 class Imbalance(_KB):
@@ -232,6 +238,10 @@ class SelfTest(_KB):
 class Dose(_KB):
     sets: int | None = Field(default=None, ge=1, le=10)
     reps: int | None = Field(default=None, ge=1, le=100)
+    reps_max: int | None = Field(
+        default=None, ge=1, le=100, description="Top of a rep range (e.g. 8-15): strength doses are ranges."
+    )
+    near_fatigue: bool = Field(default=False, description="The last repetitions of each set should be hard.")
     hold_s: int | None = Field(default=None, ge=1, le=600)
     per_side: bool = False
     days_per_week: int = Field(ge=1, le=7)
@@ -240,6 +250,8 @@ class Dose(_KB):
     def _has_amount(self) -> "Dose":
         if self.reps is None and self.hold_s is None:
             raise ValueError("a dose needs reps or hold_s")
+        if self.reps_max is not None and (self.reps is None or self.reps_max <= self.reps):
+            raise ValueError("reps_max needs reps and must be above it")
         return self
 
 
@@ -316,6 +328,27 @@ class Rules(_KB):
     urgency_action: dict[Literal["emergency", "urgent", "soon"], str] = Field(
         description="What to do, in plain words, for each urgency of referral."
     )
+
+
+class EducationItem(_KB):
+    """Something every runner on a pathway should understand (what it is, load and pain, time course)."""
+
+    id: Id
+    title: str
+    text: str
+    claims: list[Id] = Field(min_length=1)
+    pathways: list[Id] = Field(default_factory=list, description="Pathway ids it belongs to; empty = every plan.")
+
+
+class Adjunct(_KB):
+    """A short-term helper beside exercise (taping, insoles), named with its honest evidence level."""
+
+    id: Id
+    name: str
+    advice: str = Field(description="What to do with it, and for how long.")
+    recommendation: Literal["may_help_short_term", "optional", "not_recommended"]
+    claims: list[Id] = Field(min_length=1)
+    pathways: list[Id] = Field(default_factory=list, description="Pathway ids it applies to; empty = every plan.")
 
 
 class Criterion(_KB):

@@ -8,14 +8,17 @@ the isolated-hamstring rule of 003 is an ``only_when`` gate in the data.
 
 from __future__ import annotations
 
+from kneecoach.assessment.evidence import exercise_evidence, note
 from kneecoach.assessment.reasoning import Finding, Hypothesis
 from kneecoach.intake.profile import Profile
 from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.knowledge.schema import Dose as KbDose
 from kneecoach.knowledge.schema import Exercise
 from kneecoach.plan.models import (
+    AdjunctNote,
     Advice,
     Dose,
+    EducationNote,
     ExcludedExercise,
     PathwayChoice,
     Plan,
@@ -27,8 +30,10 @@ from kneecoach.plan.ramp import build_ramp, start_km
 
 
 def dose_text(d: KbDose) -> str:
-    """E.g. '3 x 15 each side, 4 days a week' or '2 x 30 s hold each side, 6 days a week'."""
-    if d.reps is not None and d.hold_s is not None and d.reps == 1:
+    """E.g. '3 x 15 each side, 4 days a week', '3 x 8-15 (last reps hard), 3 days a week'."""
+    if d.reps is not None and d.reps_max is not None:
+        amount = f"{d.sets or 1} x {d.reps}-{d.reps_max}" + (" (last reps hard)" if d.near_fatigue else "")
+    elif d.reps is not None and d.hold_s is not None and d.reps == 1:
         amount = f"{d.hold_s} s"
     elif d.reps is not None and d.hold_s is not None:
         amount = f"{d.sets or 1} x {d.reps} (hold {d.hold_s} s)"
@@ -78,6 +83,8 @@ def _select(
         dose=Dose(
             sets=d.sets,
             reps=d.reps,
+            reps_max=d.reps_max,
+            near_fatigue=d.near_fatigue,
             hold_s=d.hold_s,
             per_side=d.per_side,
             days_per_week=d.days_per_week,
@@ -88,6 +95,7 @@ def _select(
         addresses=chosen_for + [g.finding for g in gate_open],
         cautions=cautions,
         sources=_sources(kb, [*ex.claims, *(g.claim for g in ex.caution_when if g.finding in finding_ids)]),
+        evidence=exercise_evidence(kb, ex.id),
     )
 
 
@@ -195,4 +203,17 @@ def build_plan(
         disclaimer=rules.disclaimer,
         pathway=pathway,
         pathway_advice=pathway_advice,
+        education=[
+            EducationNote(id=e.id, title=e.title, text=e.text, evidence=[note(kb, c) for c in e.claims])
+            for e in kb.education.values()
+            if not e.pathways or pathway.id in e.pathways
+        ],
+        adjuncts=[
+            AdjunctNote(
+                id=x.id, name=x.name, advice=x.advice, recommendation=x.recommendation,
+                evidence=[note(kb, c) for c in x.claims],
+            )
+            for x in kb.adjuncts.values()
+            if not x.pathways or pathway.id in x.pathways
+        ],
     )
