@@ -165,15 +165,16 @@ def _unwrap(tp: Any) -> Any:
             return tp
 
 
-def check_predicate_path(pred: Predicate, rules: Rules) -> str | None:
-    """Return a problem description if ``pred.field`` is not a path in :class:`Profile`."""
+def check_predicate_path(pred: Predicate, rules: Rules, root: type[BaseModel] | None = None) -> str | None:
+    """Return a problem description if ``pred.field`` is not a path in :class:`Profile` (or ``root``)."""
     path = pred.field.replace("{side}", "left")
-    tp: Any = Profile
+    tp: Any = root or Profile
     for part in path.split("."):
         tp = _unwrap(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             if part not in tp.model_fields:
-                return f"field '{pred.field}' is not in the profile (no '{part}')"
+                where = "the profile" if root is None else "the progress context (profile, diary, retest)"
+                return f"field '{pred.field}' is not in {where} (no '{part}')"
             tp = tp.model_fields[part].annotation
         else:
             break  # dict / list / scalar: the rest is data-dependent

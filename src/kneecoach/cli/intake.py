@@ -211,3 +211,27 @@ def intake_cmd(
         raise typer.Exit(2) from exc
     output.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     console.print(f"\nWrote {output}. Next: [bold]kneecoach assess {output}[/]")
+
+
+def ask_retest(kb: KnowledgeBase) -> dict[str, Any]:
+    """The re-test questions in the terminal: the 13 Kujala items, then the self-tests."""
+    console.print(f"[italic]{kb.rules.disclaimer}[/]\n")
+    console.print("[bold]Re-test: Kujala anterior knee pain scale[/] (13 questions)")
+    kujala: dict[str, str] = {}
+    for item in kb.kujala.items:
+        letters = [o.id for o in item.options]
+        console.print(f"[bold]{item.question}[/]  " + "  ".join(f"{o.id}) {o.text}" for o in item.options))
+        kujala[item.id] = _choice("Answer", letters)
+    tests: dict[str, Any] = {}
+    plank = _optional_float(kb.self_tests["elbow_plank"].instructions + "\nSeconds held", 0, 3600)
+    if plank is not None:
+        tests["plank_hold_s"] = plank
+    console.print(kb.self_tests["single_leg_squat"].instructions)
+    tests["single_leg_squat"] = {
+        side.value: {"knee_falls_inward": typer.confirm(f"{side.value.capitalize()} knee drops inward?", default=False)}
+        for side in Side
+    }
+    reps = {side.value: _optional_float(f"Single-leg sit-to-stand reps, {side.value} leg", 0, 200) for side in Side}
+    if all(v is not None for v in reps.values()):
+        tests["single_leg_sit_to_stand_reps"] = {k: int(v) for k, v in reps.items() if v is not None}
+    return {"kujala": kujala, "self_tests": tests, "symptoms": {"pain_at_rest": _score("Pain at rest today")}}

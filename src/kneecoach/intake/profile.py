@@ -136,6 +136,9 @@ class Running(_Model):
     cambered_or_banked_routes: bool = False
     does_strength_work: bool = False
     jumping_sports: bool = Field(default=False, description="Also plays a jumping or court sport (basketball, volleyball, ...).")
+    cadence_retraining: bool = Field(
+        default=False, description="Opted in to a slightly higher step rate (needs cadence in the watch files)."
+    )
 
 
 class SingleLegSquat(_Model):

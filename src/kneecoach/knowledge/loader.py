@@ -29,6 +29,7 @@ from kneecoach.knowledge.schema import (
     FindingRule,
     Imbalance,
     KujalaScale,
+    Ladder,
     Meta,
     Muscle,
     Pathway,
@@ -62,6 +63,7 @@ FILES: dict[str, tuple[type[BaseModel], bool]] = {
     "pathways.yaml": (Pathway, True),
     "education.yaml": (EducationItem, True),
     "adjuncts.yaml": (Adjunct, True),
+    "ladders.yaml": (Ladder, True),
     "rules.yaml": (Rules, False),
 }
 
@@ -94,6 +96,7 @@ class KnowledgeBase:
     pathways: dict[str, Pathway]
     education: dict[str, EducationItem]
     adjuncts: dict[str, Adjunct]
+    ladders: dict[str, Ladder]
     rules: Rules
     digest: str
 
@@ -174,6 +177,15 @@ class KnowledgeBase:
         for p in self.phases.values():
             for c in p.claims:
                 need("claim", self.claims, c, f"phases.yaml {p.id}")
+            for crit in p.exit_criteria:
+                out.extend(self._check_when(crit.when, f"phases.yaml {p.id} exit {crit.id}", False, root="context"))
+        for lad in self.ladders.values():
+            need("exercise", self.exercises, lad.exercise, f"ladders.yaml {lad.exercise}")
+        for e in self.exercises.values():
+            if e.phase in STRENGTH_PHASES and e.dose.reps is not None and e.dose.hold_s is None and e.id not in self.ladders:
+                out.append(f"exercises.yaml {e.id}: a strength exercise needs a progression ladder in ladders.yaml")
+        for src in (*self.rules.retest.sources, *self.rules.ladder.sources, *self.rules.cadence.sources):
+            need("source", self.sources, src, "rules.yaml")
         orders = [p.order for p in self.phases.values()]
         if len(set(orders)) != len(orders):
             out.append("phases.yaml: two phases share an order number")
@@ -239,22 +251,26 @@ class KnowledgeBase:
                 out.extend(self._check_when(cr.when, f"{where} criterion {cr.id}", per_side=False))
         return out
 
-    def _check_when(self, when: When, where: str, per_side: bool) -> list[str]:
+    def _check_when(self, when: When, where: str, per_side: bool, root: str = "profile") -> list[str]:
+        from kneecoach.assessment.context import ProgressContext
         from kneecoach.assessment.predicates import check_predicate_path
 
         out: list[str] = []
         for node in (*when.all, *when.any):
             if isinstance(node, When):
-                out.extend(self._check_when(node, where, per_side))
+                out.extend(self._check_when(node, where, per_side, root))
                 continue
             assert isinstance(node, Predicate)
             if "{side}" in node.field and not per_side:
                 out.append(f"{where}: field '{node.field}' uses {{side}} but the finding is not per_side")
-            problem = check_predicate_path(node, self.rules)
+            problem = check_predicate_path(node, self.rules, ProgressContext if root == "context" else None)
             if problem:
                 out.append(f"{where}: {problem}")
         return out
 
+
+#: Phases whose repetition exercises count as strength work (they need a progression ladder).
+STRENGTH_PHASES = frozenset({"activate", "strengthen", "integrate", "tendon_heavy_slow", "tendon_energy_storage"})
 
 #: Evidence levels from strongest to weakest; a claim may not claim more than its source's design.
 _LEVEL_ORDER = list(EVIDENCE_LEVEL_LABELS)
@@ -345,6 +361,7 @@ def load_kb_from(folder: Path) -> KnowledgeBase:
         pathways=parsed["pathways.yaml"],
         education=parsed["education.yaml"],
         adjuncts=parsed["adjuncts.yaml"],
+        ladders=parsed["ladders.yaml"],
         kujala=parsed["kujala.yaml"],
         self_tests=parsed["self_tests.yaml"],
         findings=parsed["findings.yaml"],

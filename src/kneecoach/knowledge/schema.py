@@ -280,6 +280,15 @@ class Exercise(_KB):
     license: str = "CC-BY-4.0 (kneecoach authors)"
 
 
+class PhaseCriterion(_KB):
+    """A checkable exit criterion of a phase, over the progress context (profile, diary, re-tests)."""
+
+    id: Id
+    label: str
+    when: "When"
+    how: str = Field(description="How the runner produces the evidence (a re-test, a diary entry).")
+
+
 class Phase(_KB):
     id: Id
     order: int = Field(ge=1)
@@ -290,6 +299,9 @@ class Phase(_KB):
     weeks: str
     advice: list[str] = Field(default_factory=list)
     claims: list[Id] = Field(default_factory=list)
+    exit_criteria: list[PhaseCriterion] = Field(
+        default_factory=list, description="Checkable exit criteria; none = an ongoing phase (release, stretch)."
+    )
 
 
 class AdviceItem(_KB):
@@ -313,6 +325,45 @@ class Confidence(_KB):
         return self
 
 
+class RetestRule(_KB):
+    every_days: int = Field(ge=7, le=120)
+    kujala_mcid: int = Field(ge=1, le=30, description="Smallest Kujala change a person notices.")
+    rationale: str
+    sources: list[SourceId] = Field(min_length=1)
+
+
+class LadderRule(_KB):
+    window_days: int = Field(ge=7, le=60)
+    sessions_to_move_up: int = Field(ge=1, le=10)
+    rationale: str
+    sources: list[SourceId] = Field(min_length=1)
+
+
+class CadenceRule(_KB):
+    increase_pct: float = Field(gt=0, le=15)
+    window_days: int = Field(ge=7, le=60)
+    min_runs: int = Field(ge=1, le=20)
+    tolerance_spm: float = Field(ge=0, le=10)
+    rationale: str
+    sources: list[SourceId] = Field(min_length=1)
+
+
+class Rung(_KB):
+    name: str
+    how: str = ""
+
+
+class Ladder(_KB):
+    """Ordered variants of one strength exercise, easiest first (rung 0 = the exercise as written)."""
+
+    exercise: Id
+    rungs: list[Rung] = Field(min_length=2)
+
+    @property
+    def id(self) -> str:
+        return self.exercise
+
+
 class Rules(_KB):
     pain: PainRule
     ramp: RampRule
@@ -328,6 +379,9 @@ class Rules(_KB):
     urgency_action: dict[Literal["emergency", "urgent", "soon"], str] = Field(
         description="What to do, in plain words, for each urgency of referral."
     )
+    retest: RetestRule
+    ladder: LadderRule
+    cadence: CadenceRule
 
 
 class EducationItem(_KB):
@@ -416,3 +470,4 @@ class Meta(_KB):
 
 When.model_rebuild()
 RedFlag.model_rebuild()
+PhaseCriterion.model_rebuild()

@@ -187,3 +187,10 @@ class Plan(_Out):
     pathway_advice: list[Advice] = Field(default_factory=list)
     education: list[EducationNote] = Field(default_factory=list)
     adjuncts: list[AdjunctNote] = Field(default_factory=list)
+    rungs: dict[str, int] = Field(
+        default_factory=dict, description="Exercise id -> current rung of its progression ladder (absent = rung 0)."
+    )
+    current_phase: str | None = Field(
+        default=None, description="Phase id the runner is in, decided from exit criteria at the last review."
+    )
+    cadence_target_spm: float | None = Field(default=None, description="Opt-in step-rate target, steps/min.")

@@ -78,6 +78,8 @@ class ProfileRecord(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: "intake" (the intake or self-test form) or "retest" (a re-measurement: Kujala and self-tests again).
+    kind: Mapped[str] = mapped_column(String(20), default="intake", server_default="intake")
 
 
 class AssessmentRecord(Base):

@@ -244,6 +244,33 @@ def get_review(owner: User = Depends(viewable_owner), db: Session = DB) -> dict[
     return _jsonable(asdict(view.review))
 
 
+@router.post("/retest", status_code=201, summary="Store a re-test (all 13 Kujala answers and the self-tests); "
+             "returns the new assessment and plan version")
+def post_retest(body: dict[str, Any], user: User = Depends(current_runner), db: Session = DB) -> dict[str, Any]:
+    from kneecoach.intake.load import ProfileError
+    from kneecoach.store.loop import NoProfile, record_retest
+
+    try:
+        a, version = record_retest(db, user.id, body, kb.kb(), date.today())
+    except ProfileError as exc:
+        raise HTTPException(status_code=422, detail=exc.problems) from None
+    except NoProfile as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    return {"plan_version": version, "assessment": a.model_dump(mode="json")}
+
+
+@router.get("/users/{owner_id}/progress", summary="Re-test due, trends, phase criteria, ladder proposals, cadence")
+def get_progress(owner: User = Depends(viewable_owner), db: Session = DB) -> dict[str, Any]:
+    prog, _ = services.progress_view(db, owner.id)
+    if prog is None:
+        raise HTTPException(status_code=404, detail="No plan yet.")
+    from dataclasses import asdict
+
+    out = _jsonable(asdict(prog))
+    out["current_phase"] = prog.current_phase
+    return out
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}

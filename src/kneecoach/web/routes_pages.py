@@ -38,6 +38,7 @@ from kneecoach.web.forms import (
     SELF_TEST_KEYS,
     build_profile,
     drop_unanswered_section,
+    nest,
     error_messages,
     flatten_form,
     flatten_model,
@@ -197,6 +198,50 @@ async def selftest_submit(request: Request, user: User = Depends(current_runner)
         return render(request, "selftests.html", _selftest_context(values, error_messages(exc)), status_code=400)
     services.assess_and_store(db, user.id, profile, reason="self-tests")
     return RedirectResponse(f"/u/{user.id}/results", status_code=303)
+
+
+@router.get("/retest")
+def retest_form(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
+    profile = repo.latest_profile(db, user.id)
+    if profile is None:
+        flash(request, "Fill in the intake first.", "warn")
+        return RedirectResponse("/intake", status_code=303)
+    return render(request, "selftests.html", _retest_context(db, user.id, {}, {}))
+
+
+def _retest_context(db: Session, owner_id: int, values: dict, errors: dict) -> dict:
+    from kneecoach.tracking.progress import retest_due
+
+    due = retest_due(repo.profile_history(db, owner_id), date.today(), kb.kb())
+    return {"values": values, "errors": errors, "tests": kb.self_tests(), "retest": True,
+            "kujala": kb.kujala_items(), "due_message": due.message}
+
+
+@router.post("/retest")
+async def retest_submit(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
+    from kneecoach.intake.load import ProfileError
+    from kneecoach.store.loop import NoProfile, record_retest
+
+    form = await request.form()
+    values = flatten_form(form.multi_items())
+    answers = nest(values, keep=("kujala", "self_tests"))
+    answers.setdefault("self_tests", {})
+    try:
+        record_retest(db, user.id, answers, kb.kb(), date.today())
+    except ProfileError as exc:
+        errors = {p.split(":", 1)[0]: p.split(":", 1)[1].strip() for p in exc.problems}
+        return render(request, "selftests.html", _retest_context(db, user.id, values, errors), status_code=400)
+    except NoProfile:
+        return RedirectResponse("/intake", status_code=303)
+    flash(request, "Re-test saved. Here is how things have moved.")
+    return RedirectResponse(f"/u/{user.id}/progress", status_code=303)
+
+
+@router.get("/u/{owner_id}/progress")
+def progress_page(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
+                  db: Session = DB) -> Response:
+    prog, svg = services.progress_view(db, owner.id)
+    return render(request, "progress.html", {**_owner_context(user, owner), "prog": prog, "svg": svg})
 
 
 # --------------------------------------------------------------------------- results & plan (viewable)
