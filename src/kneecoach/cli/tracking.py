@@ -269,7 +269,7 @@ def review_cmd(
 ) -> None:
     """Review load vs pain and strength work; decide progress / hold / step back."""
     from kneecoach.knowledge.loader import load_kb
-    from kneecoach.store.loop import load_progress
+    from kneecoach.store.loop import NoProfile, load_progress
     from kneecoach.tracking.progress import apply_progress
     from kneecoach.tracking.review import apply_review
 
@@ -287,14 +287,21 @@ def review_cmd(
         out.print(table)
         for line in rv.summary_lines():
             out.print(f"- {line}", highlight=False)
-        _, _, prog = load_progress(s, owner, today, load_kb())
-        out.print("[bold]Progress[/]: re-tests, phase criteria, exercise ladders, cadence", highlight=False)
-        for line in prog.summary_lines():
-            out.print(f"- {line}", highlight=False)
-        out.print(f"Sources: {', '.join(sorted({*rv.sources, *prog.sources}))}", highlight=False)
+        try:
+            _, _, prog = load_progress(s, owner, today, load_kb())
+        except NoProfile:
+            prog = None
+            out.print("- Progress: no intake stored, so re-tests and phase criteria cannot be read "
+                      "(kneecoach assess PROFILE --save).", highlight=False)
+        if prog is not None:
+            out.print("[bold]Progress[/]: re-tests, phase criteria, exercise ladders, cadence", highlight=False)
+            for line in prog.summary_lines():
+                out.print(f"- {line}", highlight=False)
+        out.print(f"Sources: {', '.join(sorted({*rv.sources, *(prog.sources if prog else [])}))}", highlight=False)
         out.print(f"[italic]{plan.disclaimer}[/]", highlight=False)
         if apply:
-            new = apply_progress(apply_review(plan, rv), prog)
+            new = apply_review(plan, rv)
+            new = apply_progress(new, prog) if prog is not None else new
             rec = repo.save_plan(s, owner, new, reason=f"review {today}: {rv.decision.action}")
             out.print(f"Saved plan version {rec.version} (was {version}).")
 

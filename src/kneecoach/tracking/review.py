@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from statistics import mean
 from typing import Any, Literal
 
-from kneecoach.plan.models import Plan
+from kneecoach.plan.models import Plan, RampWeek
 from kneecoach.plan.ramp import build_ramp, floor_tenth
 from kneecoach.tracking.activity import Activity
 from kneecoach.tracking.diary import ExerciseObs, PainObs
@@ -559,11 +559,17 @@ def apply_review(plan: Plan, review: Review) -> Plan:
     d = review.decision
     plateau = review.threshold.km if review.threshold and d.action != "progress" else None
     if d.action == "pause_running":
-        # A pause restarts from zero: the week after it grows by the rule from nothing (restart_km).
-        ramp = build_ramp(0.0, plan.target_km, plan.ramp_rule, max_weeks=52)
-        ramp[0] = ramp[0].model_copy(update={"note": "running paused: cross-train and keep the exercises going"})
+        # A pause week at 0 km, then a restart no higher than restart_km nor than the rule allows
+        # from the recent baseline (a runner who was doing 1 km a week does not restart at 8).
+        rule = plan.ramp_rule
+        paused = RampWeek(week=1, km=0.0, long_run_km=0.0, note="running paused: cross-train and keep the exercises going")
         if plan.pathway is not None and plan.pathway.running_on_hold:
-            ramp = ramp[:1]  # criteria still open: no ramp until they are met
+            ramp = [paused]  # criteria still open: no ramp until they are met
+        else:
+            cap = rule.allowed_next(d.baseline_km) if d.baseline_km > 0 else rule.restart_km
+            first = floor_tenth(min(rule.restart_km, cap, plan.target_km))
+            rest = build_ramp(first, plan.target_km, rule, max_weeks=51) if first > 0 else []
+            ramp = [paused, *[w.model_copy(update={"week": w.week + 1}) for w in rest]]
     else:
         ramp = build_ramp(
             d.next_week_km, plan.target_km, plan.ramp_rule, plateau_km=plateau, baseline_km=d.baseline_km, max_weeks=52
