@@ -62,6 +62,8 @@ class Browser:
 
     def signup(self, email: str, name: str = "Runner", role: str = "runner") -> int:
         r = self.post("/signup", {"email": email, "display_name": name, "password": PASSWORD, "role": role})
+        assert r.status_code == 303 and r.headers["location"] == "/login", r.text[:500]
+        r = self.post("/login", {"email": email, "password": PASSWORD})
         assert r.status_code == 303, r.text[:500]
         me = self.c.get("/api/v1/me").json()
         self.user_id = me["id"]

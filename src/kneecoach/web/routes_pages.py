@@ -42,6 +42,7 @@ from kneecoach.web.forms import (
     flatten_model,
     parse_day,
 )
+from kneecoach.web.throttle import invite_checks, refusal
 from kneecoach.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -106,7 +107,16 @@ async def accept_invite(request: Request, user: User = Depends(current_clinician
                         db: Session = DB) -> Response:
     form = await request.form()
     code = str(form.get("code", "")).strip()
+    throttle = request.app.state.throttle
+    checks = invite_checks(user.id, request.client.host if request.client else "unknown")
+    wait = throttle.retry_after(checks)
+    if wait > 0:
+        return render(request, "clinician_home.html",
+                      {"runners": repo.runners_for_clinician(db, user.id), "code_error": refusal(wait),
+                       "code": code}, status_code=429, headers={"Retry-After": str(wait)})
     try:
+        if code:
+            throttle.record(*(key for _rule, key in checks))  # every code tried counts: guessing is slow
         if not code:
             raise repo.RepoError("enter the code the runner gave you")
         link = repo.accept_invite(db, user.id, code)
