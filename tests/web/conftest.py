@@ -41,11 +41,11 @@ def app(db_url: str):
 class Browser:
     """A TestClient with helpers for the CSRF token and common flows."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, address: str = "testclient") -> None:
         with warnings.catch_warnings():  # Starlette nudges towards httpx2; the pinned httpx is fine
             warnings.simplefilter("ignore")
             from fastapi.testclient import TestClient
-        self.c = TestClient(app, base_url="http://testserver")
+        self.c = TestClient(app, base_url="http://testserver", client=(address, 50000))
         self.user_id: int | None = None
 
     def token(self, path: str = "/login") -> str:

@@ -105,7 +105,7 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
         response = await call_next(request)
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.url.path.startswith(("/u/", "/api/", "/home", "/intake", "/selftests", "/diary", "/upload")):
+        if request.url.path.startswith(("/u/", "/api/", "/home", "/intake", "/selftests", "/diary", "/upload", "/account")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -141,11 +141,14 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    from kneecoach.web import routes_api, routes_auth, routes_pages
+    from kneecoach.web import ops, routes_account, routes_api, routes_auth, routes_pages
 
     app.include_router(routes_auth.router)
     app.include_router(routes_pages.router)
     app.include_router(routes_api.router)
+    app.include_router(routes_account.router)
+    app.include_router(routes_account.api)
+    ops.install(app)
     return app
 
 
