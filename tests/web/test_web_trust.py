@@ -301,7 +301,7 @@ def test_access_log_is_json_with_route_templates_and_no_health_data(app, world, 
     a.post("/diary/pain", {"timing": "daily", "score": "9", "pain_note": "private-note-xyz"})
     a.c.get(f"/u/{a_id}/plan?start=2026-01-05")
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "kneecoach.access"]
-    assert lines and all({"ts", "request_id", "method", "route", "status", "duration_ms"} == set(x) for x in lines)
+    assert lines and all({"ts", "request_id", "method", "route", "status", "duration_ms", "pid"} == set(x) for x in lines)
     assert any(x["route"] == "/u/{owner_id}/plan" and x["status"] == 200 for x in lines)
     text = "\n".join(r.getMessage() for r in caplog.records)
     for secret in ("private-note-xyz", "a@example.org", "2026-01-05", f"/u/{a_id}/"):

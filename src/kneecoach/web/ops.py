@@ -4,7 +4,7 @@ The access log is one JSON object per request on the ``kneecoach.access``
 logger: time, request id, method, a *route template* (``/u/{owner_id}/plan``,
 never the filled-in path, and never a query string, body or form field),
 status and duration. So the log tells an operator what happened and how
-fast, and holds no health data, no e-mail address and no user id. The request
+fast (and which worker process served it), and holds no health data, no e-mail address and no user id. The request
 id comes from a valid incoming ``X-Request-ID`` (set by a reverse proxy) or
 is made here, and is echoed in the response so a user's report can be
 matched to a log line.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 import uuid
@@ -45,6 +46,7 @@ def access_record(request: Request, status: int, duration_ms: float, request_id:
         "route": _route_template(request),
         "status": status,
         "duration_ms": round(duration_ms, 1),
+        "pid": os.getpid(),  # which worker served it, when several run
     }
 
 
@@ -78,3 +80,26 @@ def install(app: FastAPI) -> None:
             access_log.warning(json.dumps({"event": "healthz_failed", "error": type(exc).__name__}))
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
+
+
+def log_config() -> dict[str, object]:
+    """uvicorn's logging config plus the ``kneecoach`` loggers: one JSON line per request on stdout.
+
+    uvicorn's own access log is turned off by ``kneecoach serve`` because it
+    prints the full path with its query string (owner ids, dates); the
+    ``kneecoach.access`` lines replace it.
+    """
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["kneecoach_json"] = {"format": "%(message)s"}
+    config["formatters"]["kneecoach_text"] = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    config["handlers"]["kneecoach_access"] = {"class": "logging.StreamHandler", "formatter": "kneecoach_json",
+                                              "stream": "ext://sys.stdout"}
+    config["handlers"]["kneecoach"] = {"class": "logging.StreamHandler", "formatter": "kneecoach_text",
+                                       "stream": "ext://sys.stderr"}
+    config["loggers"]["kneecoach.access"] = {"handlers": ["kneecoach_access"], "level": "INFO", "propagate": False}
+    config["loggers"]["kneecoach"] = {"handlers": ["kneecoach"], "level": "INFO", "propagate": False}
+    return config
