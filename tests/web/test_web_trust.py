@@ -306,3 +306,23 @@ def test_access_log_is_json_with_route_templates_and_no_health_data(app, world, 
     text = "\n".join(r.getMessage() for r in caplog.records)
     for secret in ("private-note-xyz", "a@example.org", "2026-01-05", f"/u/{a_id}/"):
         assert secret not in text
+
+
+def test_signup_race_with_an_existing_email_answers_alike_and_keeps_the_account(app, make_browser, monkeypatch):
+    """As if another request registered the e-mail between the check and the insert."""
+    from types import SimpleNamespace
+
+    from kneecoach.store import repo
+    from kneecoach.web import routes_auth
+
+    make_browser().signup("race@example.org")
+    shim = SimpleNamespace(get_user_by_email=lambda *_a: None, create_user=repo.create_user, RepoError=repo.RepoError)
+    monkeypatch.setattr(routes_auth, "repo", shim)
+    b = make_browser()
+    r = b.post("/signup", {"email": "race@example.org", "display_name": "X", "password": "another password",
+                           "role": "runner"})
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    monkeypatch.undo()
+    assert b.post("/login", {"email": "race@example.org", "password": "another password"}).status_code == 400
+    assert b.post("/login", {"email": "race@example.org", "password": PASSWORD}).status_code == 303
+    assert _count(app, User) == 1
