@@ -8,7 +8,6 @@ import logging
 import zipfile
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import func, select
 
 from kneecoach.store.models import AuthAttempt, Base, CareLink, User, UserSession

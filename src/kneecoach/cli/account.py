@@ -15,7 +15,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from kneecoach.cli.app import app
-from kneecoach.cli.tracking import DbOpt, _describe, _fail, _open, db_app, err, out
+from kneecoach.cli.tracking import DbOpt, _describe, _fail, _open, db_app, out
 from kneecoach.store import repo
 from kneecoach.store.db import resolve_url, transaction
 
@@ -168,4 +168,4 @@ def db_restore(
     out.print(f"Restored from {source}; database at revision {migrate.current(url)}.")
 
 
-__all__ = ["user_app", "err"]
+__all__ = ["user_app"]

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Table, delete, or_, select
 from sqlalchemy.orm import Session
 
-from kneecoach.store.models import Base, CareLink, User
+from kneecoach.store.models import Base, User
 
 FORMAT_VERSION = 1
 
@@ -180,4 +180,4 @@ def erase_user(db: Session, user_id: int) -> dict[str, int]:
     return removed
 
 
-__all__ = ["CareLink", "collect", "erase_user", "export_zip", "format_readme", "owner_scoped_tables"]
+__all__ = ["collect", "erase_user", "export_zip", "format_readme", "owner_scoped_tables"]
