@@ -179,6 +179,22 @@ def test_per_account_backoff_slows_but_does_not_lock(app):
     assert t.retry_after([(hard, hk)]) == 0
 
 
+def test_concurrent_attempts_cannot_race_past_the_limit(app):
+    """Counted before judged: a burst of simultaneous attempts gets at most ``limit`` through."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    t = DbThrottle(app.state.session_factory)
+    rule = Rule("t-burst", limit=4, window_s=600)
+    checks = [(rule, key_for(rule.scope, "burst"))]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _i: t.acquire(checks), range(24)))
+    allowed = [ids for wait, ids in results if wait == 0]
+    assert 1 <= len(allowed) <= rule.limit
+    assert all(wait > 0 and ids == [] for wait, ids in results if wait)
+    t.release(allowed[0])  # a released attempt (e.g. a correct password) stops counting
+    assert t.retry_after(checks) == 0
+
+
 def test_throttle_stores_no_email_or_address(app, world):  # noqa: F811
     Browser(app, address="203.0.113.77").post("/login", {"email": "a@example.org", "password": "nope nope"})
     with app.state.session_factory() as s:

@@ -55,14 +55,14 @@ def authenticate(request: Request, db: Session, email: str, password: str) -> tu
     """
     throttle: limits.DbThrottle = request.app.state.throttle
     checks = limits.login_checks(normalise_email(email), client_ip(request))
-    wait = throttle.retry_after(checks)
+    wait, ticket = throttle.acquire(checks)  # counted before the password is checked: no racing past it
     if wait > 0:
         raise Refused(wait)
     user = repo.get_user_by_email(db, email) if email else None
     if user is None or not verify_password(user.password_hash, password):
-        throttle.record(*(key for _rule, key in checks))
         log.info("login failed")  # no e-mail, no password: nothing personal in logs
         return None, "E-mail or password is wrong."
+    throttle.release(ticket)
     throttle.clear(checks[0][1])
     if needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
@@ -92,14 +92,12 @@ async def signup(request: Request, db: Session = DB) -> Response:
     password = str(form.get("password", ""))
     errors = validate_signup(values["email"], values["display_name"], password, values["role"])
     throttle: limits.DbThrottle = request.app.state.throttle
-    checks = limits.signup_checks(client_ip(request))
-    wait = throttle.retry_after(checks) if not errors else 0
+    wait = throttle.acquire(limits.signup_checks(client_ip(request)))[0] if not errors else 0  # counts sign-ups
     if wait > 0:
         errors["form"] = limits.refusal(wait)
         return render(request, "signup.html", {"values": values, "errors": errors}, status_code=429,
                       headers={"Retry-After": str(wait)})
     if not errors:
-        throttle.record(*(key for _rule, key in checks))  # counts sign-ups, not failures
         password_hash = hash_password(password)  # hashed either way: the same time for known e-mails
         if repo.get_user_by_email(db, values["email"]) is None:
             try:

@@ -107,16 +107,13 @@ async def accept_invite(request: Request, user: User = Depends(current_clinician
                         db: Session = DB) -> Response:
     form = await request.form()
     code = str(form.get("code", "")).strip()
-    throttle = request.app.state.throttle
     checks = invite_checks(user.id, request.client.host if request.client else "unknown")
-    wait = throttle.retry_after(checks)
+    wait = request.app.state.throttle.acquire(checks)[0] if code else 0  # every code tried counts
     if wait > 0:
         return render(request, "clinician_home.html",
                       {"runners": repo.runners_for_clinician(db, user.id), "code_error": refusal(wait),
                        "code": code}, status_code=429, headers={"Retry-After": str(wait)})
     try:
-        if code:
-            throttle.record(*(key for _rule, key in checks))  # every code tried counts: guessing is slow
         if not code:
             raise repo.RepoError("enter the code the runner gave you")
         link = repo.accept_invite(db, user.id, code)

@@ -66,36 +66,76 @@ class DbThrottle:
 
     Own transactions because a refused or failed request rolls its request
     transaction back, and a failed attempt must still be counted.
+
+    :meth:`acquire` is what the routes use: it *first* stores the attempt
+    (committed), *then* counts. Two workers racing on one key therefore each
+    see the other's row, so concurrent requests cannot slip past a limit
+    together (at worst both are refused); checking first and recording
+    afterwards would let every in-flight request through.
     """
 
     def __init__(self, session_factory: sessionmaker[Session], clock: Callable[[], datetime] | None = None) -> None:
         self._factory = session_factory
         self._clock = clock or (lambda: datetime.now(timezone.utc))
 
-    def retry_after(self, checks: Sequence[tuple[Rule, str]]) -> int:
-        """Whole seconds until every (rule, key) pair allows another attempt; 0 when allowed now."""
-        now = self._clock()
+    @staticmethod
+    def _wait(db: Session, checks: Sequence[tuple[Rule, str]], now: datetime, own: Sequence[int]) -> float:
+        """Seconds to wait, counting the stored rows (``own`` among them) or one prospective attempt."""
         wait = 0.0
+        for rule, key in checks:
+            since = now - timedelta(seconds=rule.window_s)
+            recent = (AuthAttempt.key == key, AuthAttempt.at > since)
+            count, oldest = db.execute(select(func.count(AuthAttempt.id), func.min(AuthAttempt.at)).where(*recent)).one()
+            count += 0 if own else 1  # the attempt being judged
+            if count <= rule.limit:
+                continue
+            if rule.backoff_s is None:
+                until = _aware(oldest) + timedelta(seconds=rule.window_s)
+            else:
+                latest = db.scalar(select(func.max(AuthAttempt.at)).where(*recent, AuthAttempt.id.not_in(own)))
+                over = count - rule.limit
+                step = min(rule.max_backoff_s, rule.backoff_s * 2 ** min(over - 1, 30))
+                until = _aware(latest) + timedelta(seconds=step) if latest is not None else now
+            wait = max(wait, (until - now).total_seconds())
+        return wait
+
+    def retry_after(self, checks: Sequence[tuple[Rule, str]]) -> int:
+        """Whole seconds until one more attempt would be allowed under every (rule, key); 0 when now."""
+        now = self._clock()
         with transaction(self._factory) as db:
-            for rule, key in checks:
-                since = now - timedelta(seconds=rule.window_s)
-                count, oldest, latest = db.execute(
-                    select(func.count(AuthAttempt.id), func.min(AuthAttempt.at), func.max(AuthAttempt.at))
-                    .where(AuthAttempt.key == key, AuthAttempt.at > since)
-                ).one()
-                if count < rule.limit:
-                    continue
-                if rule.backoff_s is None:
-                    until = _aware(oldest) + timedelta(seconds=rule.window_s)
-                else:
-                    over = count - rule.limit + 1
-                    step = min(rule.max_backoff_s, rule.backoff_s * 2 ** min(over - 1, 30))
-                    until = _aware(latest) + timedelta(seconds=step)
-                wait = max(wait, (until - now).total_seconds())
+            wait = self._wait(db, checks, now, ())
         return math.ceil(wait) if wait > 0 else 0
 
+    def acquire(self, checks: Sequence[tuple[Rule, str]], horizon_s: float = 24 * 3600) -> tuple[int, list[int]]:
+        """Count an attempt under every key, then judge it.
+
+        Returns ``(0, ids)`` when allowed (the stored rows; pass them to
+        :meth:`release` if the attempt should not count, e.g. a correct
+        password), or ``(seconds, [])`` when refused (nothing is kept, so
+        hammering a refused key does not extend its wait).
+        """
+        now = self._clock()
+        with transaction(self._factory) as db:
+            rows = [AuthAttempt(key=key, at=now) for _rule, key in checks]
+            db.add_all(rows)
+            db.flush()
+            ids = [r.id for r in rows]
+            db.execute(delete(AuthAttempt).where(AuthAttempt.at < now - timedelta(seconds=horizon_s)))
+        with transaction(self._factory) as db:
+            wait = self._wait(db, checks, now, ids)
+            if wait > 0:
+                db.execute(delete(AuthAttempt).where(AuthAttempt.id.in_(ids)))
+                return math.ceil(wait), []
+        return 0, ids
+
+    def release(self, ids: Sequence[int]) -> None:
+        """Un-count attempts taken by :meth:`acquire` (a successful login does not count against anyone)."""
+        if ids:
+            with transaction(self._factory) as db:
+                db.execute(delete(AuthAttempt).where(AuthAttempt.id.in_(ids)))
+
     def record(self, *keys: str, horizon_s: float = 24 * 3600) -> None:
-        """Count one attempt under each key; rows older than ``horizon_s`` are dropped."""
+        """Count one attempt under each key without judging it; rows older than ``horizon_s`` are dropped."""
         now = self._clock()
         with transaction(self._factory) as db:
             db.add_all(AuthAttempt(key=k, at=now) for k in keys)
