@@ -139,7 +139,7 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     assert "Hello, Robin Runner" in page.content()
 
     submit(page, "nav >> text=Intake")
-    for flag in kb.red_flags():
+    for flag in kb.red_flags_for(None):
         page.check(f"input[name='red_flags.{flag.id}'][value='false']")
     page.check("input[name='symptoms.sides'][value='left']")
     page.check("input[name='symptoms.locations'][value='around_kneecap']")
@@ -269,7 +269,7 @@ def test_account_password_change_and_erasure_in_chromium(server, page):
     page.fill("#f-confirm_password", "a new long passphrase")
     submit(page, "button:has-text('Change password')")
     page.wait_for_selector("text=Password changed.")
-    shot(page, "12-account")
+    shot(page, "13-account")
     page.fill("#f-confirm", "erase")
     page.fill("#f-password", "a new long passphrase")
     submit(page, "button:has-text('Delete my account and data')")
@@ -280,3 +280,43 @@ def test_account_password_change_and_erasure_in_chromium(server, page):
     page.fill("#f-password", "a new long passphrase")
     submit(page, "main button:has-text('Log in')")
     assert "E-mail or password is wrong." in page.inner_text("main")
+
+
+def test_acl_pathway_holds_running_with_criteria_shown(server, page):
+    """A runner after ACL reconstruction: the injury makes the Ottawa questions appear, the plan holds
+    running at 0 km and lists each return-to-run criterion with its status and how to re-test it."""
+    page.goto(server + "/signup")
+    page.fill("#f-email", "acl@example.org")
+    page.fill("#f-display_name", "Jordan ACL")
+    page.fill("#f-password", PASSWORD)
+    sign_up_then_in(page, server)
+    page.goto(server + "/intake")
+    assert page.locator("input[name='red_flags.cannot_bend_90_after_trauma']").count() == 0
+    for flag in kb.red_flags_for(None):
+        page.check(f"input[name='red_flags.{flag.id}'][value='false']")
+    page.fill("#f-age", "24")
+    page.check("input[name='symptoms.sides'][value='right']")
+    page.check("input[name='symptoms.locations'][value='around_kneecap']")
+    page.check("input[name='symptoms.onset'][value='sudden']")
+    page.fill("#f-history\\.surgery\\.kind", "ACL reconstruction")
+    page.fill("#f-history\\.surgery\\.weeks_ago", "10")
+    page.check("input[name='history.acl_reconstruction'][value='true']")
+    page.check("input[name='history.full_extension'][value='false']")
+    page.fill("#f-running\\.current_weekly_km", "0")
+    page.fill("#f-running\\.target_weekly_km", "30")
+    submit(page, "button:has-text('Save and continue')")
+    # a sudden start makes the Ottawa knee-rule questions relevant: asked before anything is saved
+    assert "more warning-sign questions" in page.inner_text("main")
+    for name in ("cannot_bear_weight_after_trauma", "cannot_bend_90_after_trauma", "bony_tenderness_after_trauma"):
+        page.check(f"input[name='red_flags.{name}'][value='false']")
+    submit(page, "button:has-text('Save and continue')")
+    assert_at(page, "**/selftests")
+    page.goto(page.url.replace("/selftests", "/home"))
+    submit(page, "nav >> text=Plan")
+    text = page.inner_text("main")
+    assert "Pathway: After an ACL reconstruction" in text
+    assert "Return-to-run criteria" in text
+    assert "At least 12 weeks since the operation" in text and "not met yet" in text
+    rows = page.locator("table.ramp tbody tr")
+    assert rows.count() == 1 and float(rows.first.inner_text().split()[1]) == 0
+    shot(page, "12-plan-acl-criteria")

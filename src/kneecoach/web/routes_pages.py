@@ -37,6 +37,7 @@ from kneecoach.web.forms import (
     INTAKE_KEYS,
     SELF_TEST_KEYS,
     build_profile,
+    drop_unanswered_section,
     error_messages,
     flatten_form,
     flatten_model,
@@ -128,9 +129,12 @@ async def accept_invite(request: Request, user: User = Depends(current_clinician
 # --------------------------------------------------------------------------- intake & self-tests
 
 
-def _intake_context(values: dict, errors: dict) -> dict:
+def _intake_context(values: dict, errors: dict, flags: list | None = None, note: str = "") -> dict:
+    """``flags``: the red-flag questions to show (those that apply to the profile so far)."""
     return {
-        "values": values, "errors": errors, "kujala": kb.kujala_items(), "red_flags": kb.red_flags(),
+        "values": values, "errors": errors, "kujala": kb.kujala_items(),
+        "red_flags": flags if flags is not None else kb.red_flags_for(None, values),
+        "flags_note": note,
         "locations": [(p.value, _label(p.value)) for p in PainLocation],
         "aggravators": [(a.value, _label(a.value)) for a in Aggravator],
     }
@@ -140,7 +144,7 @@ def _intake_context(values: dict, errors: dict) -> dict:
 def intake_form(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
     profile = repo.latest_profile(db, user.id)
     values = flatten_model(profile.model_dump(mode="json")) if profile else {"name": user.display_name}
-    return render(request, "intake.html", _intake_context(values, {}))
+    return render(request, "intake.html", _intake_context(values, {}, kb.red_flags_for(profile, values)))
 
 
 @router.post("/intake")
@@ -148,6 +152,8 @@ async def intake_submit(request: Request, user: User = Depends(current_runner),
                         db: Session = DB) -> Response:
     form = await request.form()
     values = flatten_form(form.multi_items())
+    shown = set(str(values.pop("shown_flags", "")).split(","))
+    values = drop_unanswered_section(values, "symptoms", ("symptoms.sides", "symptoms.locations"))
     if not values.get("name"):
         values["name"] = user.display_name  # the plan and PDF show a name; default to the account's
     base = repo.latest_profile(db, user.id)
@@ -155,6 +161,12 @@ async def intake_submit(request: Request, user: User = Depends(current_runner),
         profile = build_profile(values, base.model_dump(mode="json") if base else None, INTAKE_KEYS)
     except ValidationError as exc:
         return render(request, "intake.html", _intake_context(values, error_messages(exc)), status_code=400)
+    flags = kb.red_flags_for(profile, values)
+    if any(rf.show_when is not None and rf.id not in shown and f"red_flags.{rf.id}" not in values for rf in flags):
+        # The answers made more safety questions relevant (age, an injury, a knee replacement):
+        # ask them before anything is saved.
+        note = "Your answers make a few more warning-sign questions relevant. Please answer them, then save again."
+        return render(request, "intake.html", _intake_context(values, {}, flags, note))
     services.assess_and_store(db, user.id, profile, reason="intake")
     if base is None:
         flash(request, "Saved. Now the self-tests: they make the plan fit you.")
