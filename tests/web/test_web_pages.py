@@ -190,10 +190,18 @@ def test_signup_errors_are_shown_per_field(browser):
     for field in ("email", "display_name", "password", "role"):
         assert f'id="err-{field}"' in r.text
     browser.signup("dup@example.org")
-    other = type(browser)(browser.c.app)
-    r = other.post("/signup", {"email": "dup@example.org", "display_name": "X", "password": "long enough pw",
-                               "role": "runner"})
-    assert r.status_code == 400 and "already exists" in r.text
+    fresh, dup = type(browser)(browser.c.app), type(browser)(browser.c.app)
+    answers = []
+    for who, email in ((fresh, "new@example.org"), (dup, "dup@example.org")):
+        r = who.post("/signup", {"email": email, "display_name": "X", "password": "long enough pw",
+                                 "role": "runner"})
+        page = re.sub(r'value="[^"]+" name="csrf_token"|name="csrf_token" value="[^"]+"', "", who.c.get("/login").text)
+        answers.append((r.status_code, r.headers.get("location"), page))
+    # A registered e-mail gets exactly the answer a new one gets (no account probing) ...
+    assert answers[0] == answers[1] and answers[0][0] == 303 and "your account is ready" in answers[0][2]
+    # ... and the existing account keeps its password.
+    assert dup.post("/login", {"email": "dup@example.org", "password": "long enough pw"}).status_code == 400
+    assert fresh.post("/login", {"email": "new@example.org", "password": "long enough pw"}).status_code == 303
 
 
 def test_review_without_runs_and_pages_before_intake(browser):

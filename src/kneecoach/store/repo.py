@@ -265,6 +265,17 @@ def latest_assessment(s: Session, owner_id: int) -> AssessmentRecord | None:
     )
 
 
+def assessments_with_profiles(s: Session, owner_id: int) -> list[tuple[AssessmentRecord, ProfileRecord]]:
+    """Every stored assessment of the owner with the profile it was made from, oldest first (FHIR export)."""
+    stmt = (
+        select(AssessmentRecord, ProfileRecord)
+        .join(ProfileRecord, ProfileRecord.id == AssessmentRecord.profile_id)
+        .where(AssessmentRecord.owner_id == owner_id, ProfileRecord.owner_id == owner_id)
+        .order_by(AssessmentRecord.id)
+    )
+    return [(a, p) for a, p in s.execute(stmt).all()]
+
+
 def save_plan(
     s: Session, owner_id: int, plan: Plan, reason: str, assessment_id: int | None = None
 ) -> PlanRecord:

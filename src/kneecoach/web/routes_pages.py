@@ -44,6 +44,7 @@ from kneecoach.web.forms import (
     flatten_model,
     parse_day,
 )
+from kneecoach.web.throttle import invite_checks, refusal
 from kneecoach.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -108,6 +109,12 @@ async def accept_invite(request: Request, user: User = Depends(current_clinician
                         db: Session = DB) -> Response:
     form = await request.form()
     code = str(form.get("code", "")).strip()
+    checks = invite_checks(user.id, request.client.host if request.client else "unknown")
+    wait = request.app.state.throttle.acquire(checks)[0] if code else 0  # every code tried counts
+    if wait > 0:
+        return render(request, "clinician_home.html",
+                      {"runners": repo.runners_for_clinician(db, user.id), "code_error": refusal(wait),
+                       "code": code}, status_code=429, headers={"Retry-After": str(wait)})
     try:
         if not code:
             raise repo.RepoError("enter the code the runner gave you")
