@@ -39,6 +39,7 @@ def squat_series(
     depths: list[float] | None = None,
     hip_half_width: float = 0.06,
     seed: int = 1,
+    yaw_deg: float = 0.0,
 ) -> PoseSeries:
     """A person facing the camera squatting on ``stance``; every angle peaks at the bottom.
 
@@ -80,13 +81,16 @@ def squat_series(
             img[i, idx, 0] = q[0] / W
             img[i, idx, 1] = q[1] / H
         f = math.radians(flex * ph) / 2
-        whip = np.array([0.0, 0.0, 0.0])
+        yw = math.radians(yaw_deg)
+        # world x is the person's left-to-right: left hip at +x (as the pose model reports it)
+        lr = 1.0 if stance == "left" else -1.0
+        whip = lr * 0.1 * np.array([math.cos(yw), 0.0, math.sin(yw)])
         wknee = whip + 0.42 * np.array([0.0, math.cos(f), -math.sin(f)])
         wankle = wknee + 0.42 * np.array([0.0, math.cos(f), math.sin(f)])
         world[i, HIP[stance]] = whip
         world[i, KNEE[stance]] = wknee
         world[i, ANKLE[stance]] = wankle
-        world[i, HIP[other]] = [0.0, 0.0, 0.0]
+        world[i, HIP[other]] = -whip
         world[i, KNEE[other]] = [0.0, 0.42, 0.0]
         world[i, ANKLE[other]] = [0.0, 0.42, 0.42]
     if noise_px:

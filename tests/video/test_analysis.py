@@ -85,6 +85,13 @@ def test_gate_not_frontal() -> None:
     assert e.value.code == "not_frontal"
 
 
+def test_gate_camera_turned() -> None:
+    assert analyse(squat_series("left", yaw_deg=8.0)).sides["left"].reps == 5
+    with pytest.raises(VideoQualityError) as e:
+        analyse(squat_series("left", yaw_deg=32.0))
+    assert e.value.code == "not_frontal" and "turned about 32" in str(e.value)
+
+
 def test_gate_several_people() -> None:
     clip = squat_series("left")
     clip.faces = np.full(len(clip.image), 2)

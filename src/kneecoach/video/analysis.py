@@ -13,6 +13,7 @@ import numpy as np
 from kneecoach.video import geometry
 from kneecoach.video.quality import (
     MAX_OUT_OF_FRAME_FRACTION,
+    MAX_YAW_DEG,
     MIN_FRONTAL_RATIO,
     MIN_POSE_FRACTION,
     MIN_REPS,
@@ -34,6 +35,9 @@ LEGS = [23, 24, 25, 26, 27, 28]
 SIDES = ("left", "right")
 MIRROR_INDEX = [0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15, 18, 17, 20, 19, 22, 21,
                 24, 23, 26, 25, 28, 27, 30, 29, 32, 31]
+
+
+MIN_THIGH_FRACTION = 0.6
 
 
 def other(side: str) -> str:
@@ -150,6 +154,13 @@ def check_pose_quality(s: PoseSeries) -> None:
     ratio = float(np.median(hip_w / np.maximum(trunk, 1e-9)))
     if ratio < MIN_FRONTAL_RATIO:
         raise VideoQualityError("not_frontal", "The camera is not in front of you (the clip looks filmed from the side), so the knee angle cannot be read.")
+    # Turned part-way: the pose model's 3-D hips show the pelvis rotated away from the camera, and
+    # then ordinary forward knee bend shows up in the picture as a sideways knee angle.
+    hips = s.world[found][:, [HIP["left"], HIP["right"]], :]
+    d = hips[:, 0, :] - hips[:, 1, :]
+    yaw = float(np.degrees(np.nanmedian(np.abs(np.arctan2(d[:, 2], np.abs(d[:, 0]))))))
+    if yaw > MAX_YAW_DEG:
+        raise VideoQualityError("not_frontal", f"You are turned about {yaw:.0f} degrees away from the camera (at most {MAX_YAW_DEG:.0f} works); face the phone squarely.")
 
 
 def stance_side_per_frame(s: PoseSeries) -> np.ndarray:
@@ -164,15 +175,17 @@ def stance_side_per_frame(s: PoseSeries) -> np.ndarray:
     return out
 
 
-def analyse(s: PoseSeries, side: str | None = None, *, min_reps: int = MIN_REPS) -> Analysis:
+def analyse(s: PoseSeries, side: str | None = None, *, min_reps: int = MIN_REPS, check: bool = True) -> Analysis:
     """Measure every full rep and summarise each side (median over its reps).
 
     ``side`` forces the standing leg for the whole clip; otherwise it is found per frame, so one
-    clip may hold both legs one after the other.
+    clip may hold both legs one after the other. ``check=False`` skips the pose gates, only to
+    inspect a clip they refuse (tests, research); faces never call it that way.
     """
     if side is not None and side not in SIDES:
         raise ValueError(f"side must be 'left' or 'right', not {side!r}")
-    check_pose_quality(s)
+    if check:
+        check_pose_quality(s)
     n = s.image.shape[0]
     stance = np.full(n, side, dtype=object) if side else stance_side_per_frame(s)
     if side is None and np.mean(stance == "") > 0.5:
@@ -187,12 +200,19 @@ def analyse(s: PoseSeries, side: str | None = None, *, min_reps: int = MIN_REPS)
             "lean": geometry.trunk_lean_deg(s.px(HIP[sd]), s.px(HIP[o]), s.px(SHOULDER[sd]), s.px(SHOULDER[o])),
             "flex": geometry.knee_flexion_deg(s.world[:, HIP[sd]], s.world[:, KNEE[sd]], s.world[:, ANKLE[sd]]),
         }
+        # A thigh pointing at the camera shrinks to a stub in the picture and its 2-D angle means
+        # nothing; FPPA is read only while the thigh keeps MIN_THIGH_FRACTION of its standing length.
+        thigh = np.linalg.norm(s.px(HIP[sd]) - s.px(KNEE[sd]), axis=1)
+        standing = np.nanpercentile(thigh, 90) if np.isfinite(thigh).any() else np.nan
+        foreshortened = ~(thigh >= MIN_THIGH_FRACTION * standing)
+        per_side[sd]["fppa"] = np.where(foreshortened, np.nan, per_side[sd]["fppa"])
     stance_flex = np.full(n, np.nan)
     for sd in SIDES:
         stance_flex[stance == sd] = per_side[sd]["flex"][stance == sd]
     seg = segment_reps(stance_flex, s.fps)
 
     reps: list[RepResult] = []
+    warnings: list[str] = []
     for r in seg.reps:
         window = stance[r.start : r.end + 1]
         sides_in = [x for x in window if x]
@@ -201,6 +221,9 @@ def analyse(s: PoseSeries, side: str | None = None, *, min_reps: int = MIN_REPS)
         sd = max(SIDES, key=sides_in.count)
         m = per_side[sd]
         sl = slice(r.start, r.end + 1)
+        if not np.isfinite(m["fppa"][sl]).any():
+            warnings.append(f"A rep on the {sd} leg went so deep that the thigh pointed at the camera; it was left out.")
+            continue
         reps.append(RepResult(
             side=sd,
             start_frame=int(s.frame_index[r.start]),
@@ -212,7 +235,6 @@ def analyse(s: PoseSeries, side: str | None = None, *, min_reps: int = MIN_REPS)
             knee_flexion_deg=float(np.nanmax(m["flex"][sl])),
         ))
 
-    warnings: list[str] = []
     sides: dict[str, SideResult] = {}
     for sd in SIDES:
         mine = [r for r in reps if r.side == sd]

@@ -17,6 +17,7 @@ MIN_POSE_FRACTION = 0.6  # share of frames in which a person must be found
 MAX_OUT_OF_FRAME_FRACTION = 0.2
 MIN_VISIBILITY = 0.5
 MIN_FRONTAL_RATIO = 0.18  # hip width / trunk height in the image; ~0.35 from the front, ~0.05 side-on
+MAX_YAW_DEG = 20.0  # pelvis rotation from the pose model's 3-D hips; a squarely filmed runner reads within ~10
 MIN_REPS = 3
 
 
