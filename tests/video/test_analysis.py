@@ -51,7 +51,7 @@ def test_side_override_is_respected() -> None:
 def test_gate_too_few_reps() -> None:
     with pytest.raises(VideoQualityError) as e:
         analyse(squat_series("left", reps=2))
-    assert e.value.code == "too_few_reps" and "2 full rep" in str(e.value) and "knee height" in str(e.value)
+    assert e.value.code == "too_few_reps" and "2 measurable full rep" in str(e.value) and "knee height" in str(e.value)
 
 
 def test_gate_no_person() -> None:
@@ -111,3 +111,21 @@ def test_gate_side_unclear() -> None:
 
 def test_knee_index_constants_are_mediapipe() -> None:
     assert (HIP["left"], KNEE["left"], ANKLE["left"]) == (23, 25, 27)
+
+
+def test_thigh_pointing_at_the_camera_is_not_measured() -> None:
+    from kneecoach.video import geometry
+
+    clip = squat_series("left", fppa=12.0, flex=70.0)
+    flex = geometry.knee_flexion_deg(clip.world[:, HIP["left"]], clip.world[:, KNEE["left"]], clip.world[:, ANKLE["left"]])
+    deep = flex > 50.0
+    hip = clip.image[deep, HIP["left"], :2]
+    knee = clip.image[deep, KNEE["left"], :2]
+    clip.image[deep, KNEE["left"], :2] = hip + 0.2 * (knee - hip)  # thigh a stub in the picture
+    s = analyse(clip).sides["left"]
+    assert s.reps == 5
+    assert 5.0 < s.fppa_deg < 11.5  # read from the frames before the thigh turned end-on
+    clip.image[flex > 5.0, KNEE["left"], :2] = clip.image[flex > 5.0, HIP["left"], :2] + 0.001
+    with pytest.raises(VideoQualityError) as e:
+        analyse(clip)
+    assert e.value.code == "too_few_reps" and "thigh pointed at the camera" in str(e.value)

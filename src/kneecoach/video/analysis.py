@@ -37,7 +37,7 @@ MIRROR_INDEX = [0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15, 18, 17
                 24, 23, 26, 25, 28, 27, 30, 29, 32, 31]
 
 
-MIN_THIGH_FRACTION = 0.6
+MIN_THIGH_FRACTION = 0.4  # cos 66 deg: a usual single-leg squat (hip flexion 50-60 deg) stays measurable
 
 
 def other(side: str) -> str:
@@ -255,7 +255,8 @@ def analyse(s: PoseSeries, side: str | None = None, *, min_reps: int = MIN_REPS,
             key_frame=typical.bottom_frame,
         )
     if not sides:
-        raise VideoQualityError("too_few_reps", f"Found {len(reps)} full rep(s) ({len(seg.partial)} partial); at least {min_reps} slow, full single-leg squats per leg are needed.")
+        extra = "".join(f" {w}" for w in dict.fromkeys(warnings))
+        raise VideoQualityError("too_few_reps", f"Found {len(reps)} measurable full rep(s) ({len(seg.partial)} partial); at least {min_reps} slow, full single-leg squats per leg are needed.{extra}")
     if seg.partial:
         warnings.append(f"{len(seg.partial)} partial rep(s) were too shallow or cut off and were left out.")
     return Analysis(
