@@ -151,3 +151,16 @@ def test_progress_is_shown_while_running(app, browser: Browser, tmp_path: Path) 
     assert browser.c.get(f"/api/v1/selftests/video/{job_id}").json()["progress"] == 0.5
     release.set()
     assert jobs.wait(uid, job_id)["status"] == "done"
+
+
+def test_too_large_upload_is_refused_and_not_kept(browser: Browser, jobs: VideoJobs, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import kneecoach.web.video_jobs as vj
+
+    monkeypatch.setattr(vj, "MAX_CLIP_BYTES", 10)
+    browser.signup("big@example.org")
+    browser.intake()
+    r = _upload(browser, "left", b"x" * 100, api=True)
+    assert r.status_code == 413 and "larger than" in r.json()["detail"]
+    r = _upload(browser, "left", b"x" * 100)
+    assert r.status_code == 303 and r.headers["location"] == "/selftests"
+    assert list((tmp_path / "jobs").iterdir()) == []
