@@ -63,6 +63,7 @@ def test_cli_records_the_angle_and_assess_uses_it(tmp_path: Path, monkeypatch: p
         return _fake_report(15.0, 5.0)
 
     monkeypatch.setattr(report_mod, "analyse_clip", fake)
+    monkeypatch.setattr("kneecoach.video.pose.video_available", lambda: None)  # the pose model is not under test
     profile = _write_example(tmp_path)
     before = assess(load_profile(profile))
     assert not any(f.id == "knee_valgus_single_leg_squat" for f in before.findings)
@@ -90,6 +91,7 @@ def test_cli_text_output_and_bad_profile_left_untouched(tmp_path: Path, monkeypa
     import kneecoach.video.report as report_mod
 
     monkeypatch.setattr(report_mod, "analyse_clip", lambda *a, **k: _fake_report(15.0, 5.0))
+    monkeypatch.setattr("kneecoach.video.pose.video_available", lambda: None)
     res = CliRunner().invoke(app, ["selftest", "video", str(tmp_path / "c.mp4")])
     assert res.exit_code == 0, res.output
     text = " ".join(res.stdout.split())
@@ -106,3 +108,9 @@ def test_cli_text_output_and_bad_profile_left_untouched(tmp_path: Path, monkeypa
 
 def test_example_loads() -> None:
     assert load_example("above_kneecap_002") is not None
+
+
+def test_cli_without_the_extra_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kneecoach.video.pose.video_available", lambda: "Video analysis needs the optional extra: pip install 'kneecoach[video]'")
+    res = CliRunner().invoke(app, ["selftest", "video", str(tmp_path / "c.mp4")])
+    assert res.exit_code == 2 and "kneecoach[video]" in res.output

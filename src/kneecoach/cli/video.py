@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kneecoach.cli.app import app
@@ -38,7 +39,7 @@ def video(
         raise typer.BadParameter("--side must be left or right")
     missing = video_available()
     if missing:
-        console.print(f"[red]{missing}[/]")
+        console.print(f"[red]{escape(missing)}[/]")
         raise typer.Exit(2)
     from kneecoach.video.report import analyse_clip, apply_to_profile_data
 
@@ -52,7 +53,7 @@ def video(
         if fmt == "json":
             print(json.dumps({"error": exc.code, "message": str(exc)}))
         else:
-            console.print(f"[red]Cannot measure this clip:[/] {exc}")
+            console.print(f"[red]Cannot measure this clip:[/] {escape(str(exc))}")
         raise typer.Exit(3) from exc
     except FileNotFoundError as exc:
         console.print(f"[red]{exc}[/]")
