@@ -26,9 +26,9 @@ def fake_analyser(clip: Path, side, out_dir: Path, progress):
     progress(0.5)
     fppa = 15.0 if side == "left" else 4.0
     report = VideoReport(analyse(squat_series(side or "left", fppa=fppa)), 10.0)
-    chart = out_dir / "c.png"
-    chart.write_bytes(b"\x89PNG\r\n\x1a\nfake")
-    report.images["chart"] = str(chart)
+    from kneecoach.video.render import angle_chart  # matplotlib only: no OpenCV needed
+
+    report.images["chart"] = str(angle_chart(report.analysis, out_dir / "c.png"))
     return report.to_json()
 
 
