@@ -183,3 +183,20 @@ def test_cli_reports_the_gate_as_json(tmp_path: Path) -> None:
     assert res.exit_code == 3
     body = json.loads(res.stdout.strip().splitlines()[-1])
     assert body["error"] == "not_frontal" and "knee height" in body["message"]
+
+
+def test_gate_clip_too_long_when_the_container_hides_its_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kneecoach.video import pose
+    from kneecoach.video.quality import VideoQualityError
+
+    real_open = pose.open_clip
+
+    def no_length(path):
+        cap, fps, _frames, w, h = real_open(path)
+        return cap, fps, 0, w, h  # as some streamed containers report
+
+    monkeypatch.setattr(pose, "open_clip", no_length)
+    monkeypatch.setattr(pose, "MAX_CLIP_SECONDS", 4.0)
+    with pytest.raises(VideoQualityError) as e:
+        pose.extract_pose(CLIP)
+    assert e.value.code == "clip_too_long"

@@ -112,6 +112,8 @@ def extract_pose(path: Path, *, stride: int = 1, progress: Progress | None = Non
                 ok, frame = cap.read()
                 if not ok:
                     break
+                if i / fps > MAX_CLIP_SECONDS:  # containers that do not state their length
+                    raise VideoQualityError("clip_too_long", f"The clip lasts more than {MAX_CLIP_SECONDS:.0f} s. Film 3-5 squats per leg and stop.")
                 rgb = cv2.cvtColor(_scale(frame), cv2.COLOR_BGR2RGB)
                 res = pose.process(rgb)
                 if res.pose_landmarks is not None and res.pose_world_landmarks is not None:
