@@ -104,6 +104,7 @@ def import_path(
     path: Path | str | Sequence[Path | str],
     *,
     on_progress: ProgressFn | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import every activity file under ``path`` (a file, folder or zip; or several).
 
@@ -118,7 +119,7 @@ def import_path(
     results: list[FileResult] = []
     if on_progress is None:
         for p in paths:
-            results.extend(parse_path(p))
+            results.extend(parse_path(p, workers=workers))
     else:
         from kneecoach.tracking.importers import count_sources
 
@@ -127,7 +128,7 @@ def import_path(
         on_progress(0, total)
         for p in paths:
             before = len(results)
-            for r in parse_path(p):
+            for r in parse_path(p, workers=workers):
                 results.append(r)
                 on_progress(offset + len(results) - before, total)
             offset += len(results) - before

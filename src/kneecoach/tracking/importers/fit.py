@@ -110,8 +110,8 @@ class _Decoded:
     summarising code and give bit-identical numbers.
     """
 
-    __slots__ = ("alts", "anchor", "cads", "dists", "file_created", "hrs", "positions",
-                 "rel_times", "sessions", "sport_msg", "times")
+    __slots__ = ("_raw_records", "alts", "anchor", "cads", "dists", "file_created", "hrs",
+                 "positions", "rel_times", "sessions", "sport_msg", "times")
 
     def __init__(self) -> None:
         self.sessions: list[dict[str, Any]] = []
@@ -126,6 +126,23 @@ class _Decoded:
         self.positions: list[tuple[float, float]] = []
         #: (relative device seconds, absolute datetime) pair, to place relative times.
         self.anchor: tuple[int, datetime] | None = None
+        #: fitfast's record dicts, summarised only if the session lacks something
+        #: (turning 3,600 dicts into lists costs more than decoding the file).
+        self._raw_records: list[dict[Any, Any]] | None = None
+
+    def defer_records(self, raw: list[dict[Any, Any]]) -> None:
+        self._raw_records = raw
+
+    def records(self) -> _Decoded:
+        """Make the per-record lists available (a no-op once done or for fitdecode)."""
+        raw, self._raw_records = self._raw_records, None
+        for r in raw or ():
+            ts = r.get("timestamp")
+            if ts is not None:
+                r = dict(r)
+                r["timestamp"] = _fitfast_time(ts)
+            self.add_record(r)
+        return self
 
     def add_record(self, r: dict[str, Any]) -> None:
         ts = r.get("timestamp")
@@ -232,12 +249,7 @@ def _decode_fitfast(data: bytes) -> _Decoded | None:
     except (fitfast.FitDecodeError, ValueError, OverflowError):
         return None
     out = _Decoded()
-    for r in msgs.get("record", ()):
-        ts = r.get("timestamp")
-        if ts is not None:
-            r = dict(r)
-            r["timestamp"] = _fitfast_time(ts)
-        out.add_record(r)
+    out.defer_records(msgs.get("record", []))
     out.sessions = [_fitfast_fields(s) for s in msgs.get("session", ())]
     for s in msgs.get("sport", ())[:1]:
         out.sport_msg = s.get("sport")
@@ -298,46 +310,52 @@ def _resolve_relative(rel: Any, anchor: tuple[int, datetime] | None) -> datetime
 
 
 def _summarise(dec: _Decoded, name: str) -> Activity:
-    sessions, times = dec.sessions, dec.times
-    if not sessions and not times and not dec.rel_times:
+    sessions = dec.sessions
+    if not sessions:
+        dec.records()
+    if not sessions and not dec.times and not dec.rel_times:
         raise ActivityFileError(name, "FIT file has no session or record data (not an activity?)")
 
     # ---- start, duration, distance -------------------------------------------------
     s = _merge_sessions(sessions)
-    start = _as_utc(s.get("start_time")) or (min(times) if times else None) or dec.file_created
+    start = _as_utc(s.get("start_time"))
+    if start is None:
+        times = dec.records().times
+        start = (min(times) if times else None) or dec.file_created
     if start is None:
         # Relative device time only (older watches): place it with an anchor.
         rel_start = s.get("start_time")
-        if not isinstance(rel_start, int) and dec.rel_times:
+        if not isinstance(rel_start, int) and dec.records().rel_times:
             rel_start = min(dec.rel_times)
         start = _resolve_relative(rel_start, dec.anchor)
     if start is None:
         raise ActivityFileError(name, "FIT file has no start time")
-    if not times and dec.rel_times:
-        times = [start, start + timedelta(seconds=max(dec.rel_times) - min(dec.rel_times))]
 
     duration = _num(s.get("total_elapsed_time"))
     if duration is None:
         duration = _num(s.get("total_timer_time"))
     if duration is None:
+        times = dec.records().times
+        if not times and dec.rel_times:
+            times = [start, start + timedelta(seconds=max(dec.rel_times) - min(dec.rel_times))]
         duration = (max(times) - min(times)).total_seconds() if times else 0.0
 
     distance = _num(s.get("total_distance"))
     if distance is None:
-        if dec.dists:
+        if dec.records().dists:
             distance = max(dec.dists)
         else:
             distance = path_length_m(dec.positions)
 
     ascent = _num(s.get("total_ascent"))
     if ascent is None:
-        ascent = elevation_gain(dec.alts)
+        ascent = elevation_gain(dec.records().alts)
 
     sport = normalise_sport(s.get("sport") or dec.sport_msg)
 
     hr = _num(s.get("avg_heart_rate"))
     if hr is None or hr <= 0:
-        hr = mean_or_none(dec.hrs)
+        hr = mean_or_none(dec.records().hrs)
 
     cadence_spm: float | None = None
     if sport in FOOT_SPORTS:
@@ -347,7 +365,7 @@ def _summarise(dec: _Decoded, name: str) -> Activity:
         if per_leg is not None and per_leg > 0:
             per_leg += _num(s.get("avg_fractional_cadence")) or 0.0
         else:
-            per_leg = mean_or_none(dec.cads)
+            per_leg = mean_or_none(dec.records().cads)
         cadence_spm = per_leg * 2 if per_leg is not None else None
 
     if distance <= 0 and duration <= 0:
