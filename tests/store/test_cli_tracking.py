@@ -165,3 +165,23 @@ def test_end_to_end_with_engine_plan_seed_000(db: str, tmp_path: Path) -> None:
         version, new = repo.latest_plan(s, owner)  # type: ignore[misc]
     assert version == before + 1 and new.mileage_ramp[0].km < 50
     assert new.ramp_rule == plan.ramp_rule and new.phases == plan.phases
+
+
+def test_load_with_only_old_runs_says_what_is_stored(db: str, tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    folder = tmp_path / "old"
+    write_gpx(folder, datetime(2019, 5, 1, 7, tzinfo=timezone.utc), 8.0)
+    write_gpx(folder, datetime(2019, 5, 3, 7, tzinfo=timezone.utc), 5.0)
+    assert run("import", folder, "--db", db).exit_code == 0
+
+    r = run("load", "--db", db)
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "No runs yet" not in text
+    assert "2 stored run(s) from 2019-05-01 to 2019-05-03" in text
+    assert "kneecoach load --until 2019-05-03" in text
+
+    r = run("load", "--db", db, "--until", "2019-05-03")
+    assert r.exit_code == 0, r.output
+    assert "2019-04-29" in r.output and "13.0" in r.output  # the week of the two runs, 8 + 5 km

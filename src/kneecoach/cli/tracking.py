@@ -213,16 +213,31 @@ def runs_cmd(
 
 
 @app.command("load")
-def load_cmd(db: DbOpt = None, weeks: Annotated[int, typer.Option("--weeks", min=1)] = 12) -> None:
+def load_cmd(
+    db: DbOpt = None,
+    weeks: Annotated[int, typer.Option("--weeks", min=1)] = 12,
+    until: Annotated[str | None, typer.Option("--until", help="Last day of the window, YYYY-MM-DD (default today).")] = None,
+) -> None:
     """Weekly load, the acute:chronic ratio and load warnings."""
     from kneecoach.tracking.load import acwr_rolling, daily_history_km, load_warnings, weekly_load
 
     factory, owner = _open(db)
-    today = date.today()
+    today = _day(until) if until else date.today()
+    since = today - timedelta(weeks=weeks + 4)
     with transaction(factory) as s:
-        runs = repo.list_runs(s, owner, since=today - timedelta(weeks=weeks + 4))
+        runs = repo.list_runs(s, owner, since=since, until=today)
+        span = None if runs else repo.run_span(s, owner)
     if not runs:
-        out.print("No runs yet: try `kneecoach import FILE_OR_FOLDER`.")
+        if span is None:
+            out.print("No runs yet: try `kneecoach import FILE_OR_FOLDER`.")
+        else:
+            n, first, last = span
+            out.print(
+                f"No runs between {since} and {today}, but {n} stored run(s) from {first:%Y-%m-%d} "
+                f"to {last:%Y-%m-%d}. List them with `kneecoach runs`, or see the load of that time "
+                f"with `kneecoach load --until {last:%Y-%m-%d}`.",
+                highlight=False,
+            )
         return
     table = Table("week of", "km", "runs", "hours", "climb m/km", "longest", "change")
     for w in weekly_load(runs, start=today - timedelta(weeks=weeks - 1), end=today):

@@ -388,6 +388,23 @@ def run_rows(s: Session, owner_id: int, since: date | None = None, until: date |
     return list(s.scalars(stmt.order_by(RunRecord.start_time, RunRecord.id)))
 
 
+def run_span(s: Session, owner_id: int) -> tuple[int, datetime, datetime] | None:
+    """``(count, first start, last start)`` of the owner's runs in one aggregate query; None if none.
+
+    Lets a command whose date window is empty say what *is* stored instead of
+    "no runs" (an archive of old runs is not an empty diary).
+    """
+    from sqlalchemy import func
+
+    n, first, last = s.execute(
+        select(func.count(RunRecord.id), func.min(RunRecord.start_time), func.max(RunRecord.start_time))
+        .where(RunRecord.owner_id == owner_id)
+    ).one()
+    if not n:
+        return None
+    return int(n), _utc(first), _utc(last)
+
+
 def list_runs(s: Session, owner_id: int, since: date | None = None, until: date | None = None) -> list[Activity]:
     """The owner's runs as :class:`Activity` values (what load and review work on)."""
     return [_run_to_activity(r) for r in run_rows(s, owner_id, since, until)]
