@@ -185,3 +185,39 @@ def test_load_with_only_old_runs_says_what_is_stored(db: str, tmp_path: Path) ->
     r = run("load", "--db", db, "--until", "2019-05-03")
     assert r.exit_code == 0, r.output
     assert "2019-04-29" in r.output and "13.0" in r.output  # the week of the two runs, 8 + 5 km
+
+
+def test_impossible_speed_is_flagged_left_out_of_load_until_confirmed(db: str, tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from tests.tracking.fixtures import FitDesign, make_fit
+
+    folder = tmp_path / "mixed"
+    day = date.today() - timedelta(days=2)
+    write_gpx(folder, datetime(day.year, day.month, day.day, 7, tzinfo=timezone.utc), 8.0)
+    car = FitDesign(start=datetime(day.year, day.month, day.day, 17, tzinfo=timezone.utc), seconds=1800,
+                    speed_mps=15.0, climb_m=0.0, record_every_s=60)           # 27 km in 30 min: a car
+    (folder / "car.fit").write_bytes(make_fit(car))
+
+    r = run("import", folder, "--db", db)
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "2 run(s) imported" in text and "1 run(s) flagged" in text and "car.fit" in text
+
+    factory = make_session_factory(make_engine(f"sqlite:///{db}"))
+    with transaction(factory) as s:
+        owner = repo.get_or_create_local_runner(s).id
+        counted = repo.list_runs(s, owner)
+        everything = repo.list_runs(s, owner, include_unconfirmed=True)
+        car_id = next(row.id for row in repo.run_rows(s, owner) if row.speed_unconfirmed)
+    assert [round(a.distance_km) for a in counted] == [8]
+    assert sorted(round(a.distance_km) for a in everything) == [8, 27]
+
+    r = run("runs", "--db", db)
+    assert f"{car_id}!" in r.output
+    r = run("runs", "--db", db, "--confirm", str(car_id))
+    assert r.exit_code == 0 and "confirmed" in r.output
+    with transaction(factory) as s:
+        assert len(repo.list_runs(s, owner)) == 2
+    r = run("runs", "--db", db, "--confirm", "99999")
+    assert r.exit_code != 0 and "no run with id 99999" in r.output

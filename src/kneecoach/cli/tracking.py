@@ -132,6 +132,9 @@ def import_cmd(
         out.print(f"  duplicate: {name}", highlight=False)
     for name in report.skipped_non_running:
         out.print(f"  not a run: {name}", highlight=False)
+    for name in report.speed_flagged:
+        out.print(f"  [yellow]too fast for a run:[/yellow] {name} - not counted in load; if it really was a run: "
+                  "`kneecoach runs --confirm ID`", highlight=False)
     for e in report.errors:
         err.print(f"  [red]error:[/red] {e.error}", highlight=False)
     if report.all_failed:
@@ -190,17 +193,26 @@ def log_exercise(
 def runs_cmd(
     db: DbOpt = None,
     since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD")] = None,
+    confirm: Annotated[int | None, typer.Option(
+        "--confirm", help="Run id flagged as too fast for running that really was a run: count it in load.")] = None,
 ) -> None:
-    """List imported runs."""
+    """List imported runs ("!" marks a run flagged as too fast for running, left out of load)."""
     start = _day(since) if since else None
     factory, owner = _open(db)
+    if confirm is not None:
+        with transaction(factory) as s:
+            try:
+                repo.confirm_run(s, owner, confirm)
+            except LookupError as exc:
+                raise _fail(str(exc)) from exc
+        out.print(f"Run {confirm} confirmed: it now counts toward load.")
     with transaction(factory) as s:
         rows = repo.run_rows(s, owner, since=start)
         table = Table("id", "date", "km", "time", "climb m", "cadence", "HR", "file")
         for r in rows:
             mins = int(r.duration_s // 60)
             table.add_row(
-                str(r.id),
+                f"{r.id}!" if r.speed_unconfirmed else str(r.id),
                 f"{r.start_time:%Y-%m-%d %H:%M}",
                 f"{r.distance_m / 1000:.2f}",
                 f"{mins // 60}:{mins % 60:02d}",

@@ -43,6 +43,8 @@ class ImportReport:
     errors: list[FileResult] = field(default_factory=list)
     skipped_non_running: list[str] = field(default_factory=list)
     run_ids: list[int] = field(default_factory=list)
+    #: Imported but flagged: average speed impossible for running (left out of load until confirmed).
+    speed_flagged: list[str] = field(default_factory=list)
 
     @property
     def files_seen(self) -> int:
@@ -61,6 +63,9 @@ class ImportReport:
             parts.append(f"{len(self.skipped_non_running)} non-running activit(ies) skipped")
         if self.errors:
             parts.append(f"{len(self.errors)} file(s) could not be read")
+        if self.speed_flagged:
+            parts.append(f"{len(self.speed_flagged)} run(s) flagged: average speed impossible for running "
+                         "(left out of load until you confirm them)")
         return ", ".join(parts)
 
 
@@ -92,8 +97,10 @@ def import_activities(
     with transaction(factory) as s:
         rows, dups = repo.add_runs(s, owner_id, [a for _, a in good])
         ids = [r.id for r in rows]
+        flagged = [f"{r.source_name or r.start_time} (id {r.id})" for r in rows if r.speed_unconfirmed]
     report.imported += len(rows)
     report.run_ids.extend(ids)
+    report.speed_flagged.extend(flagged)
     report.duplicates.extend(names.get(id(a)) or _label(a) for a in dups)
     return report
 

@@ -371,6 +371,7 @@ def add_runs(s: Session, owner_id: int, activities: Iterable[Activity]) -> tuple
                 source_format=a.source_format,
                 source_name=a.source_name[:255],
                 fingerprint=fp,
+                speed_unconfirmed=a.speed_impossible_for_running,
             )
         )
     s.add_all(rows)
@@ -405,9 +406,28 @@ def run_span(s: Session, owner_id: int) -> tuple[int, datetime, datetime] | None
     return int(n), _utc(first), _utc(last)
 
 
-def list_runs(s: Session, owner_id: int, since: date | None = None, until: date | None = None) -> list[Activity]:
-    """The owner's runs as :class:`Activity` values (what load and review work on)."""
-    return [_run_to_activity(r) for r in run_rows(s, owner_id, since, until)]
+def list_runs(
+    s: Session, owner_id: int, since: date | None = None, until: date | None = None,
+    *, include_unconfirmed: bool = False,
+) -> list[Activity]:
+    """The owner's runs as :class:`Activity` values (what load and review work on).
+
+    Runs flagged for an impossible running speed (``speed_unconfirmed``) are
+    left out unless ``include_unconfirmed``: one car trip stored as a 40 km
+    "run" would otherwise trigger every load warning.
+    """
+    rows = run_rows(s, owner_id, since, until)
+    return [_run_to_activity(r) for r in rows if include_unconfirmed or not r.speed_unconfirmed]
+
+
+def confirm_run(s: Session, owner_id: int, run_id: int) -> RunRecord:
+    """The runner confirms a flagged run really was a run: it counts toward load from now on."""
+    row = s.get(RunRecord, run_id)
+    if row is None or row.owner_id != owner_id:
+        raise LookupError(f"no run with id {run_id}")
+    row.speed_unconfirmed = False
+    s.flush()
+    return row
 
 
 def delete_run(s: Session, owner_id: int, run_id: int) -> None:
