@@ -62,7 +62,18 @@ COMMAND_MODULES: dict[str, str] = {
 
 
 def _typer_app() -> typer.Typer:
-    return importlib.import_module("kneecoach.cli.app").app  # type: ignore[no-any-return]
+    app = importlib.import_module("kneecoach.cli.app").app
+    if app.registered_callback is None:
+        # With a root callback Typer always treats the app as a group of
+        # commands; without one, an app with a single loaded command (e.g.
+        # only ``serve``) would run it directly and refuse its name as an
+        # unexpected argument.
+        app.callback()(_root)
+    return app  # type: ignore[no-any-return]
+
+
+def _root() -> None:
+    """Runs before every command; nothing to do (see :func:`_typer_app`)."""
 
 
 def load_commands(names: list[str] | None = None) -> typer.Typer:
