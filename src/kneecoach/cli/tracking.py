@@ -195,6 +195,8 @@ def runs_cmd(
     since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD")] = None,
     confirm: Annotated[int | None, typer.Option(
         "--confirm", help="Run id flagged as too fast for running that really was a run: count it in load.")] = None,
+    last: Annotated[int, typer.Option("--last", min=1, help="Show the most recent N runs (without --since).")] = 50,
+    all_: Annotated[bool, typer.Option("--all", help="Show every run (slow to print for thousands).")] = False,
 ) -> None:
     """List imported runs ("!" marks a run flagged as too fast for running, left out of load)."""
     start = _day(since) if since else None
@@ -207,7 +209,11 @@ def runs_cmd(
                 raise _fail(str(exc)) from exc
         out.print(f"Run {confirm} confirmed: it now counts toward load.")
     with transaction(factory) as s:
-        rows = repo.run_rows(s, owner, since=start)
+        if start is not None or all_:
+            rows, span = repo.run_rows(s, owner, since=start), None
+        else:
+            rows = repo.latest_run_rows(s, owner, last)
+            span = repo.run_span(s, owner) if len(rows) == last else None
         table = Table("id", "date", "km", "time", "climb m", "cadence", "HR", "file")
         for r in rows:
             mins = int(r.duration_s // 60)
@@ -222,6 +228,9 @@ def runs_cmd(
                 r.source_name,
             )
     out.print(table if rows else "No runs yet: try `kneecoach import FILE_OR_FOLDER`.")
+    if span is not None and span[0] > len(rows):
+        out.print(f"Showing the latest {len(rows)} of {span[0]} runs (since {span[1]:%Y-%m-%d}); "
+                  "use --last N, --since YYYY-MM-DD or --all for more.", highlight=False)
 
 
 @app.command("load")
@@ -335,15 +344,22 @@ def plot_cmd(
     factory, owner = _open(db)
     today = date.today()
     start = today - timedelta(weeks=weeks)
+    lookback_days = (today - start).days + 28
+    since = today - timedelta(days=lookback_days)
     with transaction(factory) as s:
-        runs = repo.list_runs(s, owner)
+        # Only the window (plus the last earlier run, which marks history as
+        # started before it): ten years of runs need not be read for 12 weeks.
+        runs = repo.list_runs(s, owner, since=since)
+        earlier = repo.last_run_before(s, owner, since)
+        if earlier is not None:
+            runs.insert(0, earlier)
         pain: list[PainObs] = repo.pain_obs(repo.list_pain(s, owner, since=start))
     wk = weekly_load(runs, start=start, end=today)
     by_week: dict[date, list[int]] = {}
     for p in pain:
         by_week.setdefault(p.day - timedelta(days=p.day.weekday()), []).append(p.score)
     pain_by_week = {k: sum(v) / len(v) for k, v in by_week.items()}
-    daily = daily_history_km(runs, today, lookback_days=(today - start).days + 28)
+    daily = daily_history_km(runs, today, lookback_days=lookback_days)
     points = [p for p in acwr_rolling(daily) if p.day >= start]
     plot_load(wk, pain_by_week, points, path)
     out.print(f"Wrote {path}")

@@ -389,6 +389,13 @@ def run_rows(s: Session, owner_id: int, since: date | None = None, until: date |
     return list(s.scalars(stmt.order_by(RunRecord.start_time, RunRecord.id)))
 
 
+def latest_run_rows(s: Session, owner_id: int, limit: int) -> list[RunRecord]:
+    """The owner's ``limit`` most recent runs, oldest first (one indexed query, whatever the total)."""
+    stmt = (select(RunRecord).where(RunRecord.owner_id == owner_id)
+            .order_by(RunRecord.start_time.desc(), RunRecord.id.desc()).limit(limit))
+    return list(reversed(list(s.scalars(stmt))))
+
+
 def run_span(s: Session, owner_id: int) -> tuple[int, datetime, datetime] | None:
     """``(count, first start, last start)`` of the owner's runs in one aggregate query; None if none.
 
@@ -418,6 +425,20 @@ def list_runs(
     """
     rows = run_rows(s, owner_id, since, until)
     return [_run_to_activity(r) for r in rows if include_unconfirmed or not r.speed_unconfirmed]
+
+
+def last_run_before(s: Session, owner_id: int, day: date) -> Activity | None:
+    """The owner's latest counted run that started before ``day`` (one indexed query).
+
+    With it, a command can load only its window of runs and still tell load
+    analytics that history began earlier (days before the first run are
+    "unknown", after it "rest"), without reading ten years of runs.
+    """
+    stmt = (select(RunRecord).where(RunRecord.owner_id == owner_id, RunRecord.speed_unconfirmed.is_(False),
+                                    RunRecord.start_time < datetime.combine(day, datetime.min.time(), timezone.utc))
+            .order_by(RunRecord.start_time.desc()).limit(1))
+    row = s.scalars(stmt).first()
+    return _run_to_activity(row) if row is not None else None
 
 
 def confirm_run(s: Session, owner_id: int, run_id: int) -> RunRecord:
