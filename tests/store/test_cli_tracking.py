@@ -221,3 +221,35 @@ def test_impossible_speed_is_flagged_left_out_of_load_until_confirmed(db: str, t
         assert len(repo.list_runs(s, owner)) == 2
     r = run("runs", "--db", db, "--confirm", "99999")
     assert r.exit_code != 0 and "no run with id 99999" in r.output
+
+
+def test_runs_shows_the_latest_and_says_how_many_more(db: str) -> None:
+    from datetime import datetime, timezone
+
+    from kneecoach.tracking.activity import Activity
+    from kneecoach.tracking.load import daily_history_km
+
+    factory = make_session_factory(make_engine(f"sqlite:///{db}"))
+    migrate.upgrade(f"sqlite:///{db}")
+    today = date.today()
+    with transaction(factory) as s:
+        owner = repo.get_or_create_local_runner(s).id
+        repo.add_runs(s, owner, [
+            Activity(start=datetime(today.year, today.month, today.day, 6, tzinfo=timezone.utc) - timedelta(days=3 * i),
+                     duration_s=1800.0, distance_m=5000.0 + 10 * i, source_format="gpx", source_name=f"r{i}.gpx")
+            for i in range(60)
+        ])
+    r = run("runs", "--db", db, "--last", "5")
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "Showing the latest 5 of 60 runs" in text and "r0.gpx" in text and "r5.gpx" not in text
+
+    # The windowed read used by `plot` gives the same daily history as reading every run.
+    since = today - timedelta(days=40)
+    with transaction(factory) as s:
+        every = repo.list_runs(s, owner)
+        window = repo.list_runs(s, owner, since=since)
+        earlier = repo.last_run_before(s, owner, since)
+    assert earlier is not None and earlier.start.date() < since
+    full = daily_history_km(every, today, lookback_days=40)
+    assert daily_history_km([earlier, *window], today, lookback_days=40) == full
