@@ -336,9 +336,9 @@ def _parse_entry(name: str, payload: bytes | ActivityFileError) -> FileResult:
         return FileResult(name, None, f"{name}: could not be read ({type(exc).__name__})")
 
 
-def _parse_chunk(chunk: list[_Entry]) -> list[FileResult]:
-    """Worker-process entry point (module level so it pickles)."""
-    return [_parse_entry(name, payload) for name, payload in chunk]
+def _parse_chunk(chunk: list[tuple[str, bytes] | FileResult]) -> list[FileResult]:
+    """Worker-process entry point (module level so it pickles); ready results pass through."""
+    return [item if isinstance(item, FileResult) else _parse_entry(*item) for item in chunk]
 
 
 #: Below this many files a process pool costs more (start-up ~0.1 s) than it saves.
@@ -373,9 +373,10 @@ def _parse_parallel(entries: Iterator[_Entry], workers: int) -> Iterator[FileRes
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     pending: deque[Future[list[FileResult]]] = deque()
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        chunk: list[_Entry] = []
-        for entry in entries:
-            chunk.append(entry)
+        chunk: list[tuple[str, bytes] | FileResult] = []
+        for name, payload in entries:
+            # Walk errors (unreadable zip member, oversized file) are settled here.
+            chunk.append(_parse_entry(name, payload) if isinstance(payload, ActivityFileError) else (name, payload))
             if len(chunk) >= _CHUNK:
                 pending.append(pool.submit(_parse_chunk, chunk))
                 chunk = []
