@@ -284,7 +284,10 @@ def plan_page(request: Request, start: str | None = None, owner: User = Depends(
     ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral")}
     if view:
         version, plan, weeks, start_day = view
-        ctx.update(version=version, plan=plan, weeks=weeks, start=start_day)
+        ladders = kb.kb().ladders
+        rung_names = {ex: ladders[ex].rungs[min(r, len(ladders[ex].rungs) - 1)].name
+                      for ex, r in plan.rungs.items() if r and ex in ladders}
+        ctx.update(version=version, plan=plan, weeks=weeks, start=start_day, rung_names=rung_names)
     return render(request, "plan.html", ctx)
 
 
