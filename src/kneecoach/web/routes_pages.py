@@ -80,9 +80,12 @@ def home(request: Request, user: User = Depends(current_user), db: Session = DB)
     plan = repo.latest_plan(db, user.id)
     assessment = repo.latest_assessment(db, user.id)
     referral = bool(assessment and assessment.data.get("referral"))
+    from kneecoach.tracking.progress import retest_due
+
+    due = retest_due(repo.profile_history(db, user.id), date.today(), kb.kb()) if has_profile else None
     return render(request, "runner_home.html", {
         "has_profile": has_profile, "has_selftests": has_selftests, "plan_version": plan[0] if plan else None,
-        "referral": referral,
+        "referral": referral, "retest_due": due,
         "has_assessment": assessment is not None, "links": links_of_runner(db, user.id),
         "run_count": len(repo.run_rows(db, user.id)),
     })
