@@ -328,16 +328,15 @@ def describe(name: str, how: str, fig: Figure) -> str:
     return f"{name}. {how.strip()} Drawn positions: {frames}.{wrong}"
 
 
-def animated_svg(owner_id: str, fig: Figure, name: str, how: str, targets: list[str]) -> str:
-    """One panel animated through the keyframes (CSS), still under prefers-reduced-motion."""
+def animated_css(owner_id: str, fig: Figure) -> str:
+    """The CSS that steps :func:`animated_svg`'s frames (and stills them for reduced motion).
+
+    Kept separate so a page with a strict Content-Security-Policy (no inline
+    styles) can serve it as a stylesheet; standalone files embed it.
+    """
     uid = _uid(owner_id, "anim")
     frames = motion(fig)
-    bodies = [f.body for f, _ in frames]
-    c = _Canvas(fig.view, _bounds(fig, bodies), elevation=fig.elevation)
-    height = c.height + LABEL_H
-    hl = _highlight(fig, targets)
     total = sum(s for _, s in frames)
-    out = _header(uid, name, describe(name, how, fig), c.width, height)
     css = [f".{uid} .f{{opacity:0}}", f".{uid} .f0{{opacity:1}}", f".{uid} .still{{display:none}}"]
     t = 0.0
     for i, (_, secs) in enumerate(frames):
@@ -347,7 +346,21 @@ def animated_svg(owner_id: str, fig: Figure, name: str, how: str, targets: list[
         t += secs
     css.append(f"@media (prefers-reduced-motion: reduce){{.{uid} .f{{animation:none;display:none}}"
                f".{uid} .still{{display:inline}}}}")
-    out.append(f"<style>{''.join(css)}</style>")
+    return "\n".join(css) + "\n"
+
+
+def animated_svg(owner_id: str, fig: Figure, name: str, how: str, targets: list[str],
+                 embed_css: bool = True) -> str:
+    """One panel animated through the keyframes (CSS), still under prefers-reduced-motion."""
+    uid = _uid(owner_id, "anim")
+    frames = motion(fig)
+    bodies = [f.body for f, _ in frames]
+    c = _Canvas(fig.view, _bounds(fig, bodies), elevation=fig.elevation)
+    height = c.height + LABEL_H
+    hl = _highlight(fig, targets)
+    out = _header(uid, name, describe(name, how, fig), c.width, height)
+    if embed_css:
+        out.append(f"<style>{animated_css(owner_id, fig)}</style>")
     out.append(f'<g class="{uid}">')
     for i, (frame, _) in enumerate(frames):
         out.append(f'<g class="f f{i}">')
