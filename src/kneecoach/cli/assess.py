@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -51,6 +52,21 @@ def run_assessment(profile_path: Path | None, example: str | None) -> tuple[Asse
         raise fail("profile has an answer kneecoach does not know", [str(exc)]) from exc
 
 
+def _write_plan_figures(assessment: Assessment, output: Path | None) -> dict[str, Path]:
+    """Write the plan's exercise figures as SVG: next to ``output`` (``<stem>_figures/``), else in the user data folder."""
+    from kneecoach.figures.library import write_figures
+
+    if assessment.plan is None:
+        return {}
+    ids = list(dict.fromkeys(e.id for ph in assessment.plan.phases for e in ph.exercises))
+    if output is not None:
+        folder = output.parent / f"{output.stem}_figures"
+    else:
+        data_home = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+        folder = data_home / "kneecoach" / "figures"
+    return write_figures(folder, ids)
+
+
 @app.command("assess")
 def assess_cmd(
     profile: Annotated[Path | None, typer.Argument(help="Profile YAML/JSON file (see `kneecoach example`).")] = None,
@@ -65,12 +81,20 @@ def assess_cmd(
     if fmt is Format.json:
         text = assessment.model_dump_json(indent=2)
     else:
-        text = render_markdown(assessment)
+        figures = _write_plan_figures(assessment, output)
+        links = {i: (f"{p.parent.name}/{p.name}" if output else p.resolve().as_uri()) for i, p in figures.items()}
+        text = render_markdown(assessment, figures=links if output else None)
     if output:
         output.write_text(text + "\n", encoding="utf-8")
         console.print(f"Wrote {output}")
+        if fmt is not Format.json and figures:
+            console.print(f"Wrote {len(figures)} exercise figures to {next(iter(figures.values())).parent}")
     elif fmt is Format.text:
         console.print(Markdown(text))
+        if figures:
+            console.print("\n[bold]Exercise figures[/] (start and end positions):")
+            for ex_id, uri in links.items():
+                console.print(f"  [link={uri}]{ex_id}[/link]: {uri}")
     else:
         typer.echo(text)
     if save:

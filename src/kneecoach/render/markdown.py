@@ -20,7 +20,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "/").replace("\n", " ")
 
 
-def render_markdown(a: Assessment, kb: KnowledgeBase | None = None) -> str:
+def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dict[str, str] | None = None) -> str:
     kb = kb or load_kb()
     out: list[str] = [f"# kneecoach assessment: {a.profile_name}", "", f"> **{a.disclaimer}**", ""]
 
@@ -98,6 +98,8 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None) -> str:
                 why = f" Chosen for: {', '.join(e.addresses)}." if e.addresses else ""
                 out += [f"- **{e.name}**: {e.dose.text}. {e.how}{why} *Progress:* {e.progression} ({_src(e.sources)})"]
                 out += [f"  - Caution: {c}" for c in e.cautions]
+                if figures and e.id in figures:
+                    out += [f"", f"  ![{e.name}: start and end positions]({figures[e.id]})", ""]
             out += ["", f"Sources: {_src(ph.sources)}", ""]
         if plan.excluded:
             out += ["### Left out on purpose", ""]
