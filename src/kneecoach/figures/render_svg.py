@@ -290,13 +290,14 @@ def _body(c: _Canvas, fig: Figure, body: Body, highlight: list[str], color: str 
                     continue
                 frame = body.frames[seg if side else "trunk"]
                 pa, pb = body.points[a], body.points[b]
-                if not side:   # trunk muscles: on the trunk line
-                    pa, pb = body.points["pelvis"], body.points["neck"]
-                off = face_vector(frame, reg.face, side or "r") * WIDTH[fam] * 0.28
-                p0 = pa + (pb - pa) * reg.t0 + off
-                p1 = pa + (pb - pa) * reg.t1 + off
-                mcol = "#f4a08a" if is_far else MUSCLE
-                out.append(_line(c, p0, p1, mcol, WIDTH[fam] * 0.45, ' stroke-linecap="round"'))
+                # trunk muscles with a sideways face (glute medius) are drawn on each working side's hip
+                trunk_sides = sides if (not side and "lateral" in reg.face) else ("r",)
+                for s_ in ([side] if side else trunk_sides):
+                    off = face_vector(frame, reg.face, s_) * WIDTH[fam] * (0.28 if side else 0.4)
+                    p0 = pa + (pb - pa) * reg.t0 + off
+                    p1 = pa + (pb - pa) * reg.t1 + off
+                    mcol = "#f4a08a" if is_far else MUSCLE
+                    out.append(_line(c, p0, p1, mcol, WIDTH[fam] * 0.45, ' stroke-linecap="round"'))
     return out
 
 
