@@ -188,3 +188,47 @@ def test_a_floating_pose_is_reported():
     found = figure_problems(fig, "exercises.yaml x", ["quadriceps"], ["quadriceps"])
     assert any("keyframe 'B'" in p and "below the floor" in p for p in found), found
     assert any("keyframe 'B': touches nothing" in p for p in found), found
+
+
+# ---------------------------------------------------------------- CLI
+
+def test_markdown_export_writes_and_links_figures(tmp_path):
+    from typer.testing import CliRunner
+
+    from kneecoach.cli import app
+
+    out = tmp_path / "plan.md"
+    result = CliRunner().invoke(app, ["assess", "-e", "marathoner_000", "-f", "markdown", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    links = [line.split("](")[1].rstrip(")") for line in text.splitlines() if line.strip().startswith("![")]
+    assert len(links) >= 5
+    for link in links:
+        assert link.startswith("plan_figures/") and (tmp_path / link).exists()
+    assert "![Glute bridge: start and end positions](plan_figures/exercise-glute_bridge.svg)" in text
+
+
+def test_terminal_output_links_to_figures(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from kneecoach.cli import app
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    result = CliRunner().invoke(app, ["assess", "-e", "marathoner_000"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "Exercise figures" in result.output
+    uri = (tmp_path / "kneecoach" / "figures" / "exercise-glute_bridge.svg").as_uri()
+    assert uri in result.output and (tmp_path / "kneecoach" / "figures" / "exercise-glute_bridge.svg").exists()
+
+
+def test_kb_figures_writes_an_index(tmp_path):
+    from typer.testing import CliRunner
+
+    from kneecoach.cli import app
+
+    result = CliRunner().invoke(app, ["kb", "figures", "-o", str(tmp_path), "clamshell", "single_leg_squat"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.glob("*.svg")) == [
+        "exercise-clamshell-animated.svg", "exercise-clamshell-strip.svg",
+        "self-test-single_leg_squat-animated.svg", "self-test-single_leg_squat-strip.svg"]
+    assert "Clamshell" in (tmp_path / "index.html").read_text()

@@ -148,6 +148,40 @@ def kb_check(
     )
 
 
+@kb_app.command("figures")
+def kb_figures(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the SVG files and index.html into.")],
+    ids: Annotated[list[str] | None, typer.Argument(help="Only these exercise/self-test ids (default: all).")] = None,
+    folder: Annotated[Path | None, typer.Option("--dir", help="Knowledge folder (default: the packaged one).")] = None,
+) -> None:
+    """Draw every figure (animated and as a start-to-end strip) so an author can look at them in a browser."""
+    from html import escape
+
+    from kneecoach.figures.library import all_entries, render
+
+    target = folder or packaged_data_dir()
+    try:
+        kb = load_kb_from(target)
+    except KnowledgeBaseError as exc:
+        raise fail(f"knowledge base in {target} is broken", exc.problems, code=1) from exc
+    entries = [e for e in all_entries(kb) if not ids or e.id in ids]
+    if ids and not entries:
+        raise fail("no such exercise or self-test", [", ".join(ids)])
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for e in entries:
+        stem = f"{e.kind.replace('_', '-')}-{e.id}"
+        for style in ("animated", "strip"):
+            (out / f"{stem}-{style}.svg").write_text(render(e, style), encoding="utf-8")
+        rows.append(f'<section><h2>{escape(e.name)} <small>({e.kind} {e.id})</small></h2>'
+                    f'<img src="{stem}-animated.svg" alt="" style="height:220px"> '
+                    f'<img src="{stem}-strip.svg" alt="" style="height:220px"></section>')
+    (out / "index.html").write_text(
+        "<!doctype html><meta charset=utf-8><title>kneecoach figures</title>"
+        "<body style='font-family:sans-serif'>" + "".join(rows) + "</body>", encoding="utf-8")
+    console.print(f"Wrote {len(entries)} figures to {out} (open {out / 'index.html'})")
+
+
 @kb_app.command("sources")
 def kb_sources() -> None:
     """List the sources and how many claims each makes."""
