@@ -214,7 +214,7 @@ def test_terminal_output_links_to_figures(tmp_path, monkeypatch):
     from kneecoach.cli import app
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    result = CliRunner().invoke(app, ["assess", "-e", "marathoner_000"], env={"COLUMNS": "300"})
+    result = CliRunner().invoke(app, ["assess", "-e", "marathoner_000"])
     assert result.exit_code == 0, result.output
     assert "Exercise figures" in result.output
     uri = (tmp_path / "kneecoach" / "figures" / "exercise-glute_bridge.svg").as_uri()

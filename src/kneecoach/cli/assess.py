@@ -94,7 +94,7 @@ def assess_cmd(
         if figures:
             console.print("\n[bold]Exercise figures[/] (start and end positions):")
             for ex_id, uri in links.items():
-                console.print(f"  [link={uri}]{ex_id}[/link]: {uri}")
+                console.print(f"  [link={uri}]{ex_id}[/link]: {uri}", soft_wrap=True)  # a long URI stays clickable
     else:
         typer.echo(text)
     if save:

@@ -2,10 +2,11 @@
 
 The font is DejaVu Sans (free licence, see its LICENSE_DEJAVU), taken from the
 copy matplotlib - already a pinned dependency - ships, so no extra download or
-system package is needed. It covers Latin, Greek and Cyrillic: "Zoë Łukasz"
-prints as typed. Characters outside the font (e.g. CJK) become '?' through
-:func:`printable` rather than breaking the export. :func:`latin1` is kept for
-callers that need Latin-1 only.
+system package is needed. It covers Latin, Greek and Cyrillic; CJK comes from
+a bundled subset of Droid Sans Fallback (Apache-2.0, see ``fonts/README.md``)
+used as fpdf2's fallback font, so "Zoë Łukasz 佐藤" prints as typed. Anything
+neither font has becomes '?' through :func:`printable` rather than breaking the
+export. :func:`latin1` is kept for callers that need Latin-1 only.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def latin1(text: object) -> str:
 
 
 FONT = "DejaVu"
+CJK_FONT = "DroidSansFallback"
+CJK_FILE = Path(__file__).parent / "fonts" / "DroidSansFallback-subset.ttf"
 
 
 def font_dir() -> Path:
@@ -61,8 +64,11 @@ def font_dir() -> Path:
 def _covered() -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
-    with TTFont(str(font_dir() / "DejaVuSans.ttf"), lazy=True) as font:
-        return frozenset(font.getBestCmap())
+    covered: set[int] = set()
+    for path in (font_dir() / "DejaVuSans.ttf", CJK_FILE):
+        with TTFont(str(path), lazy=True) as font:
+            covered.update(font.getBestCmap())
+    return frozenset(covered)
 
 
 def printable(text: object) -> str:
@@ -79,6 +85,8 @@ class _PlanPDF(FPDF):
         self.add_font(FONT, "", str(fonts / "DejaVuSans.ttf"))
         self.add_font(FONT, "B", str(fonts / "DejaVuSans-Bold.ttf"))
         self.add_font(FONT, "I", str(fonts / "DejaVuSans-Oblique.ttf"))
+        self.add_font(CJK_FONT, "", str(CJK_FILE))
+        self.set_fallback_fonts([CJK_FONT], exact_match=False)  # bold and italic text falls back too
         self._title = printable(title)
         self._disclaimer = printable(disclaimer)
         self.set_auto_page_break(auto=True, margin=18)
