@@ -44,7 +44,7 @@ WIDTH = {"trunk": 0.10, "thigh": 0.075, "shank": 0.06, "foot": 0.035, "upper_arm
          "neck": 0.04, "hips": 0.07, "shoulders": 0.06}
 HOLD_S = 0.9
 MOVE_S = 1.1
-STEPS = 8
+STEPS = 6
 
 
 def _n(v: float) -> str:
@@ -253,7 +253,7 @@ def _attached_props(c: _Canvas, fig: Figure, body: Body, kf: Keyframe | None = N
             along = (pts[1] - pts[0]) / max(float(np.linalg.norm(pts[1] - pts[0])), 1e-9)
             a = pts[0] + back - along * 0.08
             b = pts[1] + back + along * 0.1
-            out.append(_line(c, a, b, "#a16207", 0.022, ' stroke-linecap="round"'))
+            out.append(_line(c, a, b, "#a16207", 0.022))
     return out
 
 
@@ -280,7 +280,7 @@ def _body(c: _Canvas, fig: Figure, body: Body, highlight: list[str], color: str 
             x, y = c.xy(body.points["head"])
             out.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(HEAD_R * SCALE)}" fill="{color}"/>')
             head_done = True
-        out.append(_line(c, body.points[a], body.points[b], col, WIDTH[fam], ' stroke-linecap="round"'))
+        out.append(_line(c, body.points[a], body.points[b], col, WIDTH[fam]))
         if not muscles:
             continue
         side = seg[-1] if seg[-2:] in ("_r", "_l") else ""
@@ -297,7 +297,7 @@ def _body(c: _Canvas, fig: Figure, body: Body, highlight: list[str], color: str 
                     p0 = pa + (pb - pa) * reg.t0 + off
                     p1 = pa + (pb - pa) * reg.t1 + off
                     mcol = "#f4a08a" if is_far else MUSCLE
-                    out.append(_line(c, p0, p1, mcol, WIDTH[fam] * 0.45, ' stroke-linecap="round"'))
+                    out.append(_line(c, p0, p1, mcol, WIDTH[fam] * 0.45))
     return out
 
 
@@ -362,10 +362,14 @@ def animated_svg(owner_id: str, fig: Figure, name: str, how: str, targets: list[
     out = _header(uid, name, describe(name, how, fig), c.width, height)
     if embed_css:
         out.append(f"<style>{animated_css(owner_id, fig)}</style>")
-    out.append(f'<g class="{uid}">')
+    out.append(f'<g class="{uid}" stroke-linecap="round">')
+    per_pose_props = any(k.props is not None for k in fig.keyframes)
+    if not per_pose_props:   # drawn once, behind every frame
+        out += _static_props(c, fig, frames[0][0].body)
     for i, (frame, _) in enumerate(frames):
         out.append(f'<g class="f f{i}">')
-        out += _static_props(c, fig, frame.body, frame.kf)
+        if per_pose_props:
+            out += _static_props(c, fig, frame.body, frame.kf)
         out += _body(c, fig, frame.body, hl)
         out += _attached_props(c, fig, frame.body, frame.kf)
         if frame.label:
@@ -373,7 +377,8 @@ def animated_svg(owner_id: str, fig: Figure, name: str, how: str, targets: list[
         out.append("</g>")
     first, last = keyframe_body(fig.keyframes[0]), keyframe_body(fig.keyframes[-1])
     out.append('<g class="still">')
-    out += _static_props(c, fig, last, fig.keyframes[-1])
+    if per_pose_props:
+        out += _static_props(c, fig, last, fig.keyframes[-1])
     out.append('<g opacity="0.35">')
     out += _body(c, fig, first, hl, color=FAR, far="#cbd5e1", muscles=False)
     out.append("</g>")
@@ -430,7 +435,7 @@ def strip_svg(owner_id: str, fig: Figure, name: str, how: str, targets: list[str
     out = _header(uid, name, describe(name, how, fig), width, height)
     for i, ((kf, wrong), body) in enumerate(zip(kfs, bodies, strict=True)):
         c = _Canvas(fig.view, box, dx=i * (probe.width + gap), elevation=fig.elevation)
-        out.append("<g>")
+        out.append('<g stroke-linecap="round">')
         out += _static_props(c, fig, body, kf)
         out += _body(c, fig, body, hl)
         out += _attached_props(c, fig, body, kf)

@@ -130,7 +130,7 @@ class _PlanPDF(FPDF):
         svg = "\n".join(line for line in svg.splitlines() if not line.startswith(("<title", "<desc")))
         head = svg[: svg.index(">")]
         _, _, vw, vh = (float(v) for v in head.split('viewBox="')[1].split('"')[0].split())
-        panels = svg.count("<g>")
+        panels = svg.count('<g stroke-linecap="round">')
         width = min(self.epw, panel_mm * max(panels, 1))
         height = width * vh / vw
         if self.get_y() + height > self.page_break_trigger:
