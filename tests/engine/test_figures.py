@@ -232,3 +232,14 @@ def test_kb_figures_writes_an_index(tmp_path):
         "exercise-clamshell-animated.svg", "exercise-clamshell-strip.svg",
         "self-test-single_leg_squat-animated.svg", "self-test-single_leg_squat-strip.svg"]
     assert "Clamshell" in (tmp_path / "index.html").read_text()
+
+
+def test_kb_check_cli_names_the_entry_without_a_figure(kb_copy):
+    from typer.testing import CliRunner
+
+    from kneecoach.cli import app
+
+    edit(kb_copy, "exercises.yaml", lambda d: _exercise(d, "reverse_lunge").pop("figure"))
+    result = CliRunner().invoke(app, ["kb", "check", "--dir", str(kb_copy)], env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    assert "exercises.yaml reverse_lunge: no figure" in " ".join(result.output.split())
