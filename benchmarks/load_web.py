@@ -79,7 +79,12 @@ async def _setup(client: httpx.AsyncClient) -> tuple[int, str]:
                                             "password": "load-test-password", "role": "runner"})
     if r.status_code != 303:
         raise SystemExit(f"sign-up failed: {r.status_code}")
-    uid = (await client.get("/api/v1/me")).json()["id"]
+    token = (await client.get("/api/v1/csrf")).json()["csrf_token"]  # sign-up does not sign in: log in
+    r = await client.post("/api/v1/login", headers={"X-CSRF-Token": token},
+                          json={"email": email, "password": "load-test-password"})
+    if r.status_code != 200:
+        raise SystemExit(f"login failed: {r.status_code}")
+    uid = r.json()["user"]["id"]
     token = (await client.get("/api/v1/csrf")).json()["csrf_token"]
     r = await client.post("/intake", data={
         "csrf_token": token, "symptoms.sides": "left", "symptoms.locations": "around_kneecap",

@@ -21,12 +21,13 @@ from kneecoach.assessment.reasoning import (
     match_conditions,
     rank,
 )
+from kneecoach.assessment.pathways import choose_pathway
 from kneecoach.intake.kujala import KujalaResult, score_kujala
 from kneecoach.intake.profile import Profile
 from kneecoach.intake.screen import Referral, screen
 from kneecoach.knowledge.loader import KnowledgeBase, load_kb
 from kneecoach.plan.build import build_plan
-from kneecoach.plan.models import Plan
+from kneecoach.plan.models import PathwayChoice, Plan
 
 
 class Assessment(BaseModel):
@@ -43,8 +44,12 @@ class Assessment(BaseModel):
     findings: list[Finding]
     hypotheses: list[Hypothesis]
     conditions: list[ConditionMatch]
+    pathway: PathwayChoice | None = None
+    """The condition pathway the plan follows (None when a red flag refers instead)."""
     disagreements: list[Disagreement]
     plan: Plan | None
+    pain_free: bool = False
+    """No knee pain: the checks and plan are for prevention."""
 
 
 def assess(profile: Profile, kb: KnowledgeBase | None = None) -> Assessment:
@@ -54,8 +59,9 @@ def assess(profile: Profile, kb: KnowledgeBase | None = None) -> Assessment:
     kujala = score_kujala(profile.kujala, kb.kujala) if profile.kujala else None
     findings = find(profile, kb)
     hypotheses = rank(findings, kb)
-    plan = None if screened.referral else build_plan(profile, findings, hypotheses, kb)
-    relevant = {h.id for h in hypotheses}
+    pathway = None if screened.referral else choose_pathway(profile, findings, kb)
+    plan = None if pathway is None else build_plan(profile, findings, hypotheses, kb, pathway)
+    relevant = {h.id for h in hypotheses} | ({pathway.id} if pathway else set())
     if plan:
         relevant |= {e.id for p in plan.phases for e in p.exercises} | {e.id for e in plan.excluded}
     return Assessment(
@@ -68,8 +74,10 @@ def assess(profile: Profile, kb: KnowledgeBase | None = None) -> Assessment:
         findings=findings,
         hypotheses=hypotheses,
         conditions=match_conditions(findings, kb),
+        pathway=pathway,
         disagreements=disagreements(relevant, kb),
         plan=plan,
+        pain_free=profile.pain_free,
     )
 
 

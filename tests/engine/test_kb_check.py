@@ -100,3 +100,47 @@ def test_cli_kb_check_exit_codes(kb_copy):
     bad = runner.invoke(app, ["kb", "check", "--dir", str(kb_copy)])
     assert bad.exit_code == 1
     assert "c000_balance_not_bulk" in bad.output
+
+
+def _by_id(items: list, item_id: str) -> dict:
+    return next(i for i in items if i["id"] == item_id)
+
+
+def test_pathway_with_unknown_exercise_phase_or_finding_is_rejected(kb_copy):
+    def break_it(d):
+        p = _by_id(d, "patellar_tendinopathy")
+        p["include"].append("moon_walk")
+        p["phases"].append("levitate")
+        p["findings_all"] = ["no_such_finding"]
+
+    edit(kb_copy, "pathways.yaml", break_it)
+    found = problems(kb_copy)
+    for text in ("unknown exercise 'moon_walk'", "unknown phase 'levitate'", "unknown finding 'no_such_finding'"):
+        assert any(p.startswith("pathways.yaml patellar_tendinopathy") and text in p for p in found), (text, found)
+
+
+def test_pathway_that_holds_running_needs_criteria(kb_copy):
+    edit(kb_copy, "pathways.yaml", lambda d: _by_id(d, "after_acl_reconstruction").pop("criteria"))
+    assert any("after_acl_reconstruction" in p and "needs 'criteria'" in p for p in problems(kb_copy))
+
+
+def test_exactly_one_default_pathway(kb_copy):
+    edit(kb_copy, "pathways.yaml", lambda d: _by_id(d, "prevention").pop("findings_all"))
+    assert any("exactly one default pathway" in p for p in problems(kb_copy))
+
+
+def test_criterion_on_a_field_the_profile_lacks_is_rejected(kb_copy):
+    edit(kb_copy, "pathways.yaml", lambda d: _by_id(d, "after_acl_reconstruction")["criteria"][0]["when"]["all"][0]
+         .update(field="history.surgery.months_ago"))
+    assert any("criterion twelve_weeks" in p and "months_ago" in p for p in problems(kb_copy))
+
+
+def test_red_flag_show_when_is_checked(kb_copy):
+    edit(kb_copy, "red_flags.yaml", lambda d: _by_id(d, "adolescent_hip_limp")["show_when"]["all"][0].update(field="years"))
+    found = problems(kb_copy)
+    assert any("adolescent_hip_limp show_when" in p and "'years'" in p for p in found), found
+
+
+def test_red_flag_that_is_not_asked_needs_a_rule(kb_copy):
+    edit(kb_copy, "red_flags.yaml", lambda d: _by_id(d, "age_55_after_trauma").pop("raised_when"))
+    assert any("age_55_after_trauma" in p and "raised_when" in p for p in problems(kb_copy))

@@ -102,3 +102,61 @@ def test_bare_file_path_means_sqlite(tmp_path: Path) -> None:
     path = str(tmp_path / "plain.db")
     migrate.upgrade(path)
     assert migrate.current(path) == migrate.head() == migrate.current(f"sqlite:///{path}")
+
+
+V1_PROFILE = {
+    "schema_version": 1,
+    "name": "Old Stored Runner",
+    "symptoms": {"sides": ["left"], "locations": ["around_kneecap"], "pain_during_run": 3},
+    "red_flags": {"locking": False, "cannot_bear_weight_after_trauma": True},
+    "running": {"current_weekly_km": 20, "target_weekly_km": 30},
+}
+
+
+def _profile_migration_round_trip(url: str) -> None:
+    """A profile stored under schema 1 is rewritten to schema 2 by revision 0002, and back on downgrade."""
+    import json
+
+    from kneecoach.intake.profile import Profile
+
+    migrate.upgrade(url, "0001")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO users (id, email, display_name, role, created_at) "
+                                 "VALUES (1, 'old@x.org', 'Old', 'runner', '2026-01-01')"))
+            conn.execute(sa.text("INSERT INTO profiles (owner_id, created_at, data) VALUES (1, '2026-01-02', :d)"),
+                         {"d": json.dumps(V1_PROFILE)})
+        migrate.upgrade(url, "0002")
+        with engine.connect() as conn:
+            raw = conn.execute(sa.text("SELECT data FROM profiles")).scalar_one()
+        data = raw if isinstance(raw, dict) else json.loads(raw)
+        assert data["schema_version"] == 2
+        # v1 asked "could not take weight OR bend to 90": a yes is kept as yes to both new questions
+        assert data["red_flags"]["cannot_bend_90_after_trauma"] is True
+        profile = Profile.model_validate(data)
+        assert profile.name == "Old Stored Runner" and profile.symptoms.pain_during_run == 3
+        migrate.downgrade(url, "0001")
+        with engine.connect() as conn:
+            raw = conn.execute(sa.text("SELECT data FROM profiles")).scalar_one()
+        data = raw if isinstance(raw, dict) else json.loads(raw)
+        assert data["schema_version"] == 1 and "cannot_bend_90_after_trauma" not in data["red_flags"]
+        assert data["red_flags"]["cannot_bear_weight_after_trauma"] is True
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_profile_data_migration(tmp_path: Path) -> None:
+    _profile_migration_round_trip(f"sqlite:///{tmp_path / 'p.db'}")
+
+
+@pytest.mark.skipif(PG_URL is None, reason="set KNEECOACH_TEST_POSTGRES_URL to an empty throwaway PostgreSQL database")
+def test_postgres_profile_data_migration() -> None:
+    assert PG_URL is not None
+    if _tables(PG_URL) - {"alembic_version"}:
+        pytest.skip("KNEECOACH_TEST_POSTGRES_URL database is not empty; refusing to touch it")
+    try:
+        _profile_migration_round_trip(PG_URL)
+    finally:
+        if migrate.current(PG_URL) is not None:
+            migrate.downgrade(PG_URL, "base")

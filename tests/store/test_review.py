@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .conftest import act, make_plan, write_fit, write_gpx
 from kneecoach.plan.models import Plan
+from kneecoach.plan.ramp import check_ramp
 from kneecoach.store import imports, repo
 from kneecoach.store.db import transaction
 from kneecoach.tracking.activity import Activity
@@ -222,9 +223,9 @@ def test_hold_on_next_morning_pain_and_step_back_on_high_score(plan: Plan) -> No
     held = apply_review(plan, rv).mileage_ramp
     assert held[0].km == held[1].km == rv.decision.next_week_km and held[0].note == "hold"
 
-    pain.append(PainObs(_today(6) - timedelta(days=2), "after", 7))
+    pain.append(PainObs(_today(6) - timedelta(days=2), "after", 6))
     rv = review(runs, pain, ex, plan, _today(6) - timedelta(days=1), strength_exercise_ids=STRENGTH)
-    assert rv.decision.action == "step_back" and "7/10" in rv.decision.reason
+    assert rv.decision.action == "step_back" and "6/10" in rv.decision.reason
     assert rv.decision.next_week_km == pytest.approx(25 * plan.ramp_rule.calm_load_factor, abs=0.1)
 
 
@@ -340,3 +341,31 @@ def test_only_recent_load_warnings_are_reviewed(plan: Plan) -> None:
     assert rv.warnings, "the 60 % jump in the last week must be flagged"
     assert all(w.day >= _today(8) - timedelta(days=29) for w in rv.warnings)
     assert any(w.kind == "week_jump" for w in rv.warnings)
+
+
+@pytest.mark.parametrize("score, action", [(6, "step_back"), (7, "pause_running"), (9, "pause_running")])
+def test_severe_pain_pauses_running_instead_of_halving(plan: Plan, score: int, action: str) -> None:
+    """Pain-monitoring model: 7/10 or more during a run pauses running; exercises go on."""
+    runs, pain, ex = _history([20, 21, 22, 23, 24, 25], lambda km, i: 1, gym_weeks=6)
+    pain.append(PainObs(_today(6) - timedelta(days=2), "during", score))
+    rv = review(runs, pain, ex, plan, _today(6) - timedelta(days=1), strength_exercise_ids=STRENGTH)
+    assert rv.decision.action == action
+    if action == "pause_running":
+        assert rv.decision.next_week_km == 0 and "exercises" in rv.decision.reason
+        nxt = apply_review(plan, rv)
+        assert nxt.mileage_ramp[0].km == 0 and "paused" in nxt.mileage_ramp[0].note
+        assert check_ramp(nxt.mileage_ramp, plan.ramp_rule, plan.target_km) == []
+        assert nxt.phases == plan.phases  # the exercise phases continue
+    else:
+        assert rv.decision.next_week_km > 0
+
+
+@pytest.mark.parametrize("mornings, paused", [(1, False), (2, True), (3, True)])
+def test_unsettled_mornings_in_a_row_pause_running(plan: Plan, mornings: int, paused: bool) -> None:
+    runs, pain, ex = _history([20, 21, 22, 23, 24, 25], lambda km, i: 1, gym_weeks=6)
+    today = _today(6) - timedelta(days=1)
+    pain += [PainObs(today - timedelta(days=i), "next_morning", 4) for i in range(mornings)]
+    rv = review(runs, pain, ex, plan, today, strength_exercise_ids=STRENGTH)
+    assert (rv.decision.action == "pause_running") is paused
+    if paused:
+        assert f"{mornings} days in a row" in rv.decision.reason

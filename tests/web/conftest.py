@@ -41,11 +41,11 @@ def app(db_url: str):
 class Browser:
     """A TestClient with helpers for the CSRF token and common flows."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, address: str = "testclient") -> None:
         with warnings.catch_warnings():  # Starlette nudges towards httpx2; the pinned httpx is fine
             warnings.simplefilter("ignore")
             from fastapi.testclient import TestClient
-        self.c = TestClient(app, base_url="http://testserver")
+        self.c = TestClient(app, base_url="http://testserver", client=(address, 50000))
         self.user_id: int | None = None
 
     def token(self, path: str = "/login") -> str:
@@ -62,6 +62,8 @@ class Browser:
 
     def signup(self, email: str, name: str = "Runner", role: str = "runner") -> int:
         r = self.post("/signup", {"email": email, "display_name": name, "password": PASSWORD, "role": role})
+        assert r.status_code == 303 and r.headers["location"] == "/login", r.text[:500]
+        r = self.post("/login", {"email": email, "password": PASSWORD})
         assert r.status_code == 303, r.text[:500]
         me = self.c.get("/api/v1/me").json()
         self.user_id = me["id"]

@@ -116,3 +116,25 @@ def test_pdf_prints_unicode_names_and_vector_figures():
     content = b"".join(p.get_contents().get_data() for p in reader.pages[:3])
     assert content.count(b" l") > 100 and b" J" in content   # many line segments, line caps set
     assert printable("佐藤 \U0001F9B5") == "佐藤 ?"   # outside both fonts: replaced, never a crash
+
+
+def _pdf_text(pdf: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_pdf_shows_pathway_criteria_education_evidence_and_adjuncts():
+    from kneecoach.intake.load import load_example
+
+    acl = assess(load_example("post_acl_003")).plan
+    text = _pdf_text(plan_to_pdf(acl, runner_name="Jordan"))
+    assert "Pathway: After an ACL reconstruction" in text
+    assert "NOT MET YET" in text and "At least 12 weeks since the operation" in text and "Re-test:" in text
+    pfp = assess(load_example("runners_knee_004")).plan
+    text = _pdf_text(plan_to_pdf(pfp, runner_name="Sam"))
+    for needle in ("Understanding your knee", "guideline, strong recommendation", "questions: smith2009",
+                   "Short-term helpers", "Patellar taping", "pause running"):
+        assert needle in text, needle

@@ -112,6 +112,18 @@ def assert_at(page, pattern: str) -> None:
     assert ok, f"at {page.url}, expected {pattern}; page says: {page.inner_text('main')[:600]}"
 
 
+def sign_up_then_in(page, server: str) -> None:
+    """Submit the filled sign-up form, then sign in (sign-up never signs in: it answers alike for known e-mails)."""
+    email = page.input_value("#f-email")
+    submit(page, "button:has-text('Sign up')")
+    assert_at(page, server + "/login")
+    assert "your account is ready" in page.inner_text("main")
+    page.fill("#f-email", email)
+    page.fill("#f-password", PASSWORD)
+    submit(page, "main button:has-text('Log in')")
+    assert_at(page, server + "/home")
+
+
 def submit(page, selector: str) -> None:
     """Click a submit button or link and wait for the resulting page load (no racing the next step)."""
     with page.expect_navigation():
@@ -125,12 +137,11 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     page.fill("#f-email", "browser@example.org")
     page.fill("#f-display_name", "Robin Runner")
     page.fill("#f-password", PASSWORD)
-    submit(page, "button:has-text('Sign up')")
-    assert_at(page, server + "/home")
+    sign_up_then_in(page, server)
     assert "Hello, Robin Runner" in page.content()
 
     submit(page, "nav >> text=Intake")
-    for flag in kb.red_flags():
+    for flag in kb.red_flags_for(None):
         page.check(f"input[name='red_flags.{flag.id}'][value='false']")
     page.check("input[name='symptoms.sides'][value='left']")
     page.check("input[name='symptoms.locations'][value='around_kneecap']")
@@ -242,8 +253,7 @@ def test_mobile_layout_has_no_horizontal_scroll(server, page):
     page.fill("#f-email", "phone@example.org")
     page.fill("#f-display_name", "Pat")
     page.fill("#f-password", PASSWORD)
-    submit(page, "button:has-text('Sign up')")
-    assert_at(page, server + "/home")
+    sign_up_then_in(page, server)
     page.goto(server + "/intake")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
@@ -255,8 +265,7 @@ def test_clinician_sees_invited_runner_read_only(server, page):
     page.fill("#f-email", "inviter@example.org")
     page.fill("#f-display_name", "Ivy Runner")
     page.fill("#f-password", PASSWORD)
-    submit(page, "button:has-text('Sign up')")
-    assert_at(page, server + "/home")
+    sign_up_then_in(page, server)
     page.goto(server + "/intake")
     page.check("input[name='symptoms.sides'][value='right']")
     page.check("input[name='symptoms.locations'][value='below_kneecap']")
@@ -276,8 +285,7 @@ def test_clinician_sees_invited_runner_read_only(server, page):
     cp.fill("#f-display_name", "Coach Kim")
     cp.fill("#f-password", PASSWORD)
     cp.check("input[name='role'][value='clinician']")
-    submit(cp, "button:has-text('Sign up')")
-    assert_at(cp, server + "/home")
+    sign_up_then_in(cp, server)
     assert "No runners yet" in cp.inner_text("main")
     cp.fill("#f-code", code)
     submit(cp, "button:has-text('Add runner')")
@@ -288,3 +296,69 @@ def test_clinician_sees_invited_runner_read_only(server, page):
     assert "read-only" in cp.inner_text(".viewing")
     assert cp.locator("nav >> text=Intake").count() == 0
     clinician.close()
+
+
+def test_account_password_change_and_erasure_in_chromium(server, page):
+    page.goto(server + "/signup")
+    page.fill("#f-email", "acct@example.org")
+    page.fill("#f-display_name", "Ari")
+    page.fill("#f-password", PASSWORD)
+    sign_up_then_in(page, server)
+    submit(page, "nav >> text=Account")
+    assert_at(page, server + "/account")
+    page.fill("#f-current_password", PASSWORD)
+    page.fill("#f-new_password", "a new long passphrase")
+    page.fill("#f-confirm_password", "a new long passphrase")
+    submit(page, "button:has-text('Change password')")
+    page.wait_for_selector("text=Password changed.")
+    shot(page, "13-account")
+    page.fill("#f-confirm", "erase")
+    page.fill("#f-password", "a new long passphrase")
+    submit(page, "button:has-text('Delete my account and data')")
+    assert_at(page, server + "/")
+    assert "deleted" in page.inner_text("main")
+    page.goto(server + "/login")
+    page.fill("#f-email", "acct@example.org")
+    page.fill("#f-password", "a new long passphrase")
+    submit(page, "main button:has-text('Log in')")
+    assert "E-mail or password is wrong." in page.inner_text("main")
+
+
+def test_acl_pathway_holds_running_with_criteria_shown(server, page):
+    """A runner after ACL reconstruction: the injury makes the Ottawa questions appear, the plan holds
+    running at 0 km and lists each return-to-run criterion with its status and how to re-test it."""
+    page.goto(server + "/signup")
+    page.fill("#f-email", "acl@example.org")
+    page.fill("#f-display_name", "Jordan ACL")
+    page.fill("#f-password", PASSWORD)
+    sign_up_then_in(page, server)
+    page.goto(server + "/intake")
+    assert page.locator("input[name='red_flags.cannot_bend_90_after_trauma']").count() == 0
+    for flag in kb.red_flags_for(None):
+        page.check(f"input[name='red_flags.{flag.id}'][value='false']")
+    page.fill("#f-age", "24")
+    page.check("input[name='symptoms.sides'][value='right']")
+    page.check("input[name='symptoms.locations'][value='around_kneecap']")
+    page.check("input[name='symptoms.onset'][value='sudden']")
+    page.fill("#f-history\\.surgery\\.kind", "ACL reconstruction")
+    page.fill("#f-history\\.surgery\\.weeks_ago", "10")
+    page.check("input[name='history.acl_reconstruction'][value='true']")
+    page.check("input[name='history.full_extension'][value='false']")
+    page.fill("#f-running\\.current_weekly_km", "0")
+    page.fill("#f-running\\.target_weekly_km", "30")
+    submit(page, "button:has-text('Save and continue')")
+    # a sudden start makes the Ottawa knee-rule questions relevant: asked before anything is saved
+    assert "more warning-sign questions" in page.inner_text("main")
+    for name in ("cannot_bear_weight_after_trauma", "cannot_bend_90_after_trauma", "bony_tenderness_after_trauma"):
+        page.check(f"input[name='red_flags.{name}'][value='false']")
+    submit(page, "button:has-text('Save and continue')")
+    assert_at(page, "**/selftests")
+    page.goto(page.url.replace("/selftests", "/home"))
+    submit(page, "nav >> text=Plan")
+    text = page.inner_text("main")
+    assert "Pathway: After an ACL reconstruction" in text
+    assert "Return-to-run criteria" in text
+    assert "At least 12 weeks since the operation" in text and "not met yet" in text
+    rows = page.locator("table.ramp tbody tr")
+    assert rows.count() == 1 and float(rows.first.inner_text().split()[1]) == 0
+    shot(page, "12-plan-acl-criteria")

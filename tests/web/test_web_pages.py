@@ -37,7 +37,7 @@ def test_intake_form_lists_all_kujala_items_and_red_flags(browser):
         assert f'name="kujala.{item.id}"' in page
         for option in item.options:
             assert f'value="{option.id}"' in page
-    for flag in kb.red_flags():
+    for flag in kb.red_flags_for(None):
         assert f'name="red_flags.{flag.id}"' in page
 
 
@@ -190,10 +190,18 @@ def test_signup_errors_are_shown_per_field(browser):
     for field in ("email", "display_name", "password", "role"):
         assert f'id="err-{field}"' in r.text
     browser.signup("dup@example.org")
-    other = type(browser)(browser.c.app)
-    r = other.post("/signup", {"email": "dup@example.org", "display_name": "X", "password": "long enough pw",
-                               "role": "runner"})
-    assert r.status_code == 400 and "already exists" in r.text
+    fresh, dup = type(browser)(browser.c.app), type(browser)(browser.c.app)
+    answers = []
+    for who, email in ((fresh, "new@example.org"), (dup, "dup@example.org")):
+        r = who.post("/signup", {"email": email, "display_name": "X", "password": "long enough pw",
+                                 "role": "runner"})
+        page = re.sub(r'value="[^"]+" name="csrf_token"|name="csrf_token" value="[^"]+"', "", who.c.get("/login").text)
+        answers.append((r.status_code, r.headers.get("location"), page))
+    # A registered e-mail gets exactly the answer a new one gets (no account probing) ...
+    assert answers[0] == answers[1] and answers[0][0] == 303 and "your account is ready" in answers[0][2]
+    # ... and the existing account keeps its password.
+    assert dup.post("/login", {"email": "dup@example.org", "password": "long enough pw"}).status_code == 400
+    assert fresh.post("/login", {"email": "new@example.org", "password": "long enough pw"}).status_code == 303
 
 
 def test_review_without_runs_and_pages_before_intake(browser):
@@ -227,3 +235,32 @@ def test_writes_are_committed_before_the_response_starts(app, db_url):
     r = b.post("/diary/pain", {"pain_day": "2026-11-05", "timing": "daily", "score": "2"})
     assert r.status_code == 303
     assert seen == [1]
+
+
+def test_conditional_red_flags_are_asked_before_saving(browser, db_url):
+    """An adolescent's intake brings up the hip (SCFE) question; nothing is stored until it is answered."""
+    uid = browser.signup("teen@example.org")
+    before = count(db_url, ProfileRecord)
+    page = browser.c.get("/intake").text
+    assert 'name="red_flags.adolescent_hip_limp"' not in page  # no age known yet
+    r = browser.intake(age="13")
+    assert r.status_code == 200 and 'name="red_flags.adolescent_hip_limp"' in r.text
+    assert "more warning-sign questions" in r.text
+    assert count(db_url, ProfileRecord) == before
+    r = browser.intake(age="13", **{"red_flags.adolescent_hip_limp": "true"})
+    assert r.status_code == 303
+    results = browser.c.get(f"/u/{uid}/results").text
+    assert "within days" in results and "hip" in results
+
+
+def test_pain_free_intake_gives_a_prevention_plan(browser):
+    uid = browser.signup("free@example.org")
+    r = browser.post("/intake", {
+        "symptoms.onset": "gradual", "symptoms.pain_at_rest": "0",  # an untouched pain section still posts these
+        "running.current_weekly_km": "25", "running.target_weekly_km": "40",
+    })
+    assert r.status_code == 303, r.text
+    results = browser.c.get(f"/u/{uid}/results").text
+    assert "Prevention" in results and "no knee pain" in results
+    plan = browser.c.get(f"/u/{uid}/plan").text
+    assert "Calm the load" not in plan and "25.0 km" in plan

@@ -1,4 +1,4 @@
-"""Small pure pieces of the web app: secret key storage, login throttle, form <-> model mapping."""
+"""Small pure pieces of the web app: secret key storage, form <-> model mapping."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from kneecoach.web.forms import (
 )
 from kneecoach.web.security import (
     SECRET_ENV,
-    LoginThrottle,
     csrf_matches,
     csrf_token,
     load_secret_key,
@@ -47,21 +46,6 @@ def test_env_key_wins_and_must_be_long(tmp_path, monkeypatch):
     monkeypatch.setenv(SECRET_ENV, "a-long-enough-secret-key-value")
     assert load_secret_key(tmp_path) == "a-long-enough-secret-key-value"
     assert not (tmp_path / "secret_key").exists()
-
-
-def test_throttle_window_slides():
-    now = [0.0]
-    t = LoginThrottle(limit=3, window_s=60, clock=lambda: now[0])
-    for _ in range(3):
-        assert t.retry_after("ip:1") == 0
-        t.failed("ip:1")
-    assert t.retry_after("ip:1") == pytest.approx(60)
-    assert t.retry_after("ip:2") == 0
-    now[0] = 61
-    assert t.retry_after("ip:1") == 0
-    t.failed("email:x")
-    t.succeeded("email:x")
-    assert t.retry_after("email:x") == 0
 
 
 def test_csrf_token_is_stable_per_session_and_compared_exactly():

@@ -78,14 +78,15 @@ def evaluate_predicate(pred: Predicate, profile: Profile, rules: Rules, side: Si
         return Match(actual is not None)
     if op == "absent":
         return Match(actual is None)
-    if op == "lsi_below":
+    if op in ("lsi_below", "lsi_at_least"):
         if not isinstance(actual, PerSide):
             return Match(False)
         result = lsi(actual)
         if result is None:
             return Match(False)
         index, weaker = result
-        return Match(index < float(expected), weaker, index)
+        below = index < float(expected)
+        return Match(below if op == "lsi_below" else not below, weaker, index)
     if op == "sides_differ":
         if not isinstance(actual, PerSide) or actual.left is None or actual.right is None:
             return Match(False)
@@ -131,6 +132,21 @@ def evaluate(when: When, profile: Profile, rules: Rules, side: Side | None = Non
     return Match(True, found_side, found_value)
 
 
+def recorded(when: When, profile: Profile) -> bool:
+    """Whether the values the rule compares were recorded (``all``: each; ``any``: at least one).
+
+    Lets a criterion say "not recorded yet" instead of "not met" when the runner has not
+    measured it: a missing hop test is a question to answer, not a failure.
+    """
+
+    def node_recorded(node: Predicate | When) -> bool:
+        if isinstance(node, When):
+            return recorded(node, profile)
+        return node.op in ("present", "absent") or resolve(profile, node.field) is not None
+
+    return all(node_recorded(n) for n in when.all) and (not when.any or any(node_recorded(n) for n in when.any))
+
+
 # --- static checking of paths (used by the knowledge-base checker) -------------------------------
 
 
@@ -149,15 +165,16 @@ def _unwrap(tp: Any) -> Any:
             return tp
 
 
-def check_predicate_path(pred: Predicate, rules: Rules) -> str | None:
-    """Return a problem description if ``pred.field`` is not a path in :class:`Profile`."""
+def check_predicate_path(pred: Predicate, rules: Rules, root: type[BaseModel] | None = None) -> str | None:
+    """Return a problem description if ``pred.field`` is not a path in :class:`Profile` (or ``root``)."""
     path = pred.field.replace("{side}", "left")
-    tp: Any = Profile
+    tp: Any = root or Profile
     for part in path.split("."):
         tp = _unwrap(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             if part not in tp.model_fields:
-                return f"field '{pred.field}' is not in the profile (no '{part}')"
+                where = "the profile" if root is None else "the progress context (profile, diary, retest)"
+                return f"field '{pred.field}' is not in {where} (no '{part}')"
             tp = tp.model_fields[part].annotation
         else:
             break  # dict / list / scalar: the rest is data-dependent
@@ -166,6 +183,6 @@ def check_predicate_path(pred: Predicate, rules: Rules) -> str | None:
             rule_value(pred.value, rules)
         except KeyError as exc:
             return str(exc.args[0])
-    if pred.op in ("lt", "le", "gt", "ge", "lsi_below") and not isinstance(rule_value(pred.value, rules), (int, float)):
+    if pred.op in ("lt", "le", "gt", "ge", "lsi_below", "lsi_at_least") and not isinstance(rule_value(pred.value, rules), (int, float)):
         return f"field '{pred.field}': op '{pred.op}' needs a number, got {pred.value!r}"
     return None

@@ -70,12 +70,19 @@ class Position(_Out):
     stance: Literal["for", "against", "qualified", "describes"]
     statement: str
     context: str
+    level: str = "expert"
+    level_label: str = ""
 
 
 class Disagreement(_Out):
+    """A question the sources answer differently: the seeds' rows, then the published evidence's."""
+
     topic: str
     question: str
     positions: list[Position]
+    evidence: list[Position] = []
+    """What published sources say (guidelines, reviews, trials, cohorts), each with its level."""
+    evidence_summary: str = ""
     kneecoach_approach: str
 
 
@@ -191,22 +198,36 @@ def match_conditions(findings: list[Finding], kb: KnowledgeBase) -> list[Conditi
 
 
 def disagreements(relevant_ids: set[str], kb: KnowledgeBase) -> list[Disagreement]:
-    """Topics where sources take different stances and which touch this runner's results or plan."""
+    """Topics where sources take different stances and which touch this runner's results or plan.
+
+    Seed and editorial claims are the ``positions``; published claims go to ``evidence``, so a
+    renderer can show "what the evidence says" beside the seeds rather than mixed in with them.
+    """
+    from kneecoach.assessment.evidence import level_label
+
     out = []
     for topic in kb.topics.values():
         claims = [c for c in kb.claims.values() if c.topic == topic.id and c.stance != "describes"]
-        if len({c.stance for c in claims}) < 2:
+        if len({c.stance for c in claims}) < 2 or not topic.show_as_disagreement:
             continue
         if topic.relevant_when and not (set(topic.relevant_when) & relevant_ids):
             continue
+        rows = [
+            Position(
+                claim_id=c.id, source=c.source, stance=c.stance, statement=c.statement, context=c.context,
+                level=kb.claim_level(c.id), level_label=level_label(kb.claim_level(c.id)),
+            )
+            for c in kb.claims.values()
+            if c.topic == topic.id
+        ]
+        published = {s.id for s in kb.sources.values() if s.kind == "published"}
         out.append(
             Disagreement(
                 topic=topic.id,
                 question=topic.question,
-                positions=[
-                    Position(claim_id=c.id, source=c.source, stance=c.stance, statement=c.statement, context=c.context)
-                    for c in claims
-                ],
+                positions=[r for r in rows if r.source not in published and r.stance != "describes"],
+                evidence=[r for r in rows if r.source in published],
+                evidence_summary=topic.evidence_summary,
                 kneecoach_approach=topic.kneecoach_approach,
             )
         )

@@ -6,7 +6,7 @@ Each module registers its commands on :data:`kneecoach.cli.app.app`:
 
 from __future__ import annotations
 
-from kneecoach.cli import assess, intake, serve, tracking  # noqa: F401  (registers commands)
+from kneecoach.cli import account, assess, intake, serve, tracking  # noqa: F401  (registers commands)
 from kneecoach.cli.app import app
 
 

@@ -144,7 +144,8 @@ def kb_check(
         f"[green]OK[/] knowledge base {kb.version}: {len(kb.sources)} sources, {len(kb.claims)} claims, "
         f"{len(kb.topics)} topics, {len(kb.muscles)} muscles, {len(kb.imbalances)} imbalances, "
         f"{len(kb.findings)} finding rules, {len(kb.exercises)} exercises, {len(kb.phases)} phases, "
-        f"{len(kb.red_flags)} red flags, Kujala {len(kb.kujala.items)} items."
+        f"{len(kb.red_flags)} red flags, {len(kb.pathways)} pathways, {len(kb.education)} education items, "
+        f"{len(kb.adjuncts)} adjuncts, Kujala {len(kb.kujala.items)} items."
     )
 
 

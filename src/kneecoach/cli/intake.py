@@ -3,6 +3,10 @@
 Questions about red flags and the Kujala items come from the knowledge base, so
 the terminal asks exactly what the web form asks. Red flags are asked first: a
 "yes" ends the questionnaire with the referral, before any plan is discussed.
+Flags that only apply to some people (``show_when`` in red_flags.yaml: an age
+range, an injury, a knee replacement) are asked as soon as the answers show
+they apply. A runner with no knee pain skips the symptom questions and gets a
+prevention check.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from rich.console import Console
 
 from kneecoach.cli.app import app
 from kneecoach.intake.load import ProfileError, parse_profile
-from kneecoach.intake.profile import Aggravator, PainLocation, Side
-from kneecoach.knowledge.loader import load_kb
+from kneecoach.intake.profile import Aggravator, PainLocation, Profile, Side
+from kneecoach.intake.screen import questions_for
+from kneecoach.knowledge.loader import KnowledgeBase, load_kb
+from kneecoach.knowledge.schema import RedFlag
 
 console = Console()
 
@@ -82,6 +88,22 @@ def _optional_float(question: str, low: float, high: float) -> float | None:
         console.print(f"[red]Please give a value between {low:g} and {high:g}.[/]")
 
 
+def _ask_flags(questions: list[RedFlag], flags: dict[str, bool], kb: KnowledgeBase) -> None:
+    """Ask each red-flag question; a "yes" ends the questionnaire with the referral and what to do."""
+    for rf in questions:
+        flags[rf.id] = typer.confirm(rf.question, default=False)
+        if flags[rf.id]:
+            console.print(f"\n[bold red]Please see a clinician before starting a plan.[/] {rf.reason}")
+            console.print(f"[bold]{kb.rules.urgency_action[rf.urgency]}[/]")
+            console.print(kb.rules.referral_message)
+            raise typer.Exit(3)
+
+
+def _partial_profile(data: dict[str, Any]) -> Profile:
+    """The answers so far as a profile, to decide which conditional questions apply."""
+    return parse_profile({**data, "running": {"current_weekly_km": 0, "target_weekly_km": 1}}, "intake so far")
+
+
 @app.command("intake")
 def intake_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="Profile file to write.")] = Path("profile.yaml"),
@@ -96,24 +118,30 @@ def intake_cmd(
 
     console.print("[bold]Safety questions first.[/]")
     flags: dict[str, bool] = {}
-    for rf in kb.red_flags.values():
-        flags[rf.id] = typer.confirm(rf.question, default=False)
-        if flags[rf.id]:
-            console.print(f"\n[bold red]Please see a clinician before starting a plan.[/] {rf.reason}")
-            console.print(kb.rules.referral_message)
-            raise typer.Exit(3)
+    _ask_flags([rf for rf in kb.red_flags.values() if rf.ask and rf.show_when is None], flags, kb)
 
     data: dict[str, Any] = {"name": typer.prompt("Your name or a nickname", default="runner"), "red_flags": flags}
-    data["symptoms"] = {
-        "sides": _choose_many("Which knee hurts?", [s.value for s in Side]),
-        "locations": _choose_many("Where does it hurt?", [p.value for p in PainLocation]),
-        "aggravators": _choose_many("What makes it worse?", [a.value for a in Aggravator], allow_empty=True),
-        "swelling": typer.confirm("Does the knee swell?", default=False),
-        "popping_or_grinding": typer.confirm("Does it pop or grind?", default=False),
-        "pain_at_rest": _score("Pain at rest"),
-        "pain_during_run": _score("Pain during a usual run"),
-        "pain_after_run": _score("Pain after a run"),
-    }
+    age = _optional_float("Your age in years", 8, 100)
+    if age is not None:
+        data["age"] = int(age)
+    if typer.confirm("Do you have knee pain now? (answer no for a prevention check)", default=True):
+        data["symptoms"] = {
+            "sides": _choose_many("Which knee hurts?", [s.value for s in Side]),
+            "locations": _choose_many("Where does it hurt?", [p.value for p in PainLocation]),
+            "aggravators": _choose_many("What makes it worse?", [a.value for a in Aggravator], allow_empty=True),
+            "onset": _choice("Did it start gradually or suddenly?", ["gradual", "sudden"], "gradual"),
+            "swelling": typer.confirm("Does the knee swell?", default=False),
+            "popping_or_grinding": typer.confirm("Does it pop or grind?", default=False),
+            "pain_eases_when_warm": typer.confirm(
+                "Is it worst at the start, easing once warmed up and coming back afterwards?", default=False
+            ),
+            "pain_at_rest": _score("Pain at rest"),
+            "pain_during_run": _score("Pain during a usual run"),
+            "pain_after_run": _score("Pain after a run"),
+        }
+        stiffness = _optional_float("Minutes the knee stays stiff after getting up", 0, 600)
+        if stiffness is not None:
+            data["symptoms"]["morning_stiffness_min"] = int(stiffness)
     history: dict[str, Any] = {}
     if typer.confirm("Have you had surgery on the leg in the last year?", default=False):
         history["surgery"] = {
@@ -121,25 +149,37 @@ def intake_cmd(
             "weeks_ago": _number("How many weeks ago", 0, 520),
         }
         history["full_range_of_motion"] = typer.confirm("Does the knee bend and straighten fully again?", default=True)
+        history["full_extension"] = typer.confirm("Does the knee straighten as far as the other one?", default=True)
         history["walking_normally"] = typer.confirm("Are you walking normally again?", default=True)
+    if typer.confirm("Did the pain start with a fall, twist or blow to the leg?", default=False):
+        history["trauma"] = {"kind": typer.prompt("What happened"), "weeks_ago": _number("How many weeks ago", 0, 520)}
     history["knee_replacement"] = typer.confirm("Have you had a knee replacement?", default=False)
     history["acl_reconstruction"] = typer.confirm("Have you had an ACL reconstruction?", default=False)
     data["history"] = history
+
+    # Questions that only apply to some people (age, injury, knee replacement): asked now that we know.
+    relevant = [rf for rf in questions_for(_partial_profile(data), kb) if rf.id not in flags]
+    if relevant:
+        console.print("\n[bold]A few more safety questions that apply to you.[/]")
+        _ask_flags(relevant, flags, kb)
+
     data["running"] = {
         "current_weekly_km": _number("Kilometres a week now", 0, 500),
         "target_weekly_km": _number("Kilometres a week you want to get back to", 1, 500),
         "hilly_routes": typer.confirm("Are your usual routes hilly?", default=False),
         "cambered_or_banked_routes": typer.confirm("Do you run on sloping road edges or banked tracks?", default=False),
         "does_strength_work": typer.confirm("Do you do strength work at least weekly?", default=False),
+        "jumping_sports": typer.confirm("Do you also play a jumping or court sport?", default=False),
     }
 
-    console.print("\n[bold]Kujala anterior knee pain scale[/] (13 questions)")
-    kujala: dict[str, str] = {}
-    for item in kb.kujala.items:
-        letters = [o.id for o in item.options]
-        console.print(f"[bold]{item.question}[/]  " + "  ".join(f"{o.id}) {o.text}" for o in item.options))
-        kujala[item.id] = _choice("Answer", letters)
-    data["kujala"] = kujala
+    if "symptoms" in data or typer.confirm("Answer the Kujala knee score anyway (optional without pain)?", default=False):
+        console.print("\n[bold]Kujala anterior knee pain scale[/] (13 questions)")
+        kujala: dict[str, str] = {}
+        for item in kb.kujala.items:
+            letters = [o.id for o in item.options]
+            console.print(f"[bold]{item.question}[/]  " + "  ".join(f"{o.id}) {o.text}" for o in item.options))
+            kujala[item.id] = _choice("Answer", letters)
+        data["kujala"] = kujala
 
     if not skip_tests:
         console.print("\n[bold]Self-tests[/] (blank to skip any)")
@@ -171,3 +211,27 @@ def intake_cmd(
         raise typer.Exit(2) from exc
     output.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     console.print(f"\nWrote {output}. Next: [bold]kneecoach assess {output}[/]")
+
+
+def ask_retest(kb: KnowledgeBase) -> dict[str, Any]:
+    """The re-test questions in the terminal: the 13 Kujala items, then the self-tests."""
+    console.print(f"[italic]{kb.rules.disclaimer}[/]\n")
+    console.print("[bold]Re-test: Kujala anterior knee pain scale[/] (13 questions)")
+    kujala: dict[str, str] = {}
+    for item in kb.kujala.items:
+        letters = [o.id for o in item.options]
+        console.print(f"[bold]{item.question}[/]  " + "  ".join(f"{o.id}) {o.text}" for o in item.options))
+        kujala[item.id] = _choice("Answer", letters)
+    tests: dict[str, Any] = {}
+    plank = _optional_float(kb.self_tests["elbow_plank"].instructions + "\nSeconds held", 0, 3600)
+    if plank is not None:
+        tests["plank_hold_s"] = plank
+    console.print(kb.self_tests["single_leg_squat"].instructions)
+    tests["single_leg_squat"] = {
+        side.value: {"knee_falls_inward": typer.confirm(f"{side.value.capitalize()} knee drops inward?", default=False)}
+        for side in Side
+    }
+    reps = {side.value: _optional_float(f"Single-leg sit-to-stand reps, {side.value} leg", 0, 200) for side in Side}
+    if all(v is not None for v in reps.values()):
+        tests["single_leg_sit_to_stand_reps"] = {k: int(v) for k, v in reps.items() if v is not None}
+    return {"kujala": kujala, "self_tests": tests, "symptoms": {"pain_at_rest": _score("Pain at rest today")}}

@@ -31,6 +31,11 @@ def serve(
     https_only: Annotated[
         bool, typer.Option("--https-only/--no-https-only", help="Mark the session cookie Secure (use behind TLS).")
     ] = False,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(help="Reverse proxy address(es) whose X-Forwarded-For is trusted, e.g. 127.0.0.1. "
+                          "Needed behind a proxy so throttles see the client's address, not the proxy's."),
+    ] = None,
 ) -> None:
     """Serve the web app (education, not a diagnosis)."""
     import uvicorn
@@ -52,11 +57,14 @@ def serve(
 
     upgrade(url)  # once, before workers race to do it
     typer.echo(f"kneecoach on http://{host}:{port}  (database: {url.split('://', 1)[0]}, workers: {workers})")
+    from kneecoach.web.ops import log_config
+
+    # JSON access lines come from kneecoach.access (route templates, request ids, no health data).
+    common = {"host": host, "port": port, "log_level": "info", "access_log": False, "log_config": log_config(),
+              "proxy_headers": forwarded_allow_ips is not None, "forwarded_allow_ips": forwarded_allow_ips}
     if workers == 1:
         from kneecoach.web.app import create_app
 
-        uvicorn.run(create_app(url, https_only=https_only), host=host, port=port, log_level="info",
-                    proxy_headers=False)
+        uvicorn.run(create_app(url, https_only=https_only), **common)
     else:
-        uvicorn.run("kneecoach.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level="info", proxy_headers=False)
+        uvicorn.run("kneecoach.web.app:app_from_env", factory=True, workers=workers, **common)

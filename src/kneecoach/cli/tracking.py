@@ -268,6 +268,9 @@ def review_cmd(
     day: DateOpt = None,
 ) -> None:
     """Review load vs pain and strength work; decide progress / hold / step back."""
+    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.store.loop import NoProfile, load_progress
+    from kneecoach.tracking.progress import apply_progress
     from kneecoach.tracking.review import apply_review
 
     today = _day(day)
@@ -284,12 +287,71 @@ def review_cmd(
         out.print(table)
         for line in rv.summary_lines():
             out.print(f"- {line}", highlight=False)
-        out.print(f"Sources: {', '.join(rv.sources)}", highlight=False)
+        try:
+            _, _, prog = load_progress(s, owner, today, load_kb())
+        except NoProfile:
+            prog = None
+            out.print("- Progress: no intake stored, so re-tests and phase criteria cannot be read "
+                      "(kneecoach assess PROFILE --save).", highlight=False)
+        if prog is not None:
+            out.print("[bold]Progress[/]: re-tests, phase criteria, exercise ladders, cadence", highlight=False)
+            for line in prog.summary_lines():
+                out.print(f"- {line}", highlight=False)
+        out.print(f"Sources: {', '.join(sorted({*rv.sources, *(prog.sources if prog else [])}))}", highlight=False)
         out.print(f"[italic]{plan.disclaimer}[/]", highlight=False)
         if apply:
             new = apply_review(plan, rv)
+            new = apply_progress(new, prog) if prog is not None else new
             rec = repo.save_plan(s, owner, new, reason=f"review {today}: {rv.decision.action}")
             out.print(f"Saved plan version {rec.version} (was {version}).")
+
+
+@app.command("recheck")
+def recheck_cmd(
+    from_file: Annotated[Path | None, typer.Option("--from", help="Re-test answers in a YAML/JSON file "
+                                                     "(kujala, self_tests); without it the questions are asked.")] = None,
+    db: DbOpt = None,
+    day: DateOpt = None,
+) -> None:
+    """Re-test: re-score the Kujala and repeat the self-tests; stored as a new dated version."""
+    import json
+
+    import yaml
+
+    from kneecoach.intake.load import ProfileError
+    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.store.loop import NoProfile, load_progress, record_retest
+
+    kb = load_kb()
+    today = _day(day)
+    if from_file is not None:
+        try:
+            text = from_file.read_text(encoding="utf-8")
+            answers = json.loads(text) if from_file.suffix.lower() == ".json" else yaml.safe_load(text)
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            raise _fail(f"cannot read {from_file}: {exc}") from exc
+    else:
+        from kneecoach.cli.intake import ask_retest
+
+        answers = ask_retest(kb)
+    factory, owner = _open(db)
+    try:
+        with transaction(factory) as s:
+            a, version = record_retest(s, owner, answers, kb, today)
+            _, _, prog = load_progress(s, owner, today, kb)
+    except ProfileError as exc:
+        err.print(f"[red]Error:[/red] re-test refused, nothing stored ({exc.source}):", highlight=False)
+        for problem in exc.problems:
+            err.print(f"  - {problem}", highlight=False)
+        raise typer.Exit(2) from exc
+    except NoProfile as exc:
+        raise _fail(str(exc)) from exc
+    if a.referral is not None:
+        out.print(f"[bold red]See a clinician first ({a.referral.urgency}).[/] {a.referral.action}", highlight=False)
+    out.print(f"Re-test stored ({today}). " + (f"Plan version {version}." if version else ""), highlight=False)
+    for line in prog.summary_lines():
+        out.print(f"- {line}", highlight=False)
+    out.print(f"[italic]{kb.rules.disclaimer}[/]", highlight=False)
 
 
 @app.command("plot")
@@ -297,8 +359,13 @@ def plot_cmd(
     path: Annotated[Path, typer.Argument(help="Output file, .png or .svg.")],
     db: DbOpt = None,
     weeks: Annotated[int, typer.Option("--weeks", min=1)] = 12,
+    trends: Annotated[bool, typer.Option("--trends", help="Re-test trends (Kujala, LSI, plank) with pain "
+                                                          "and weekly distance on one time axis.")] = False,
 ) -> None:
-    """Chart weekly distance with pain, and the acute:chronic ratio."""
+    """Chart weekly distance with pain, and the acute:chronic ratio (or, with --trends, the re-tests)."""
+    if trends:
+        _plot_trends(path, db, weeks)
+        return
     from kneecoach.tracking.diary import PainObs
     from kneecoach.tracking.load import acwr_rolling, daily_history_km, weekly_load
     from kneecoach.tracking.plots import plot_load
@@ -320,3 +387,26 @@ def plot_cmd(
     points = [p for p in acwr_rolling(daily) if p.day >= start]
     plot_load(wk, pain_by_week, points, path)
     out.print(f"Wrote {path}")
+
+
+def _plot_trends(path: Path, db: str | None, weeks: int) -> None:
+    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.store.loop import NoProfile, load_progress
+    from kneecoach.tracking.load import weekly_load
+    from kneecoach.tracking.plots import plot_trends
+
+    if path.suffix.lower() not in {".png", ".svg"}:
+        raise _fail(f"plot file must end in .png or .svg, got {path.name!r}")
+    factory, owner = _open(db)
+    today = date.today()
+    kb = load_kb()
+    with transaction(factory) as s:
+        try:
+            _, _, prog = load_progress(s, owner, today, kb)
+        except NoProfile as exc:
+            raise _fail(str(exc)) from exc
+        start = min([p.day for p in prog.trend] + [today - timedelta(weeks=weeks)])
+        runs = repo.list_runs(s, owner, since=start)
+        pain = repo.pain_obs(repo.list_pain(s, owner, since=start))
+    plot_trends(prog.trend, weekly_load(runs, start=start, end=today), pain, path)
+    out.print(f"Wrote {path}. {prog.kujala_message}", highlight=False)

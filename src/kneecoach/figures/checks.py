@@ -98,7 +98,7 @@ def keyframe_problems(fig: Figure, kf: Keyframe, where: str) -> list[str]:
         if low < -FLOOR_TOLERANCE:
             lowest = min(body.points, key=lambda k: float(body.points[k][2]) - point_radius(k))
             out.append(f"{here}: {lowest} is {-low:.2f} below the floor")
-    if not kf.contacts:
+    if not kf.contacts and not kf.airborne:
         out.append(f"{here}: touches nothing; list its contacts (e.g. heel_r on the floor)")
     for c in kf.contacts:
         prop = props[c.prop]

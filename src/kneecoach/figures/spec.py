@@ -72,11 +72,12 @@ class Keyframe(_Fig):
     ``anchor`` the body is stood on the floor (its lowest point at z = 0).
     """
 
-    label: str = Field(min_length=1, max_length=40)
+    label: str = Field(min_length=1, max_length=60)
     pose: dict[str, float] = Field(default_factory=dict)
     anchor: Anchor | None = None
     contacts: list[Contact] = Field(default_factory=list)
     props: list[PropId] | None = Field(default=None, description="Props shown in this pose; default all.")
+    airborne: bool = Field(default=False, description="Mid-jump: the pose may touch nothing.")
 
 
 class Figure(_Fig):

@@ -11,9 +11,11 @@ Distances are kilometres throughout; the CLI and web app convert for display.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from kneecoach.intake.versions import CURRENT_SCHEMA_VERSION, upgrade_profile_data
 
 T = TypeVar("T")
 
@@ -35,7 +37,8 @@ class PainLocation(StrEnum):
     around_kneecap = "around_kneecap"
     behind_kneecap = "behind_kneecap"
     above_kneecap = "above_kneecap"
-    below_kneecap = "below_kneecap"
+    below_kneecap = "below_kneecap"  # the lower edge (pole) of the kneecap / the patellar tendon
+    tibial_tuberosity = "tibial_tuberosity"  # the bony bump on the shin a few cm below the kneecap
     outside_knee = "outside_knee"
     inside_knee = "inside_knee"
     back_of_knee = "back_of_knee"
@@ -91,6 +94,12 @@ class Symptoms(_Model):
     pain_during_run: Score10 = 0
     pain_after_run: Score10 = 0
     pain_starts_after_km: float | None = Field(default=None, ge=0)
+    pain_eases_when_warm: bool = Field(
+        default=False, description="Pain is worse at the start, eases once warmed up and comes back after (a tendon pattern)."
+    )
+    morning_stiffness_min: int | None = Field(
+        default=None, ge=0, le=600, description="Minutes the knee stays stiff after getting up."
+    )
 
 
 class RecentEvent(_Model):
@@ -113,6 +122,9 @@ class History(_Model):
     )
     walking_normally: bool = Field(default=True, description="Walking decently again, even if with a stick.")
     previous_knee_pain_episodes: int = Field(default=0, ge=0)
+    full_extension: bool | None = Field(
+        default=None, description="The knee straightens fully, as far as the other one (asked after knee surgery)."
+    )
 
 
 class Running(_Model):
@@ -123,6 +135,10 @@ class Running(_Model):
     hilly_routes: bool = False
     cambered_or_banked_routes: bool = False
     does_strength_work: bool = False
+    jumping_sports: bool = Field(default=False, description="Also plays a jumping or court sport (basketball, volleyball, ...).")
+    cadence_retraining: bool = Field(
+        default=False, description="Opted in to a slightly higher step rate (needs cadence in the watch files)."
+    )
 
 
 class SingleLegSquat(_Model):
@@ -150,15 +166,22 @@ class SelfTests(_Model):
     hamstring_curl_kg: PerSide[Annotated[float, Field(ge=0, le=300)]] = Field(
         default_factory=PerSide[Annotated[float, Field(ge=0, le=300)]]
     )
+    single_leg_hop_cm: PerSide[Annotated[float, Field(ge=0, le=400)]] = Field(
+        default_factory=PerSide[Annotated[float, Field(ge=0, le=400)]],
+        description="Longest of three single-leg hops for distance, per leg (only once a clinician allows hopping).",
+    )
 
 
 class Profile(_Model):
     """Everything a runner tells kneecoach at intake."""
 
-    schema_version: int = 1
+    schema_version: Literal[2] = CURRENT_SCHEMA_VERSION
     name: str = Field(default="runner", min_length=1, max_length=100)
-    age: int | None = Field(default=None, ge=10, le=100)
-    symptoms: Symptoms
+    age: int | None = Field(default=None, ge=8, le=100)
+    symptoms: Symptoms | None = Field(
+        default=None,
+        description="Knee pain now. Leave out (or write 'none') for a runner with no pain who wants the prevention checks.",
+    )
     red_flags: dict[str, bool] = Field(
         default_factory=dict, description="Answers to the red-flag questions, keyed by red-flag id."
     )
@@ -169,4 +192,22 @@ class Profile(_Model):
         description="Kujala answers: item id -> option id (e.g. 'stairs': 'b'). All 13 items for a score.",
     )
     self_tests: SelfTests = Field(default_factory=SelfTests)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        """Old stored profiles and files (schema 1) are upgraded on the way in, never refused."""
+        return upgrade_profile_data(data) if isinstance(data, dict) else data
+
+    @field_validator("symptoms", mode="before")
+    @classmethod
+    def _no_pain(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in {"none", "no pain", "no"}:
+            return None
+        return value
+
+    @property
+    def pain_free(self) -> bool:
+        """No painful knee: seed 001's checks are then used for prevention."""
+        return self.symptoms is None
 

@@ -9,6 +9,7 @@ file it is in, so a clinician editing YAML sees all mistakes at once.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,14 +20,19 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from kneecoach.knowledge.schema import (
+    EVIDENCE_LEVEL_LABELS,
+    Adjunct,
     Claim,
+    EducationItem,
     Condition,
     Exercise,
     FindingRule,
     Imbalance,
     KujalaScale,
+    Ladder,
     Meta,
     Muscle,
+    Pathway,
     Phase,
     Predicate,
     RedFlag,
@@ -54,6 +60,10 @@ FILES: dict[str, tuple[type[BaseModel], bool]] = {
     "findings.yaml": (FindingRule, True),
     "phases.yaml": (Phase, True),
     "exercises.yaml": (Exercise, True),
+    "pathways.yaml": (Pathway, True),
+    "education.yaml": (EducationItem, True),
+    "adjuncts.yaml": (Adjunct, True),
+    "ladders.yaml": (Ladder, True),
     "rules.yaml": (Rules, False),
 }
 
@@ -83,6 +93,10 @@ class KnowledgeBase:
     findings: dict[str, FindingRule]
     phases: dict[str, Phase]
     exercises: dict[str, Exercise]
+    pathways: dict[str, Pathway]
+    education: dict[str, EducationItem]
+    adjuncts: dict[str, Adjunct]
+    ladders: dict[str, Ladder]
     rules: Rules
     digest: str
 
@@ -110,10 +124,29 @@ class KnowledgeBase:
         for c in self.claims.values():
             need("source", self.sources, c.source, f"claims.yaml {c.id}")
             need("topic", self.topics, c.topic, f"claims.yaml {c.id}")
-        known_targets = {**self.imbalances, **self.exercises}
+            if c.level and c.source in self.sources and not _level_allowed(c.level, self.sources[c.source].evidence_level):
+                out.append(
+                    f"claims.yaml {c.id}: level '{c.level}' is stronger than its source "
+                    f"'{c.source}' ({self.sources[c.source].evidence_level}) can give"
+                )
+        for src in self.sources.values():
+            if src.kind == "published" and not _looks_like_citation(src.citation):
+                out.append(
+                    f"sources.yaml {src.id}: citation does not look like a full citation "
+                    "(authors or body, year, and journal volume:pages, a doi, or a publisher)"
+                )
+            if src.kind == "seed" and src.evidence_level not in ("expert", "anecdote"):
+                out.append(f"sources.yaml {src.id}: a seed text is expert opinion or anecdote, not '{src.evidence_level}'")
+        for item in (*self.education.values(), *self.adjuncts.values()):
+            where = f"{'education' if isinstance(item, EducationItem) else 'adjuncts'}.yaml {item.id}"
+            for c in item.claims:
+                need("claim", self.claims, c, where)
+            for pw in item.pathways:
+                need("pathway", self.pathways, pw, where)
+        known_targets = {**self.imbalances, **self.exercises, **self.pathways}
         for t in self.topics.values():
             for ref in t.relevant_when:
-                need("imbalance or exercise", known_targets, ref, f"topics.yaml {t.id}")
+                need("imbalance, exercise or pathway", known_targets, ref, f"topics.yaml {t.id}")
         for i in self.imbalances.values():
             for m in i.muscles:
                 need("muscle", self.muscles, m, f"imbalances.yaml {i.id}")
@@ -127,6 +160,9 @@ class KnowledgeBase:
         for r in self.red_flags.values():
             for s in r.sources:
                 need("source", self.sources, s, f"red_flags.yaml {r.id}")
+            for label, rule in (("show_when", r.show_when), ("raised_when", r.raised_when)):
+                if rule is not None:
+                    out.extend(self._check_when(rule, f"red_flags.yaml {r.id} {label}", per_side=False))
         need("source", self.sources, self.kujala.source, "kujala.yaml")
         for st in self.self_tests.values():
             for s in st.sources:
@@ -141,6 +177,15 @@ class KnowledgeBase:
         for p in self.phases.values():
             for c in p.claims:
                 need("claim", self.claims, c, f"phases.yaml {p.id}")
+            for crit in p.exit_criteria:
+                out.extend(self._check_when(crit.when, f"phases.yaml {p.id} exit {crit.id}", False, root="context"))
+        for lad in self.ladders.values():
+            need("exercise", self.exercises, lad.exercise, f"ladders.yaml {lad.exercise}")
+        for e in self.exercises.values():
+            if e.phase in STRENGTH_PHASES and e.dose.reps is not None and e.dose.hold_s is None and e.id not in self.ladders:
+                out.append(f"exercises.yaml {e.id}: a strength exercise needs a progression ladder in ladders.yaml")
+        for src in (*self.rules.retest.sources, *self.rules.ladder.sources, *self.rules.cadence.sources):
+            need("source", self.sources, src, "rules.yaml")
         orders = [p.order for p in self.phases.values()]
         if len(set(orders)) != len(orders):
             out.append("phases.yaml: two phases share an order number")
@@ -156,8 +201,12 @@ class KnowledgeBase:
             for gate in (*e.only_when, *e.exclude_when, *e.caution_when):
                 need("finding", self.findings, gate.finding, where)
                 need("claim", self.claims, gate.claim, where)
-            if not e.always and not e.addresses:
-                out.append(f"{where}: neither 'always' nor any 'addresses', so it can never be chosen")
+            included = any(e.id in p.include for p in self.pathways.values())
+            if not e.always and not e.addresses and not included:
+                out.append(
+                    f"{where}: neither 'always' nor any 'addresses', nor included by a pathway, so it can never be chosen"
+                )
+        out.extend(self._pathway_problems())
         for src in (*self.rules.pain.sources, *self.rules.ramp.sources):
             need("source", self.sources, src, "rules.yaml")
         for adv in self.rules.terrain:
@@ -177,21 +226,83 @@ class KnowledgeBase:
             out.extend(figure_problems(st.figure, f"self_tests.yaml {st.id}", self.muscles, []))
         return out
 
-    def _check_when(self, when: When, where: str, per_side: bool) -> list[str]:
+    def _pathway_problems(self) -> list[str]:
+        out: list[str] = []
+        defaults = [p.id for p in self.pathways.values() if p.when is None and not p.findings_all and not p.findings_any]
+        if len(defaults) != 1:
+            out.append(f"pathways.yaml: exactly one default pathway (no 'when' and no findings) is needed, found {defaults or 'none'}")
+        priorities = [p.priority for p in self.pathways.values()]
+        if len(set(priorities)) != len(priorities):
+            out.append("pathways.yaml: two pathways share a priority, so the choice between them would be arbitrary")
+        for p in self.pathways.values():
+            where = f"pathways.yaml {p.id}"
+            if p.condition is not None and p.condition not in self.conditions:
+                out.append(f"{where}: unknown condition '{p.condition}'")
+            for f in (*p.findings_all, *p.findings_any):
+                if f not in self.findings:
+                    out.append(f"{where}: unknown finding '{f}'")
+            for ph in p.phases:
+                if ph not in self.phases:
+                    out.append(f"{where}: unknown phase '{ph}'")
+            for ex in p.include:
+                if ex not in self.exercises:
+                    out.append(f"{where}: unknown exercise '{ex}'")
+                elif self.exercises[ex].phase not in p.phases:
+                    out.append(f"{where}: includes '{ex}' but not its phase '{self.exercises[ex].phase}'")
+            for exc in p.exclude:
+                if exc.exercise not in self.exercises:
+                    out.append(f"{where}: unknown exercise '{exc.exercise}'")
+            claim_refs = [*p.claims, *p.ramp.claims, *(c for cr in p.criteria for c in cr.claims)]
+            claim_refs += [c for adv in p.advice for c in adv.claims] + [exc.claim for exc in p.exclude]
+            for c in claim_refs:
+                if c not in self.claims:
+                    out.append(f"{where}: unknown claim '{c}'")
+            if p.when is not None:
+                out.extend(self._check_when(p.when, where, per_side=False))
+            for cr in p.criteria:
+                out.extend(self._check_when(cr.when, f"{where} criterion {cr.id}", per_side=False))
+        return out
+
+    def _check_when(self, when: When, where: str, per_side: bool, root: str = "profile") -> list[str]:
+        from kneecoach.assessment.context import ProgressContext
         from kneecoach.assessment.predicates import check_predicate_path
 
         out: list[str] = []
         for node in (*when.all, *when.any):
             if isinstance(node, When):
-                out.extend(self._check_when(node, where, per_side))
+                out.extend(self._check_when(node, where, per_side, root))
                 continue
             assert isinstance(node, Predicate)
             if "{side}" in node.field and not per_side:
                 out.append(f"{where}: field '{node.field}' uses {{side}} but the finding is not per_side")
-            problem = check_predicate_path(node, self.rules)
+            problem = check_predicate_path(node, self.rules, ProgressContext if root == "context" else None)
             if problem:
                 out.append(f"{where}: {problem}")
         return out
+
+
+#: Phases whose repetition exercises count as strength work (they need a progression ladder).
+STRENGTH_PHASES = frozenset({"activate", "strengthen", "integrate", "tendon_heavy_slow", "tendon_energy_storage"})
+
+#: Evidence levels from strongest to weakest; a claim may not claim more than its source's design.
+_LEVEL_ORDER = list(EVIDENCE_LEVEL_LABELS)
+_GUIDELINE_LEVELS = {"guideline_strong", "guideline_weak"}
+
+
+def _level_allowed(claim_level: str, source_level: str) -> bool:
+    """A guideline grades each recommendation strong or weak; other sources cap their claims' level."""
+    if source_level in _GUIDELINE_LEVELS:
+        return claim_level in _GUIDELINE_LEVELS or _LEVEL_ORDER.index(claim_level) >= _LEVEL_ORDER.index(source_level)
+    return _LEVEL_ORDER.index(claim_level) >= _LEVEL_ORDER.index(source_level)
+
+
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_WHERE = re.compile(r"\d{4};\s*\d+|\bdoi:|\bLondon:|\bPress\b|\bguideline\b", re.IGNORECASE)
+
+
+def _looks_like_citation(text: str) -> bool:
+    """Authors (or a body), a year and where it appeared: enough to find the publication."""
+    return bool(_YEAR.search(text) and _WHERE.search(text) and re.match(r"[A-Z]", text.strip()) and len(text) > 40)
 
 
 #: libyaml's C parser when present (about 10x faster); same safe semantics as yaml.safe_load.
@@ -259,6 +370,10 @@ def load_kb_from(folder: Path) -> KnowledgeBase:
         imbalances=parsed["imbalances.yaml"],
         conditions=parsed["conditions.yaml"],
         red_flags=parsed["red_flags.yaml"],
+        pathways=parsed["pathways.yaml"],
+        education=parsed["education.yaml"],
+        adjuncts=parsed["adjuncts.yaml"],
+        ladders=parsed["ladders.yaml"],
         kujala=parsed["kujala.yaml"],
         self_tests=parsed["self_tests.yaml"],
         findings=parsed["findings.yaml"],

@@ -93,6 +93,12 @@ class Topic(_KB):
     relevant_when: list[Id] = Field(
         default_factory=list, description="Hypothesis or exercise ids that make the topic relevant to a runner."
     )
+    evidence_summary: str = Field(
+        default="", description="What the published evidence says on the question, paraphrased with source ids."
+    )
+    show_as_disagreement: bool = Field(
+        default=True, description="False for a topic whose claims are shown elsewhere (e.g. the adjuncts section)."
+    )
 
 
 class Imbalance(_KB):
@@ -113,7 +119,10 @@ class Condition(_KB):
     claims: list[Id] = Field(min_length=1)
 
 
-Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "contains", "contains_any", "present", "absent", "lsi_below", "sides_differ"]
+Op = Literal[
+    "eq", "ne", "lt", "le", "gt", "ge", "contains", "contains_any", "present", "absent",
+    "lsi_below", "lsi_at_least", "sides_differ",
+]
 
 
 class Predicate(_KB):
@@ -164,11 +173,27 @@ class FindingRule(_KB):
 
 
 class RedFlag(_KB):
+    """A safety question; a "yes" (or a profile matching ``raised_when``) refers instead of a plan."""
+
     id: Id
-    question: str
-    reason: str = Field(description="Why this sends the person to a clinician.")
+    question: str = Field(description="What the runner is asked, in plain words.")
+    reason: str = Field(description="Why this sends the person to a clinician, in words a runner understands.")
     urgency: Literal["emergency", "urgent", "soon"]
     sources: list[SourceId] = Field(min_length=1)
+    show_when: "When | None" = Field(
+        default=None, description="Ask only when this holds (age, history); absent = always asked."
+    )
+    raised_when: "When | None" = Field(
+        default=None,
+        description="Raised from other answers without asking (e.g. Ottawa: age 55+ after a recent injury).",
+    )
+    ask: bool = Field(default=True, description="False for a flag that is only raised from other answers.")
+
+    @model_validator(mode="after")
+    def _raised_or_asked(self) -> "RedFlag":
+        if not self.ask and self.raised_when is None:
+            raise ValueError("a red flag that is not asked needs 'raised_when'")
+        return self
 
 
 class KujalaOption(_KB):
@@ -215,6 +240,10 @@ class SelfTest(_KB):
 class Dose(_KB):
     sets: int | None = Field(default=None, ge=1, le=10)
     reps: int | None = Field(default=None, ge=1, le=100)
+    reps_max: int | None = Field(
+        default=None, ge=1, le=100, description="Top of a rep range (e.g. 8-15): strength doses are ranges."
+    )
+    near_fatigue: bool = Field(default=False, description="The last repetitions of each set should be hard.")
     hold_s: int | None = Field(default=None, ge=1, le=600)
     per_side: bool = False
     days_per_week: int = Field(ge=1, le=7)
@@ -223,6 +252,8 @@ class Dose(_KB):
     def _has_amount(self) -> "Dose":
         if self.reps is None and self.hold_s is None:
             raise ValueError("a dose needs reps or hold_s")
+        if self.reps_max is not None and (self.reps is None or self.reps_max <= self.reps):
+            raise ValueError("reps_max needs reps and must be above it")
         return self
 
 
@@ -252,6 +283,15 @@ class Exercise(_KB):
     figure: Figure | None = Field(default=None, description="How it is drawn; kb check requires one.")
 
 
+class PhaseCriterion(_KB):
+    """A checkable exit criterion of a phase, over the progress context (profile, diary, re-tests)."""
+
+    id: Id
+    label: str
+    when: "When"
+    how: str = Field(description="How the runner produces the evidence (a re-test, a diary entry).")
+
+
 class Phase(_KB):
     id: Id
     order: int = Field(ge=1)
@@ -262,6 +302,9 @@ class Phase(_KB):
     weeks: str
     advice: list[str] = Field(default_factory=list)
     claims: list[Id] = Field(default_factory=list)
+    exit_criteria: list[PhaseCriterion] = Field(
+        default_factory=list, description="Checkable exit criteria; none = an ongoing phase (release, stretch)."
+    )
 
 
 class AdviceItem(_KB):
@@ -285,6 +328,45 @@ class Confidence(_KB):
         return self
 
 
+class RetestRule(_KB):
+    every_days: int = Field(ge=7, le=120)
+    kujala_mcid: int = Field(ge=1, le=30, description="Smallest Kujala change a person notices.")
+    rationale: str
+    sources: list[SourceId] = Field(min_length=1)
+
+
+class LadderRule(_KB):
+    window_days: int = Field(ge=7, le=60)
+    sessions_to_move_up: int = Field(ge=1, le=10)
+    rationale: str
+    sources: list[SourceId] = Field(min_length=1)
+
+
+class CadenceRule(_KB):
+    increase_pct: float = Field(gt=0, le=15)
+    window_days: int = Field(ge=7, le=60)
+    min_runs: int = Field(ge=1, le=20)
+    tolerance_spm: float = Field(ge=0, le=10)
+    rationale: str
+    sources: list[SourceId] = Field(min_length=1)
+
+
+class Rung(_KB):
+    name: str
+    how: str = ""
+
+
+class Ladder(_KB):
+    """Ordered variants of one strength exercise, easiest first (rung 0 = the exercise as written)."""
+
+    exercise: Id
+    rungs: list[Rung] = Field(min_length=2)
+
+    @property
+    def id(self) -> str:
+        return self.exercise
+
+
 class Rules(_KB):
     pain: PainRule
     ramp: RampRule
@@ -297,6 +379,89 @@ class Rules(_KB):
     terrain: list[AdviceItem]
     disclaimer: str = Field(min_length=20)
     referral_message: str
+    urgency_action: dict[Literal["emergency", "urgent", "soon"], str] = Field(
+        description="What to do, in plain words, for each urgency of referral."
+    )
+    retest: RetestRule
+    ladder: LadderRule
+    cadence: CadenceRule
+
+
+class EducationItem(_KB):
+    """Something every runner on a pathway should understand (what it is, load and pain, time course)."""
+
+    id: Id
+    title: str
+    text: str
+    claims: list[Id] = Field(min_length=1)
+    pathways: list[Id] = Field(default_factory=list, description="Pathway ids it belongs to; empty = every plan.")
+
+
+class Adjunct(_KB):
+    """A short-term helper beside exercise (taping, insoles), named with its honest evidence level."""
+
+    id: Id
+    name: str
+    advice: str = Field(description="What to do with it, and for how long.")
+    recommendation: Literal["may_help_short_term", "optional", "not_recommended"]
+    claims: list[Id] = Field(min_length=1)
+    pathways: list[Id] = Field(default_factory=list, description="Pathway ids it applies to; empty = every plan.")
+
+
+class Criterion(_KB):
+    """A checkable criterion (e.g. for return to running), read off the profile, with how to re-test it."""
+
+    id: Id
+    label: str = Field(description="The criterion in plain words, e.g. 'At least 12 weeks since surgery'.")
+    when: When = Field(description="Predicates over profile fields; a re-test (new profile version) re-evaluates them.")
+    retest: str = Field(description="How the runner or clinician measures it again.")
+    claims: list[Id] = Field(min_length=1)
+
+
+class PathwayExclusion(_KB):
+    exercise: Id
+    reason: str
+    claim: Id
+
+
+class RampPolicy(_KB):
+    """How running is loaded on a pathway."""
+
+    mode: Literal["standard", "hold_until_criteria"] = Field(
+        description="standard: the weekly ramp; hold_until_criteria: 0 km until every criterion is met."
+    )
+    note: str = Field(description="What the runner is told about running on this pathway.")
+    claims: list[Id] = Field(min_length=1)
+
+
+class Pathway(_KB):
+    """A condition-specific route through the plan, chosen by findings and profile rules (not code).
+
+    Pathways are tried from the highest ``priority`` down; the first whose ``when`` holds and whose
+    findings are present is chosen. A pathway with neither is the default.
+    """
+
+    id: Id
+    name: str
+    condition: Id | None = Field(default=None, description="The conditions.yaml entry it treats, if any.")
+    priority: int = Field(ge=0, le=1000)
+    when: When | None = Field(default=None, description="Profile predicates that must hold.")
+    findings_all: list[Id] = Field(default_factory=list, description="Finding ids that must all be present.")
+    findings_any: list[Id] = Field(default_factory=list, description="At least one of these finding ids.")
+    summary: str = Field(description="What this pathway is and why it differs, in plain words.")
+    phases: list[Id] = Field(min_length=1, description="Phase ids in the order this pathway uses them.")
+    include: list[Id] = Field(default_factory=list, description="Exercises always in this pathway's plan.")
+    exclude: list[PathwayExclusion] = Field(default_factory=list)
+    ramp: RampPolicy
+    criteria: list[Criterion] = Field(default_factory=list, description="E.g. return-to-run criteria.")
+    advice: list[AdviceItem] = Field(default_factory=list, description="Condition-specific education.")
+    claims: list[Id] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _criteria_for_hold(self) -> "Pathway":
+        if self.ramp.mode == "hold_until_criteria" and not self.criteria:
+            raise ValueError("a pathway that holds running until criteria are met needs 'criteria'")
+        return self
 
 
 class Meta(_KB):
@@ -307,3 +472,5 @@ class Meta(_KB):
 
 
 When.model_rebuild()
+RedFlag.model_rebuild()
+PhaseCriterion.model_rebuild()

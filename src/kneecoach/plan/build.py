@@ -8,25 +8,32 @@ the isolated-hamstring rule of 003 is an ``only_when`` gate in the data.
 
 from __future__ import annotations
 
+from kneecoach.assessment.evidence import exercise_evidence, note
 from kneecoach.assessment.reasoning import Finding, Hypothesis
 from kneecoach.intake.profile import Profile
 from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.knowledge.schema import Dose as KbDose
 from kneecoach.knowledge.schema import Exercise
 from kneecoach.plan.models import (
+    AdjunctNote,
     Advice,
     Dose,
+    EducationNote,
     ExcludedExercise,
+    PathwayChoice,
     Plan,
     PlannedExercise,
     PlanPhase,
+    RampWeek,
 )
 from kneecoach.plan.ramp import build_ramp, start_km
 
 
 def dose_text(d: KbDose) -> str:
-    """E.g. '3 x 15 each side, 4 days a week' or '2 x 30 s hold each side, 6 days a week'."""
-    if d.reps is not None and d.hold_s is not None and d.reps == 1:
+    """E.g. '3 x 15 each side, 4 days a week', '3 x 8-15 (last reps hard), 3 days a week'."""
+    if d.reps is not None and d.reps_max is not None:
+        amount = f"{d.sets or 1} x {d.reps}-{d.reps_max}" + (" (last reps hard)" if d.near_fatigue else "")
+    elif d.reps is not None and d.hold_s is not None and d.reps == 1:
         amount = f"{d.hold_s} s"
     elif d.reps is not None and d.hold_s is not None:
         amount = f"{d.sets or 1} x {d.reps} (hold {d.hold_s} s)"
@@ -44,11 +51,11 @@ def _sources(kb: KnowledgeBase, claim_ids: list[str]) -> list[str]:
 
 
 def _select(
-    ex: Exercise, finding_ids: set[str], hypothesis_ids: set[str], kb: KnowledgeBase
+    ex: Exercise, finding_ids: set[str], hypothesis_ids: set[str], kb: KnowledgeBase, included: bool = False
 ) -> PlannedExercise | ExcludedExercise | None:
     chosen_for = [a for a in ex.addresses if a in hypothesis_ids]
     gate_open = [g for g in ex.only_when if g.finding in finding_ids]
-    relevant = ex.always or chosen_for or gate_open
+    relevant = ex.always or included or chosen_for or gate_open
     if not relevant:
         return None
     if ex.only_when and not gate_open:
@@ -76,6 +83,8 @@ def _select(
         dose=Dose(
             sets=d.sets,
             reps=d.reps,
+            reps_max=d.reps_max,
+            near_fatigue=d.near_fatigue,
             hold_s=d.hold_s,
             per_side=d.per_side,
             days_per_week=d.days_per_week,
@@ -86,19 +95,35 @@ def _select(
         addresses=chosen_for + [g.finding for g in gate_open],
         cautions=cautions,
         sources=_sources(kb, [*ex.claims, *(g.claim for g in ex.caution_when if g.finding in finding_ids)]),
+        evidence=exercise_evidence(kb, ex.id),
     )
 
 
 def build_plan(
-    profile: Profile, findings: list[Finding], hypotheses: list[Hypothesis], kb: KnowledgeBase
+    profile: Profile,
+    findings: list[Finding],
+    hypotheses: list[Hypothesis],
+    kb: KnowledgeBase,
+    pathway: PathwayChoice | None = None,
 ) -> Plan:
+    """The plan for the chosen condition pathway (chosen here from the findings when not given)."""
+    from kneecoach.assessment.pathways import choose_pathway
+
+    pathway = pathway or choose_pathway(profile, findings, kb)
+    route = kb.pathways[pathway.id]
     finding_ids = {f.id for f in findings}
     hypothesis_ids = {h.id for h in hypotheses}
     rules = kb.rules
-    planned: dict[str, list[PlannedExercise]] = {p: [] for p in kb.phases}
+    pathway_excludes = {x.exercise: x for x in route.exclude}
+    planned: dict[str, list[PlannedExercise]] = {p: [] for p in route.phases}
     excluded: list[ExcludedExercise] = []
     for ex in kb.exercises.values():
-        result = _select(ex, finding_ids, hypothesis_ids, kb)
+        if ex.phase not in planned and ex.id not in pathway_excludes:
+            continue
+        result = _select(ex, finding_ids, hypothesis_ids, kb, included=ex.id in route.include)
+        if isinstance(result, PlannedExercise) and ex.id in pathway_excludes:
+            why = pathway_excludes[ex.id]
+            result = ExcludedExercise(id=ex.id, name=ex.name, reason=why.reason, sources=_sources(kb, [why.claim]))
         if isinstance(result, PlannedExercise):
             planned[ex.phase].append(result)
         elif isinstance(result, ExcludedExercise):
@@ -107,7 +132,7 @@ def build_plan(
     phases = [
         PlanPhase(
             id=p.id,
-            order=p.order,
+            order=n,
             name=p.name,
             goal=p.goal,
             entry=p.entry,
@@ -117,25 +142,44 @@ def build_plan(
             advice=list(p.advice),
             sources=_sources(kb, p.claims),
         )
-        for p in kb.phases.values()
-        if planned[p.id] or p.advice
+        for n, p in enumerate((kb.phases[i] for i in route.phases if planned[i] or kb.phases[i].advice), start=1)
     ]
     terrain = [
         Advice(id=a.id, text=a.text, sources=_sources(kb, a.claims))
         for a in rules.terrain
         if not a.when or set(a.when) & finding_ids
     ]
+    pathway_advice = [
+        Advice(id=a.id, text=a.text, sources=_sources(kb, a.claims))
+        for a in route.advice
+        if not a.when or set(a.when) & finding_ids
+    ]
     run = profile.running
-    start = start_km(run.current_weekly_km, profile.symptoms.pain_during_run, rules.pain.max_during_run, rules.ramp)
-    ramp = build_ramp(start, run.target_weekly_km, rules.ramp)
-
     notes: list[str] = []
-    if "pain_above_rule" in finding_ids:
+    if pathway.running_on_hold:
+        waiting = [c.label for c in pathway.criteria if c.status != "met"]
+        ramp = [
+            RampWeek(
+                week=1,
+                km=0,
+                long_run_km=0,
+                note="no running until the return-to-run criteria are met: " + "; ".join(waiting),
+            )
+        ]
+        notes.append(
+            f"Running stays at 0 km until every return-to-run criterion is met ({len(waiting)} still open). "
+            "Re-test them every 2-4 weeks; the ramp starts when all are met."
+        )
+    else:
+        pain_during = profile.symptoms.pain_during_run if profile.symptoms else 0
+        start = start_km(run.current_weekly_km, pain_during, rules.pain.max_during_run, rules.ramp)
+        ramp = build_ramp(start, run.target_weekly_km, rules.ramp)
+    if "pain_above_rule" in finding_ids and not pathway.running_on_hold:
         notes.append(
             f"Running hurts above {rules.pain.max_during_run}/10, so the ramp starts at {ramp[0].km:g} km, "
             f"below your current {run.current_weekly_km:g} km."
         )
-    if run.current_weekly_km == 0:
+    if run.current_weekly_km == 0 and not pathway.running_on_hold:
         notes.append(f"You are not running now: the ramp restarts at {ramp[0].km:g} km a week of walk-run.")
     if "post_surgery_or_trauma_window" in finding_ids:
         notes.append(
@@ -157,4 +201,19 @@ def build_plan(
         target_km=run.target_weekly_km,
         notes=notes,
         disclaimer=rules.disclaimer,
+        pathway=pathway,
+        pathway_advice=pathway_advice,
+        education=[
+            EducationNote(id=e.id, title=e.title, text=e.text, evidence=[note(kb, c) for c in e.claims])
+            for e in kb.education.values()
+            if not e.pathways or pathway.id in e.pathways
+        ],
+        adjuncts=[
+            AdjunctNote(
+                id=x.id, name=x.name, advice=x.advice, recommendation=x.recommendation,
+                evidence=[note(kb, c) for c in x.claims],
+            )
+            for x in kb.adjuncts.values()
+            if not x.pathways or pathway.id in x.pathways
+        ],
     )

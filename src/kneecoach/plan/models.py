@@ -7,6 +7,8 @@ edits the knowledge files.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -15,11 +17,18 @@ class _Out(BaseModel):
 
 
 class PainRule(_Out):
-    """When pain stops or reverses progression (0-10 scores)."""
+    """When pain stops or reverses progression (0-10 scores), after the pain-monitoring model."""
 
     max_during_run: int = Field(ge=0, le=10, description="Pain during a run above this: no progression.")
     max_next_morning: int = Field(ge=0, le=10, description="Next-morning pain above this: no progression.")
     step_back_at: int = Field(ge=0, le=10, description="Any entry at or above this: step back a week.")
+    pause_running_at: int = Field(
+        default=7, ge=0, le=10, description="Pain during a run at or above this pauses running (exercise goes on)."
+    )
+    pause_after_unsettled_mornings: int = Field(
+        default=2, ge=1, le=14,
+        description="Next-morning pain above max_next_morning this many days in a row also pauses running.",
+    )
     rationale: str
     sources: list[str]
 
@@ -55,10 +64,23 @@ class RampWeek(_Out):
 class Dose(_Out):
     sets: int | None = None
     reps: int | None = None
+    reps_max: int | None = None
+    near_fatigue: bool = False
     hold_s: int | None = None
     per_side: bool = False
     days_per_week: int = Field(ge=1, le=7)
     text: str = Field(description="The dose in words, e.g. '3 x 15 each side, 4 days a week'.")
+
+
+class EvidenceNote(_Out):
+    """One claim about an exercise or topic, with its level: shown so the runner sees how strong it is."""
+
+    claim_id: str
+    source: str
+    level: str
+    level_label: str
+    stance: str
+    statement: str
 
 
 class PlannedExercise(_Out):
@@ -71,6 +93,9 @@ class PlannedExercise(_Out):
     addresses: list[str] = Field(description="Hypothesis ids this exercise is chosen for.")
     cautions: list[str] = Field(default_factory=list)
     sources: list[str]
+    evidence: list[EvidenceNote] = Field(
+        default_factory=list, description="Claims that support or question this exercise, seed and published."
+    )
 
 
 class ExcludedExercise(_Out):
@@ -99,6 +124,52 @@ class Advice(_Out):
     sources: list[str]
 
 
+CriterionStatus = Literal["met", "not_met", "not_recorded"]
+
+
+class CriterionResult(_Out):
+    id: str
+    label: str
+    status: CriterionStatus
+    retest: str = Field(description="How to measure it again.")
+    sources: list[str]
+
+
+class PathwayChoice(_Out):
+    """The condition pathway chosen (pathways.yaml), why, and which others also resembled the answers."""
+
+    id: str
+    name: str
+    condition: str | None
+    summary: str
+    because: list[str]
+    also_matched: list[str]
+    ramp_mode: Literal["standard", "hold_until_criteria"]
+    ramp_note: str
+    criteria: list[CriterionResult]
+    sources: list[str]
+
+    @property
+    def running_on_hold(self) -> bool:
+        """True while a criteria-gated pathway still has an unmet (or unrecorded) criterion."""
+        return self.ramp_mode == "hold_until_criteria" and any(c.status != "met" for c in self.criteria)
+
+
+class EducationNote(_Out):
+    id: str
+    title: str
+    text: str
+    evidence: list[EvidenceNote]
+
+
+class AdjunctNote(_Out):
+    id: str
+    name: str
+    advice: str
+    recommendation: Literal["may_help_short_term", "optional", "not_recommended"]
+    evidence: list[EvidenceNote]
+
+
 class Plan(_Out):
     version: int = 1
     kb_version: str
@@ -112,3 +183,14 @@ class Plan(_Out):
     target_km: float
     notes: list[str] = Field(default_factory=list)
     disclaimer: str
+    pathway: PathwayChoice | None = Field(default=None, description="None in plans stored before pathways existed.")
+    pathway_advice: list[Advice] = Field(default_factory=list)
+    education: list[EducationNote] = Field(default_factory=list)
+    adjuncts: list[AdjunctNote] = Field(default_factory=list)
+    rungs: dict[str, int] = Field(
+        default_factory=dict, description="Exercise id -> current rung of its progression ladder (absent = rung 0)."
+    )
+    current_phase: str | None = Field(
+        default=None, description="Phase id the runner is in, decided from exit criteria at the last review."
+    )
+    cadence_target_spm: float | None = Field(default=None, description="Opt-in step-rate target, steps/min.")

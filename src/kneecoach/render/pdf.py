@@ -172,6 +172,25 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
     for note in plan.notes:
         pdf.bullet(note)
 
+    pw = plan.pathway
+    if pw is not None:
+        pdf.h2(f"Pathway: {pw.name}")
+        pdf.para(pw.summary)
+        if pw.because:
+            pdf.para("Chosen because: " + "; ".join(pw.because) + ".", size=9)
+        pdf.para(f"Running: {pw.ramp_note}")
+        marks = {"met": "MET", "not_met": "NOT MET YET", "not_recorded": "NOT RECORDED YET"}
+        for c in pw.criteria:
+            pdf.bullet(f"[{marks[c.status]}] {c.label}. Re-test: {c.retest}")
+    for adv in plan.pathway_advice:
+        pdf.bullet(adv.text)
+    if plan.education:
+        pdf.h2("Understanding your knee")
+        for e in plan.education:
+            pdf.h3(e.title)
+            pdf.para(e.text)
+            pdf.para("Evidence: " + "; ".join(f"{n.source} ({n.level_label})" for n in e.evidence), size=8)
+
     sources: set[str] = set(plan.pain_rule.sources) | set(plan.ramp_rule.sources)
     for phase in sorted(plan.phases, key=lambda p: p.order):
         pdf.h2(f"Phase {phase.order}: {phase.name} (typically {phase.weeks} weeks)")
@@ -188,7 +207,12 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
             for c in ex.cautions:
                 pdf.para(f"Caution: {c}", size=9, style="B")
             pdf.para("Sources: " + ", ".join(ex.sources), size=8)
+            if ex.evidence:
+                pdf.para("Evidence: " + "; ".join(
+                    dict.fromkeys(f"{'questions' if n.stance == 'against' else 'supports'}: {n.source} ({n.level_label})"
+                                  for n in ex.evidence if n.stance != "describes")), size=8)
             sources.update(ex.sources)
+            sources.update(n.source for n in ex.evidence)
         for advice in phase.advice:
             pdf.bullet(advice)
 
@@ -221,7 +245,9 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
     pr = plan.pain_rule
     pdf.para(f"Keep pain during a run at or below {pr.max_during_run}/10 and next-morning pain at or below "
              f"{pr.max_next_morning}/10 before adding distance. Any score of {pr.step_back_at}/10 or more: "
-             "step back a week.")
+             f"step back a week. {pr.pause_running_at}/10 or more during a run, or next-morning pain unsettled "
+             f"{pr.pause_after_unsettled_mornings} days in a row: pause running (cycle, swim or walk) and keep the "
+             "exercises going.")
     pdf.para(pr.rationale, size=9, style="I")
     rr = plan.ramp_rule
     pdf.h2("Ramp rule")
@@ -234,6 +260,13 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
         for t in plan.terrain:
             pdf.bullet(t.text)
             sources.update(t.sources)
+    if plan.adjuncts:
+        pdf.h2("Short-term helpers (beside the exercises)")
+        labels = {"may_help_short_term": "may help short term", "optional": "optional", "not_recommended": "not recommended"}
+        for x in plan.adjuncts:
+            levels = ", ".join(dict.fromkeys(f"{n.source} ({n.level_label})" for n in x.evidence))
+            pdf.bullet(f"{x.name} ({labels[x.recommendation]}): {x.advice} Evidence: {levels}")
+            sources.update(n.source for n in x.evidence)
     if plan.excluded:
         pdf.h2("Left out of your plan, and why")
         for ex in plan.excluded:

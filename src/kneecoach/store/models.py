@@ -78,6 +78,8 @@ class ProfileRecord(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: "intake" (the intake or self-test form) or "retest" (a re-measurement: Kujala and self-tests again).
+    kind: Mapped[str] = mapped_column(String(20), default="intake", server_default="intake")
 
 
 class AssessmentRecord(Base):
@@ -171,3 +173,37 @@ class ExerciseSession(Base):
     load_kg: Mapped[float | None] = mapped_column(Float, nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class UserSession(Base):
+    """A signed-in browser or API client, stored so the server can end it.
+
+    The cookie carries a random token; only its SHA-256 is stored, so a leaked
+    database does not hand out live sessions. Logout deletes the row, a
+    password change or "log out everywhere" deletes all of a user's rows, and
+    a replayed cookie whose row is gone is refused on every worker at once.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class AuthAttempt(Base):
+    """One counted attempt (failed login, sign-up, invite code) for the shared throttle.
+
+    ``key`` is a SHA-256 of what is counted (account, account+address,
+    address), never the e-mail or address itself. Counting in the database
+    means every worker and every host behind the same database sees the same
+    numbers (see :mod:`kneecoach.web.throttle`).
+    """
+
+    __tablename__ = "auth_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

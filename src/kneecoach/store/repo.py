@@ -215,8 +215,13 @@ def can_view(s: Session, viewer_id: int, owner_id: int) -> bool:
 # --------------------------------------------------------------------------- profiles, assessments, plans
 
 
-def save_profile(s: Session, owner_id: int, profile: Profile) -> ProfileRecord:
-    rec = ProfileRecord(owner_id=owner_id, data=profile.model_dump(mode="json"))
+def save_profile(
+    s: Session, owner_id: int, profile: Profile, kind: str = "intake", taken_at: datetime | None = None
+) -> ProfileRecord:
+    """Store a profile version; ``taken_at`` dates a re-test entered for an earlier or given day."""
+    rec = ProfileRecord(owner_id=owner_id, data=profile.model_dump(mode="json"), kind=kind)
+    if taken_at is not None:
+        rec.created_at = taken_at
     s.add(rec)
     s.flush()
     return rec
@@ -227,6 +232,16 @@ def latest_profile(s: Session, owner_id: int) -> Profile | None:
         select(ProfileRecord).where(ProfileRecord.owner_id == owner_id).order_by(ProfileRecord.id.desc()).limit(1)
     )
     return None if rec is None else Profile.model_validate(rec.data)
+
+
+def profile_history(s: Session, owner_id: int) -> list[tuple[datetime, str, Profile]]:
+    """Every stored profile version of the owner, oldest first: (when, kind, profile)."""
+    rows = s.execute(
+        select(ProfileRecord.created_at, ProfileRecord.kind, ProfileRecord.data)
+        .where(ProfileRecord.owner_id == owner_id)
+        .order_by(ProfileRecord.id)
+    ).all()
+    return [(_utc(when), kind, Profile.model_validate(data)) for when, kind, data in rows]
 
 
 def save_assessment(
@@ -248,6 +263,17 @@ def latest_assessment(s: Session, owner_id: int) -> AssessmentRecord | None:
         .order_by(AssessmentRecord.id.desc())
         .limit(1)
     )
+
+
+def assessments_with_profiles(s: Session, owner_id: int) -> list[tuple[AssessmentRecord, ProfileRecord]]:
+    """Every stored assessment of the owner with the profile it was made from, oldest first (FHIR export)."""
+    stmt = (
+        select(AssessmentRecord, ProfileRecord)
+        .join(ProfileRecord, ProfileRecord.id == AssessmentRecord.profile_id)
+        .where(AssessmentRecord.owner_id == owner_id, ProfileRecord.owner_id == owner_id)
+        .order_by(AssessmentRecord.id)
+    )
+    return [(a, p) for a, p in s.execute(stmt).all()]
 
 
 def save_plan(
@@ -297,7 +323,8 @@ class _AssessmentLike(Protocol):
 
 
 def save_assessment_and_plan(
-    s: Session, owner_id: int, profile: Profile, assessment: _AssessmentLike, reason: str = "initial assessment"
+    s: Session, owner_id: int, profile: Profile, assessment: _AssessmentLike, reason: str = "initial assessment",
+    kind: str = "intake",
 ) -> PlanRecord | None:
     """Store a profile, the engine's assessment of it and its plan in one go.
 
@@ -305,7 +332,7 @@ def save_assessment_and_plan(
     (after saving profile and assessment) when the assessment has no plan,
     e.g. because a red flag means "see a clinician first".
     """
-    prof = save_profile(s, owner_id, profile)
+    prof = save_profile(s, owner_id, profile, kind)
     arec = save_assessment(s, owner_id, prof.id, assessment.model_dump(mode="json"), assessment.kb_version)
     if assessment.plan is None:
         return None

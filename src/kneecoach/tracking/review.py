@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from statistics import mean
 from typing import Any, Literal
 
-from kneecoach.plan.models import Plan
+from kneecoach.plan.models import Plan, RampWeek
 from kneecoach.plan.ramp import build_ramp, floor_tenth
 from kneecoach.tracking.activity import Activity
 from kneecoach.tracking.diary import ExerciseObs, PainObs
@@ -82,7 +82,7 @@ ACWR_PROGRESS_MAX = 1.3
 #: Load warnings older than this many days are left out of a review.
 WARNING_DAYS = 28
 
-Action = Literal["progress", "hold", "step_back"]
+Action = Literal["progress", "hold", "step_back", "pause_running"]
 
 
 # --------------------------------------------------------------------------- result types
@@ -348,6 +348,46 @@ def strength_lapse(
     return StrengthLapse(last, since, lapsed, lapse_days, before, after, msg)
 
 
+def _unsettled_run(recent: Sequence[PainObs], limit: int) -> int:
+    """The longest run of consecutive days whose next-morning (or daily) pain stayed above ``limit``."""
+    days = sorted({p.day for p in recent if p.timing in SETTLE_TIMINGS and p.score > limit})
+    best = streak = 0
+    for i, d in enumerate(days):
+        streak = streak + 1 if i and (d - days[i - 1]).days == 1 else 1
+        best = max(best, streak)
+    return best
+
+
+def _pause_reason(plan: Plan, recent: Sequence[PainObs]) -> str:
+    """Why running pauses (empty when it does not): return-to-run criteria not met, or severe pain.
+
+    Severe pain follows the pain-monitoring model's ceiling: 7/10 or more during a run, or
+    next-morning pain that has not settled several days in a row, pauses running altogether
+    instead of halving it; cross-training and the exercises go on.
+    """
+    rule = plan.pain_rule
+    if plan.pathway is not None and plan.pathway.running_on_hold:
+        waiting = "; ".join(c.label for c in plan.pathway.criteria if c.status != "met")
+        return (
+            "Running stays paused until the return-to-run criteria are met (still open: "
+            f"{waiting}). Re-test them (kneecoach recheck); keep the exercises going."
+        )
+    severe = [p.score for p in recent if p.timing in RUN_TIMINGS and p.score >= rule.pause_running_at]
+    streak = _unsettled_run(recent, rule.max_next_morning)
+    if not severe and streak < rule.pause_after_unsettled_mornings:
+        return ""
+    why = (
+        f"pain reached {max(severe)}/10 during or after a run (pause level {rule.pause_running_at}/10)"
+        if severe
+        else f"next-morning pain stayed above {rule.max_next_morning}/10 for {streak} days in a row"
+    )
+    return (
+        f"Pause running: {why}. Cycle, swim or walk instead and keep doing the exercises within the pain "
+        "rule; restart with short easy runs once daily activities are calm (pain-monitoring model: "
+        f"{', '.join(s for s in rule.sources if s in ('thomee1997', 'silbernagel2007')) or 'rules.yaml'})."
+    )
+
+
 def _decide(
     plan: Plan,
     pain: Sequence[PainObs],
@@ -375,6 +415,9 @@ def _decide(
     worst = max((p.score for p in recent), default=None)
     run_over = [p for p in recent if p.timing in RUN_TIMINGS and p.score > rule.max_during_run]
     settle_over = [p for p in recent if p.timing in SETTLE_TIMINGS and p.score > rule.max_next_morning]
+    pause_reason = _pause_reason(plan, recent)
+    if pause_reason:
+        return Decision("pause_running", pause_reason, last7, baseline, 0.0)
 
     # A week without running (because it hurt) is not the reference to scale from.
     ref = last7 if last7 > 0 else baseline
@@ -515,9 +558,22 @@ def apply_review(plan: Plan, review: Review) -> Plan:
     """
     d = review.decision
     plateau = review.threshold.km if review.threshold and d.action != "progress" else None
-    ramp = build_ramp(
-        d.next_week_km, plan.target_km, plan.ramp_rule, plateau_km=plateau, baseline_km=d.baseline_km, max_weeks=52
-    )
+    if d.action == "pause_running":
+        # A pause week at 0 km, then a restart no higher than restart_km nor than the rule allows
+        # from the recent baseline (a runner who was doing 1 km a week does not restart at 8).
+        rule = plan.ramp_rule
+        paused = RampWeek(week=1, km=0.0, long_run_km=0.0, note="running paused: cross-train and keep the exercises going")
+        if plan.pathway is not None and plan.pathway.running_on_hold:
+            ramp = [paused]  # criteria still open: no ramp until they are met
+        else:
+            cap = rule.allowed_next(d.baseline_km) if d.baseline_km > 0 else rule.restart_km
+            first = floor_tenth(min(rule.restart_km, cap, plan.target_km))
+            rest = build_ramp(first, plan.target_km, rule, max_weeks=51) if first > 0 else []
+            ramp = [paused, *[w.model_copy(update={"week": w.week + 1}) for w in rest]]
+    else:
+        ramp = build_ramp(
+            d.next_week_km, plan.target_km, plan.ramp_rule, plateau_km=plateau, baseline_km=d.baseline_km, max_weeks=52
+        )
     if d.action == "hold":
         # Hold means hold: repeat next week's distance once before climbing again.
         ramp = [ramp[0], *[w.model_copy(update={"week": w.week + 1}) for w in ramp]]

@@ -21,7 +21,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from kneecoach.store.db import default_url, make_engine, make_session_factory
 from kneecoach.web.deps import LoginRequired, csrf_guard
-from kneecoach.web.security import LoginThrottle, load_secret_key
+from kneecoach.web.security import load_secret_key
+from kneecoach.web.throttle import DbThrottle
 from kneecoach.web.templating import render
 
 log = logging.getLogger("kneecoach.web")
@@ -97,15 +98,14 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
     engine = make_engine(url)
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    app.state.login_throttle = LoginThrottle()
-    app.state.signup_throttle = LoginThrottle(limit=20, window_s=3600)
+    app.state.throttle = DbThrottle(app.state.session_factory)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.url.path.startswith(("/u/", "/api/", "/home", "/intake", "/selftests", "/diary", "/upload")):
+        if request.url.path.startswith(("/u/", "/api/", "/home", "/intake", "/selftests", "/diary", "/upload", "/account")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -148,11 +148,14 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
 
         return Response(figures_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
-    from kneecoach.web import routes_api, routes_auth, routes_pages
+    from kneecoach.web import ops, routes_account, routes_api, routes_auth, routes_pages
 
     app.include_router(routes_auth.router)
     app.include_router(routes_pages.router)
     app.include_router(routes_api.router)
+    app.include_router(routes_account.router)
+    app.include_router(routes_account.api)
+    ops.install(app)
     return app
 
 

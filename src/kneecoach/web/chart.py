@@ -89,3 +89,69 @@ def _nice_ceiling(v: float) -> float:
         if v <= step * 4:
             return float(step * max(1, -(-v // step)))
     return float(-(-v // 100) * 100)
+
+
+def trends_svg(points: list, weeks: list[ChartWeek], width: int = 720, height: int = 300) -> str:
+    """Re-tests on one time axis: Kujala and limb symmetry (0-100 scale) as lines with dots, weekly km
+    as light bars and weekly mean pain as a dashed line (scaled 0-10 -> 0-100). ``points`` are
+    :class:`kneecoach.tracking.progress.TrendPoint`. Readable at phone width (viewBox scales)."""
+    pad_l, pad_r, pad_t, pad_b = 40, 40, 20, 46
+    plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
+    days = [p.day for p in points] + [w.week_start for w in weeks]
+    if not days:
+        return ""
+    first, last = min(days), max(days)
+    span = max((last - first).days, 1)
+
+    def x(d: date) -> float:
+        return pad_l + (d - first).days / span * plot_w
+
+    def y(v: float) -> float:
+        return pad_t + plot_h - v / 100.0 * plot_h
+
+    max_km = max([w.km for w in weeks] + [1.0])
+    top_km = _nice_ceiling(max_km)
+    parts = [
+        f'<svg class="chart trends" viewBox="0 0 {width} {height}" role="img" aria-labelledby="tr-title tr-desc" '
+        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
+        '<title id="tr-title">Re-test trends</title>',
+        '<desc id="tr-desc">' + escape("; ".join(
+            f"{p.day:%d %b}: Kujala {p.kujala if p.kujala is not None else 'not scored'}"
+            + "".join(f", LSI {k} {v:.0f}%" for k, v in p.lsi.items()) for p in points)) + "</desc>",
+    ]
+    for v in (0, 50, 90, 100):
+        parts.append(f'<line class="grid" x1="{pad_l}" x2="{width - pad_r}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+                     f'stroke="#ddd" stroke-dasharray="{"4 3" if v == 90 else "0"}"/>')
+        parts.append(f'<text x="{pad_l - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11">{v}</text>')
+    bar_w = max(3.0, plot_w / max(1, span / 7) * 0.6)
+    for w in weeks:
+        h = w.km / top_km * plot_h
+        parts.append(f'<rect class="bar" x="{x(w.week_start):.1f}" y="{pad_t + plot_h - h:.1f}" width="{bar_w:.1f}" '
+                     f'height="{h:.1f}" fill="#4C72B0" opacity="0.25"><title>{w.week_start:%d %b}: {w.km:.1f} km</title></rect>')
+    pain = [(w.week_start, w.mean_pain) for w in weeks if w.mean_pain is not None]
+    if pain:
+        pts = " ".join(f"{x(d):.1f},{y(v * 10):.1f}" for d, v in pain)
+        parts.append(f'<polyline class="pain" points="{pts}" fill="none" stroke="#C44E52" stroke-dasharray="5 3" stroke-width="2"/>')
+
+    def series(values: list[tuple[date, float]], colour: str, cls: str, label: str) -> None:
+        if not values:
+            return
+        if len(values) > 1:
+            pts = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in values)
+            parts.append(f'<polyline class="{cls}" points="{pts}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
+        for d, v in values:
+            parts.append(f'<circle class="{cls}" cx="{x(d):.1f}" cy="{y(v):.1f}" r="4.5" fill="{colour}">'
+                         f'<title>{d:%d %b}: {label} {v:.0f}</title></circle>')
+
+    series([(p.day, float(p.kujala)) for p in points if p.kujala is not None], "#1f4e79", "kujala", "Kujala")
+    for t, colour in zip(sorted({t for p in points for t in p.lsi}), ("#2e7d32", "#6a1b9a", "#8d6e00")):
+        series([(p.day, p.lsi[t]) for p in points if t in p.lsi], colour, "lsi", f"LSI {t} %")
+    parts.append(f'<text x="{pad_l}" y="{height - 22}" font-size="11">{first:%d %b}</text>')
+    parts.append(f'<text x="{width - pad_r}" y="{height - 22}" font-size="11" text-anchor="end">{last:%d %b}</text>')
+    legend = [("#1f4e79", "Kujala"), ("#2e7d32", "LSI %"), ("#C44E52", "pain x10"), ("#4C72B0", f"km (max {top_km:g})")]
+    for i, (colour, label) in enumerate(legend):
+        lx = pad_l + i * 150
+        parts.append(f'<rect x="{lx}" y="{height - 12}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{lx + 14}" y="{height - 3}" font-size="11">{escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

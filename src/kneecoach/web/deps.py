@@ -18,6 +18,7 @@ from kneecoach.store import repo
 from kneecoach.store.db import transaction
 from kneecoach.store.models import User
 from kneecoach.web.security import CSRF_FORM_FIELD, CSRF_HEADER, csrf_matches
+from kneecoach.web.sessions import close_session, open_session, session_is_live
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -65,12 +66,18 @@ DB = Depends(db_session, scope="function")
 
 
 def optional_user(request: Request, db: Session = DB) -> User | None:
-    """The signed-in user, or None. A session naming a deleted user is cleared."""
+    """The signed-in user, or None.
+
+    The signed cookie must name a live server-side session (see
+    :mod:`kneecoach.web.sessions`); a cookie whose session was ended (logout,
+    password change, erased account) is cleared, so a replayed copy is refused.
+    """
     user_id = request.session.get("uid")
     if not isinstance(user_id, int):
         return None
     user = db.get(User, user_id)
-    if user is None or request.session.get("pw") != _hash_tag(user):
+    if (user is None or request.session.get("pw") != _hash_tag(user)
+            or not session_is_live(db, user_id, request.session.get("sid"))):
         request.session.clear()
         return None
     request.state.user = user
@@ -82,11 +89,18 @@ def _hash_tag(user: User) -> str:
     return (user.password_hash or "")[-12:]
 
 
-def start_session(request: Request, user: User) -> None:
-    """Sign ``user`` in: a fresh session (new CSRF token) to defeat session fixation."""
-    request.session.clear()
+def start_session(request: Request, db: Session, user: User) -> None:
+    """Sign ``user`` in: a fresh stored session (new token, new CSRF token) to defeat session fixation."""
+    end_session(request, db)
     request.session["uid"] = user.id
     request.session["pw"] = _hash_tag(user)
+    request.session["sid"] = open_session(db, user.id)
+
+
+def end_session(request: Request, db: Session) -> None:
+    """Sign out this browser/client: the stored session is deleted, the cookie emptied."""
+    close_session(db, request.session.get("sid"))
+    request.session.clear()
 
 
 def current_user(user: User | None = Depends(optional_user)) -> User:

@@ -100,6 +100,18 @@ def error_messages(exc: ValidationError) -> dict[str, str]:
     return messages
 
 
+def drop_unanswered_section(values: FormValues, section: str, required: Iterable[str]) -> FormValues:
+    """Leave out a whole optional section when none of its ``required`` lists was ticked.
+
+    The intake's symptoms section is optional (a pain-free runner gets a prevention check), but
+    its radios and scores always post a default; without this, an untouched section would be a
+    half-filled one and fail validation.
+    """
+    if any(values.get(path) for path in required):
+        return values
+    return {k: v for k, v in values.items() if not k.startswith(section + ".")}
+
+
 def build_profile(values: Mapping[str, Any], base: Mapping[str, Any] | None = None,
                   replace: Iterable[str] = INTAKE_KEYS) -> Profile:
     """Validate a form into a :class:`Profile`.

@@ -39,6 +39,20 @@ def red_flags() -> list[Any]:
     return _values(kb().red_flags)
 
 
+def red_flags_for(profile: Profile | None, values: dict[str, Any] | None = None) -> list[Any]:
+    """The red-flag questions to show: those that apply to ``profile`` (age, history), plus any
+    already answered. Without a profile only the questions asked of everyone."""
+    from kneecoach.intake.screen import questions_for
+
+    answered = {k.removeprefix("red_flags.") for k in (values or {}) if k.startswith("red_flags.")}
+    applies = {rf.id for rf in questions_for(profile, kb())} if profile is not None else set()
+    return [
+        rf
+        for rf in _values(kb().red_flags)
+        if rf.ask and (rf.show_when is None or rf.id in applies or rf.id in answered)
+    ]
+
+
 def self_tests() -> dict[str, Any]:
     """Self-test entries keyed by the profile field they fill (``self_tests.plank_hold_s`` ...)."""
     return {t.profile_field: t for t in _values(kb().self_tests)}

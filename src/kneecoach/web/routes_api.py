@@ -29,10 +29,11 @@ from kneecoach.web.deps import (
     DB,
     current_runner,
     current_user,
+    end_session,
     start_session,
     viewable_owner,
 )
-from kneecoach.web.routes_auth import authenticate
+from kneecoach.web.routes_auth import Refused, authenticate
 from kneecoach.web.security import csrf_token
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -121,16 +122,19 @@ def get_csrf(request: Request) -> CsrfOut:
 
 @router.post("/login", response_model=LoginOut, summary="Sign in; returns a new CSRF token")
 def api_login(body: LoginIn, request: Request, db: Session = DB) -> LoginOut:
-    user, error = authenticate(request, db, body.email, body.password)
+    try:
+        user, error = authenticate(request, db, body.email, body.password)
+    except Refused as exc:
+        raise HTTPException(status_code=429, detail=str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     if user is None:
-        raise HTTPException(status_code=429 if error and error.startswith("Too many") else 401, detail=error)
-    start_session(request, user)
+        raise HTTPException(status_code=401, detail=error)
+    start_session(request, db, user)
     return LoginOut(csrf_token=csrf_token(request.session), user=_me(user))
 
 
 @router.post("/logout", status_code=204, summary="End the session")
-def api_logout(request: Request) -> None:
-    request.session.clear()
+def api_logout(request: Request, db: Session = DB) -> None:
+    end_session(request, db)
 
 
 @router.get("/me", response_model=MeOut)
@@ -242,6 +246,33 @@ def get_review(owner: User = Depends(viewable_owner), db: Session = DB) -> dict[
     from dataclasses import asdict
 
     return _jsonable(asdict(view.review))
+
+
+@router.post("/retest", status_code=201, summary="Store a re-test (all 13 Kujala answers and the self-tests); "
+             "returns the new assessment and plan version")
+def post_retest(body: dict[str, Any], user: User = Depends(current_runner), db: Session = DB) -> dict[str, Any]:
+    from kneecoach.intake.load import ProfileError
+    from kneecoach.store.loop import NoProfile, record_retest
+
+    try:
+        a, version = record_retest(db, user.id, body, kb.kb(), date.today())
+    except ProfileError as exc:
+        raise HTTPException(status_code=422, detail=exc.problems) from None
+    except NoProfile as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    return {"plan_version": version, "assessment": a.model_dump(mode="json")}
+
+
+@router.get("/users/{owner_id}/progress", summary="Re-test due, trends, phase criteria, ladder proposals, cadence")
+def get_progress(owner: User = Depends(viewable_owner), db: Session = DB) -> dict[str, Any]:
+    prog, _ = services.progress_view(db, owner.id)
+    if prog is None:
+        raise HTTPException(status_code=404, detail="No plan yet.")
+    from dataclasses import asdict
+
+    out = _jsonable(asdict(prog))
+    out["current_phase"] = prog.current_phase
+    return out
 
 
 def _jsonable(value: Any) -> Any:

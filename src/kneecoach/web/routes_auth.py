@@ -1,8 +1,11 @@
 """Sign up, log in, log out (HTML forms).
 
 Failed logins say only "e-mail or password is wrong" (no account probing),
-are throttled per client IP and per e-mail, and nothing typed into these
-forms is ever logged.
+are throttled in the database (:mod:`kneecoach.web.throttle`) per account and
+address with a slower per-account backoff, and nothing typed into these forms
+is ever logged. Sign-up answers the same whether or not the e-mail is already
+registered (it never signs in; the new runner signs in next), so the form
+cannot be used to learn who has an account.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ import logging
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kneecoach.store import repo
 from kneecoach.store.models import User
 from kneecoach.web.accounts import normalise_email, validate_signup
-from kneecoach.web.deps import DB, optional_user, start_session
+from kneecoach.web import throttle as limits
+from kneecoach.web.deps import DB, end_session, optional_user, start_session
 from kneecoach.web.security import hash_password, needs_rehash, verify_password
 from kneecoach.web.templating import flash, render
 
@@ -34,19 +39,31 @@ def _safe_next(value: str | None) -> str:
     return "/home"
 
 
+class Refused(Exception):
+    """An attempt refused by a throttle; ``retry_after`` whole seconds until the next is allowed."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(limits.refusal(retry_after))
+        self.retry_after = retry_after
+
+
 def authenticate(request: Request, db: Session, email: str, password: str) -> tuple[User | None, str | None]:
-    """Check a login; returns (user, None) or (None, readable error). Shared with the JSON API."""
-    throttle = request.app.state.login_throttle
-    keys = (f"ip:{client_ip(request)}", f"email:{normalise_email(email)}")
-    wait = throttle.retry_after(*keys)
+    """Check a login; returns (user, None) or (None, readable error). Shared with the JSON API.
+
+    Raises :class:`Refused` (429 + ``Retry-After``) while a throttle rule
+    blocks this account+address, this address, or (backoff) this account.
+    """
+    throttle: limits.DbThrottle = request.app.state.throttle
+    checks = limits.login_checks(normalise_email(email), client_ip(request))
+    wait, ticket = throttle.acquire(checks)  # counted before the password is checked: no racing past it
     if wait > 0:
-        return None, f"Too many failed attempts. Try again in {int(wait) + 1} seconds."
+        raise Refused(wait)
     user = repo.get_user_by_email(db, email) if email else None
     if user is None or not verify_password(user.password_hash, password):
-        throttle.failed(*keys)
         log.info("login failed")  # no e-mail, no password: nothing personal in logs
         return None, "E-mail or password is wrong."
-    throttle.succeeded(keys[1])
+    throttle.release(ticket)
+    throttle.clear(checks[0][1])
     if needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
     return user, None
@@ -64,26 +81,34 @@ def signup_form(request: Request, user: User | None = Depends(optional_user)) ->
     return render(request, "signup.html", {"values": {"role": "runner"}, "errors": {}})
 
 
+#: What sign-up says for every valid form, new e-mail or not.
+SIGNUP_DONE = "If that e-mail address was not registered yet, your account is ready: sign in with it below."
+
+
 @router.post("/signup")
 async def signup(request: Request, db: Session = DB) -> Response:
     form = await request.form()
     values = {k: str(form.get(k, "")) for k in ("email", "display_name", "role")}
     password = str(form.get("password", ""))
     errors = validate_signup(values["email"], values["display_name"], password, values["role"])
-    throttle = request.app.state.signup_throttle
-    if not errors and throttle.retry_after(f"ip:{client_ip(request)}") > 0:
-        errors["form"] = "Too many sign-ups from this address; try again later."
+    throttle: limits.DbThrottle = request.app.state.throttle
+    wait = throttle.acquire(limits.signup_checks(client_ip(request)))[0] if not errors else 0  # counts sign-ups
+    if wait > 0:
+        errors["form"] = limits.refusal(wait)
+        return render(request, "signup.html", {"values": values, "errors": errors}, status_code=429,
+                      headers={"Retry-After": str(wait)})
     if not errors:
-        try:
-            user = repo.create_user(db, values["email"], values["display_name"], values["role"],
-                                    password_hash=hash_password(password))
-        except repo.RepoError as exc:
-            errors["email"] = str(exc).capitalize() + "."
-        else:
-            throttle.failed(f"ip:{client_ip(request)}")  # counts sign-ups, not failures
-            start_session(request, user)
-            flash(request, "Welcome! Your account is ready.")
-            return RedirectResponse("/home", status_code=303)
+        password_hash = hash_password(password)  # hashed either way: the same time for known e-mails
+        if repo.get_user_by_email(db, values["email"]) is None:
+            try:
+                with db.begin_nested():
+                    repo.create_user(db, values["email"], values["display_name"], values["role"],
+                                     password_hash=password_hash)
+            except (repo.RepoError, IntegrityError):
+                pass  # registered by a concurrent request: answer exactly as for a known e-mail
+        end_session(request, db)
+        flash(request, SIGNUP_DONE)
+        return RedirectResponse("/login", status_code=303)
     return render(request, "signup.html", {"values": values, "errors": errors}, status_code=400)
 
 
@@ -98,16 +123,19 @@ async def login(request: Request, db: Session = DB) -> Response:
     email = str(form.get("email", "")).strip()
     password = str(form.get("password", ""))
     nxt = _safe_next(str(form.get("next", "")))
-    user, error = authenticate(request, db, email, password)
+    try:
+        user, error = authenticate(request, db, email, password)
+    except Refused as exc:
+        return render(request, "login.html", {"values": {"email": email}, "error": str(exc), "next": nxt},
+                      status_code=429, headers={"Retry-After": str(exc.retry_after)})
     if user is None:
-        status = 429 if error and error.startswith("Too many") else 400
         return render(request, "login.html", {"values": {"email": email}, "error": error, "next": nxt},
-                      status_code=status)
-    start_session(request, user)
+                      status_code=400)
+    start_session(request, db, user)
     return RedirectResponse(nxt, status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    request.session.clear()
+def logout(request: Request, db: Session = DB) -> Response:
+    end_session(request, db)
     return RedirectResponse("/", status_code=303)

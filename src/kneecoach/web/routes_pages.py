@@ -37,11 +37,14 @@ from kneecoach.web.forms import (
     INTAKE_KEYS,
     SELF_TEST_KEYS,
     build_profile,
+    drop_unanswered_section,
+    nest,
     error_messages,
     flatten_form,
     flatten_model,
     parse_day,
 )
+from kneecoach.web.throttle import invite_checks, refusal
 from kneecoach.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -106,6 +109,12 @@ async def accept_invite(request: Request, user: User = Depends(current_clinician
                         db: Session = DB) -> Response:
     form = await request.form()
     code = str(form.get("code", "")).strip()
+    checks = invite_checks(user.id, request.client.host if request.client else "unknown")
+    wait = request.app.state.throttle.acquire(checks)[0] if code else 0  # every code tried counts
+    if wait > 0:
+        return render(request, "clinician_home.html",
+                      {"runners": repo.runners_for_clinician(db, user.id), "code_error": refusal(wait),
+                       "code": code}, status_code=429, headers={"Retry-After": str(wait)})
     try:
         if not code:
             raise repo.RepoError("enter the code the runner gave you")
@@ -121,9 +130,12 @@ async def accept_invite(request: Request, user: User = Depends(current_clinician
 # --------------------------------------------------------------------------- intake & self-tests
 
 
-def _intake_context(values: dict, errors: dict) -> dict:
+def _intake_context(values: dict, errors: dict, flags: list | None = None, note: str = "") -> dict:
+    """``flags``: the red-flag questions to show (those that apply to the profile so far)."""
     return {
-        "values": values, "errors": errors, "kujala": kb.kujala_items(), "red_flags": kb.red_flags(),
+        "values": values, "errors": errors, "kujala": kb.kujala_items(),
+        "red_flags": flags if flags is not None else kb.red_flags_for(None, values),
+        "flags_note": note,
         "locations": [(p.value, _label(p.value)) for p in PainLocation],
         "aggravators": [(a.value, _label(a.value)) for a in Aggravator],
     }
@@ -133,7 +145,7 @@ def _intake_context(values: dict, errors: dict) -> dict:
 def intake_form(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
     profile = repo.latest_profile(db, user.id)
     values = flatten_model(profile.model_dump(mode="json")) if profile else {"name": user.display_name}
-    return render(request, "intake.html", _intake_context(values, {}))
+    return render(request, "intake.html", _intake_context(values, {}, kb.red_flags_for(profile, values)))
 
 
 @router.post("/intake")
@@ -141,6 +153,8 @@ async def intake_submit(request: Request, user: User = Depends(current_runner),
                         db: Session = DB) -> Response:
     form = await request.form()
     values = flatten_form(form.multi_items())
+    shown = set(str(values.pop("shown_flags", "")).split(","))
+    values = drop_unanswered_section(values, "symptoms", ("symptoms.sides", "symptoms.locations"))
     if not values.get("name"):
         values["name"] = user.display_name  # the plan and PDF show a name; default to the account's
     base = repo.latest_profile(db, user.id)
@@ -148,6 +162,12 @@ async def intake_submit(request: Request, user: User = Depends(current_runner),
         profile = build_profile(values, base.model_dump(mode="json") if base else None, INTAKE_KEYS)
     except ValidationError as exc:
         return render(request, "intake.html", _intake_context(values, error_messages(exc)), status_code=400)
+    flags = kb.red_flags_for(profile, values)
+    if any(rf.show_when is not None and rf.id not in shown and f"red_flags.{rf.id}" not in values for rf in flags):
+        # The answers made more safety questions relevant (age, an injury, a knee replacement):
+        # ask them before anything is saved.
+        note = "Your answers make a few more warning-sign questions relevant. Please answer them, then save again."
+        return render(request, "intake.html", _intake_context(values, {}, flags, note))
     services.assess_and_store(db, user.id, profile, reason="intake")
     if base is None:
         flash(request, "Saved. Now the self-tests: they make the plan fit you.")
@@ -185,6 +205,50 @@ async def selftest_submit(request: Request, user: User = Depends(current_runner)
         return render(request, "selftests.html", _selftest_context(values, error_messages(exc)), status_code=400)
     services.assess_and_store(db, user.id, profile, reason="self-tests")
     return RedirectResponse(f"/u/{user.id}/results", status_code=303)
+
+
+@router.get("/retest")
+def retest_form(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
+    profile = repo.latest_profile(db, user.id)
+    if profile is None:
+        flash(request, "Fill in the intake first.", "warn")
+        return RedirectResponse("/intake", status_code=303)
+    return render(request, "selftests.html", _retest_context(db, user.id, {}, {}))
+
+
+def _retest_context(db: Session, owner_id: int, values: dict, errors: dict) -> dict:
+    from kneecoach.tracking.progress import retest_due
+
+    due = retest_due(repo.profile_history(db, owner_id), date.today(), kb.kb())
+    return {"values": values, "errors": errors, "tests": kb.self_tests(), "retest": True,
+            "kujala": kb.kujala_items(), "due_message": due.message}
+
+
+@router.post("/retest")
+async def retest_submit(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
+    from kneecoach.intake.load import ProfileError
+    from kneecoach.store.loop import NoProfile, record_retest
+
+    form = await request.form()
+    values = flatten_form(form.multi_items())
+    answers = nest(values, keep=("kujala", "self_tests"))
+    answers.setdefault("self_tests", {})
+    try:
+        record_retest(db, user.id, answers, kb.kb(), date.today())
+    except ProfileError as exc:
+        errors = {p.split(":", 1)[0]: p.split(":", 1)[1].strip() for p in exc.problems}
+        return render(request, "selftests.html", _retest_context(db, user.id, values, errors), status_code=400)
+    except NoProfile:
+        return RedirectResponse("/intake", status_code=303)
+    flash(request, "Re-test saved. Here is how things have moved.")
+    return RedirectResponse(f"/u/{user.id}/progress", status_code=303)
+
+
+@router.get("/u/{owner_id}/progress")
+def progress_page(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
+                  db: Session = DB) -> Response:
+    prog, svg = services.progress_view(db, owner.id)
+    return render(request, "progress.html", {**_owner_context(user, owner), "prog": prog, "svg": svg})
 
 
 # --------------------------------------------------------------------------- results & plan (viewable)

@@ -10,9 +10,9 @@ reviewer can read end to end:
   once and kept in the user's data folder with 0600 permissions;
 * every state-changing request carries a synchronizer token that lives in the
   signed session; it is compared with :func:`hmac.compare_digest`;
-* login attempts are throttled per client IP and per e-mail address, in memory
-  (per process: with several workers each has its own counter, which is fine
-  for a modest brake on password guessing but not a distributed lock).
+* login, sign-up and invite attempts are throttled in the database (shared by
+  every worker and host): see :mod:`kneecoach.web.throttle`; sessions are
+  revocable on the server: see :mod:`kneecoach.web.sessions`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,6 @@ import hmac
 import os
 import secrets
 import stat
-import threading
-import time
-from collections import deque
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -115,50 +112,3 @@ def csrf_matches(session: dict, presented: str | None) -> bool:
     if not isinstance(expected, str) or not presented:
         return False
     return hmac.compare_digest(expected.encode(), presented.encode())
-
-
-
-class LoginThrottle:
-    """Sliding-window limit on failed logins per key (client IP, e-mail).
-
-    In memory and per process: restarting the server clears it. ``limit``
-    failures within ``window_s`` block that key until the oldest failure ages
-    out. Successful logins clear the e-mail's counter.
-    """
-
-    def __init__(self, limit: int = 10, window_s: float = 300.0, clock=time.monotonic) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _prune(self, key: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        while q and now - q[0] > self.window_s:
-            q.popleft()
-        return q
-
-    def retry_after(self, *keys: str) -> float:
-        """Seconds until a blocked key may try again; 0 when none is blocked."""
-        now = self._clock()
-        wait = 0.0
-        with self._lock:
-            for key in keys:
-                q = self._prune(key, now)
-                if len(q) >= self.limit:
-                    wait = max(wait, self.window_s - (now - q[0]))
-        return wait
-
-    def failed(self, *keys: str) -> None:
-        now = self._clock()
-        with self._lock:
-            for key in keys:
-                self._prune(key, now).append(now)
-            if len(self._failures) > 10_000:  # bound memory under a spray of keys
-                for k in [k for k, q in self._failures.items() if not q]:
-                    del self._failures[k]
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)

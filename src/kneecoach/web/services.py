@@ -147,3 +147,26 @@ def _strip_name(message: str, member: str, upload: str) -> str:
         if message.startswith(prefix):
             message = message[len(prefix):]
     return message if member == upload else f"{member}: {message}"
+
+
+def progress_view(db: Session, owner_id: int, today: date | None = None) -> tuple[Any, str]:
+    """(Progress, trend chart SVG) or (None, "") before the first plan."""
+    from kneecoach.store.loop import NoProfile, load_progress
+    from kneecoach.tracking.load import weekly_load
+    from kneecoach.web.chart import ChartWeek, trends_svg
+
+    today = today or date.today()
+    try:
+        _, _, prog = load_progress(db, owner_id, today, kb.kb())
+    except NoProfile:
+        return None, ""
+    start = min([p.day for p in prog.trend] + [today])
+    weeks = weekly_load(repo.list_runs(db, owner_id, since=start), start=start, end=today)
+    pain = repo.pain_obs(repo.list_pain(db, owner_id, since=start))
+    by_week: dict[date, list[int]] = {}
+    for p in pain:
+        by_week.setdefault(p.day - timedelta(days=p.day.weekday()), []).append(p.score)
+    chart = [ChartWeek(w.week_start, w.distance_km,
+                       (sum(by_week[w.week_start]) / len(by_week[w.week_start])) if w.week_start in by_week else None)
+             for w in weeks]
+    return prog, trends_svg(prog.trend, chart)

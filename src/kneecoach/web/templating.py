@@ -45,9 +45,10 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session.setdefault("flash", []).append([kind, message[:300]])
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
     ctx = dict(context or {})
     ctx.setdefault("user", getattr(request.state, "user", None))
     ctx["csrf_token"] = csrf_token(request.session)
     ctx["flashes"] = request.session.pop("flash", [])
-    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code, headers=headers)
