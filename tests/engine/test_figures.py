@@ -57,7 +57,7 @@ def test_front_view_mirrors_the_sides():
 def test_every_figure_renders_well_formed_accessible_svg(style):
     kb = load_kb()
     entries = all_entries(kb)
-    assert len(entries) == len(kb.exercises) + len(kb.self_tests)
+    assert len(entries) == len(kb.exercises) + len(kb.self_tests)  # every entry has a figure
     for e in entries:
         svg = render(e, style)
         root = ET.fromstring(svg)

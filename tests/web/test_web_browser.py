@@ -362,3 +362,42 @@ def test_acl_pathway_holds_running_with_criteria_shown(server, page):
     rows = page.locator("table.ramp tbody tr")
     assert rows.count() == 1 and float(rows.first.inner_text().split()[1]) == 0
     shot(page, "12-plan-acl-criteria")
+
+
+def test_retest_page_and_trend_chart(server, page):
+    """Intake with a Kujala score, then the Re-test page in the browser; the progress page draws the
+    trend chart with both measurements and reads the change against the minimal important change."""
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the chart must stay readable
+    page.goto(server + "/signup")
+    page.fill("#f-email", "retest@example.org")
+    page.fill("#f-display_name", "Riley Retest")
+    page.fill("#f-password", PASSWORD)
+    sign_up_then_in(page, server)
+    page.goto(server + "/intake")
+    for flag in kb.red_flags_for(None):
+        page.check(f"input[name='red_flags.{flag.id}'][value='false']")
+    page.check("input[name='symptoms.sides'][value='left']")
+    page.check("input[name='symptoms.locations'][value='around_kneecap']")
+    page.fill("#f-running\\.current_weekly_km", "20")
+    page.fill("#f-running\\.target_weekly_km", "30")
+    for item in kb.kujala_items():
+        page.check(f"input[name='kujala.{item.id}'][value='{item.options[-1].id if item.id == 'running' else 'b'}']")
+    submit(page, "button:has-text('Save and continue')")
+    submit(page, "nav >> text=Re-test")
+    assert "Re-test" in page.inner_text("h1")
+    for item in kb.kujala_items():
+        page.check(f"input[name='kujala.{item.id}'][value='a']")
+    page.fill("#f-self_tests\\.plank_hold_s", "55")
+    page.fill("#f-self_tests\\.single_leg_sit_to_stand_reps\\.left", "12")
+    page.fill("#f-self_tests\\.single_leg_sit_to_stand_reps\\.right", "11")
+    shot(page, "14-retest")
+    submit(page, "button:has-text('Save the re-test')")
+    assert_at(page, "**/progress")
+    page.wait_for_selector("svg.chart.trends circle.kujala")
+    assert page.locator("svg.chart.trends circle.kujala").count() == 2
+    assert page.locator("svg.chart.trends").bounding_box()["width"] <= 390
+    text = page.inner_text("main")
+    assert "a change you would notice (better)" in text and "Phases: where you are" in text
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
+    shot(page, "15-progress-phone")

@@ -20,7 +20,7 @@ from kneecoach.web.app import SESSION_COOKIE
 from .conftest import PASSWORD, Browser
 
 #: Parameterised routes that are not owner-scoped reads, with how they are protected.
-OTHER_PARAM_ROUTES = {"/invites/{link_id}/revoke"}
+OTHER_PARAM_ROUTES = {"/invites/{link_id}/revoke", "/jobs/{job_id}"}  # jobs: tests/web/test_web_jobs.py
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
 

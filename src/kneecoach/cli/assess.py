@@ -5,19 +5,19 @@ from __future__ import annotations
 import enum
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markdown import Markdown
 
 from kneecoach.cli.app import app
-from kneecoach.engine import Assessment, assess
-from kneecoach.intake.kujala import KujalaAnswerError
-from kneecoach.intake.load import ProfileError, example_names, example_text, load_example, load_profile
-from kneecoach.intake.screen import UnknownRedFlagError
-from kneecoach.knowledge.loader import KnowledgeBaseError, load_kb, load_kb_from, packaged_data_dir
-from kneecoach.render.markdown import render_markdown
+
+if TYPE_CHECKING:
+    from kneecoach.engine import Assessment
+
+# The engine, pydantic models, the knowledge loader and rich.markdown are
+# imported inside the commands: these commands must start in < 0.2 s
+# (benchmarks/bench_cli_startup.py), and each needs only part of them.
 
 console = Console()
 err = Console(stderr=True)
@@ -41,6 +41,11 @@ def fail(title: str, problems: list[str], code: int = 2) -> typer.Exit:
 
 def run_assessment(profile_path: Path | None, example: str | None) -> tuple[Assessment, object]:
     """Load the profile (file or built-in example) and assess it; turn input errors into clean exits."""
+    from kneecoach.engine import assess
+    from kneecoach.intake.kujala import KujalaAnswerError
+    from kneecoach.intake.load import ProfileError, example_names, load_example, load_profile
+    from kneecoach.intake.screen import UnknownRedFlagError
+
     if (profile_path is None) == (example is None):
         raise fail("give a profile file or --example NAME (not both)", [f"examples: {', '.join(example_names())}"])
     try:
@@ -81,6 +86,8 @@ def assess_cmd(
     if fmt is Format.json:
         text = assessment.model_dump_json(indent=2)
     else:
+        from kneecoach.render.markdown import render_markdown
+
         figures = _write_plan_figures(assessment, output)
         links = {i: (f"{p.parent.name}/{p.name}" if output else p.resolve().as_uri()) for i, p in figures.items()}
         text = render_markdown(assessment, figures=links if output else None)
@@ -90,6 +97,8 @@ def assess_cmd(
         if fmt is not Format.json and figures:
             console.print(f"Wrote {len(figures)} exercise figures to {next(iter(figures.values())).parent}")
     elif fmt is Format.text:
+        from rich.markdown import Markdown
+
         console.print(Markdown(text))
         if figures:
             console.print("\n[bold]Exercise figures[/] (start and end positions):")
@@ -113,6 +122,8 @@ def example_cmd(
     list_: Annotated[bool, typer.Option("--list", help="List the examples.")] = False,
 ) -> None:
     """Write a realistic example profile to edit into your own."""
+    from kneecoach.intake.load import ProfileError, example_names, example_text
+
     if list_:
         for n in example_names():
             typer.echo(n)
@@ -135,6 +146,8 @@ def kb_check(
     folder: Annotated[Path | None, typer.Option("--dir", help="Knowledge folder to check (default: the packaged one).")] = None,
 ) -> None:
     """Validate every knowledge file and the references between them."""
+    from kneecoach.knowledge.loader import KnowledgeBaseError, load_kb_from, packaged_data_dir
+
     target = folder or packaged_data_dir()
     try:
         kb = load_kb_from(target)
@@ -159,6 +172,7 @@ def kb_figures(
     from html import escape
 
     from kneecoach.figures.library import all_entries, render
+    from kneecoach.knowledge.loader import KnowledgeBaseError, load_kb_from, packaged_data_dir
 
     target = folder or packaged_data_dir()
     try:
@@ -186,6 +200,8 @@ def kb_figures(
 @kb_app.command("sources")
 def kb_sources() -> None:
     """List the sources and how many claims each makes."""
+    from kneecoach.knowledge.loader import load_kb
+
     kb = load_kb()
     for s in kb.sources.values():
         n = sum(1 for c in kb.claims.values() if c.source == s.id)

@@ -55,6 +55,10 @@ class ActivityFileError(ValueError):
         self.reason = reason
         super().__init__(f"{name}: {reason}")
 
+    def __reduce__(self) -> tuple[type[ActivityFileError], tuple[str, str]]:
+        # Picklable with both arguments (results cross process boundaries in bulk imports).
+        return (type(self), (self.name, self.reason))
+
 
 def xml_root(data: bytes, name: str, fmt: str, root_tag: str) -> Element:
     """Parse an XML watch file safely and check its root element.
