@@ -95,6 +95,8 @@ def shot(page, name: str, full: bool = True) -> None:
         return
     tab = page.context.new_page()
     try:
+        if page.viewport_size:
+            tab.set_viewport_size(page.viewport_size)
         tab.goto(page.url)
         _full_shot(tab, name)
     finally:
@@ -178,7 +180,19 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     assert_at(page, "**/plan")
     assert page.locator(".week").count() >= 4
     assert page.locator(".run").count() >= 8
+    assert_every_exercise_has_a_figure(page)
     shot(page, "05-plan")
+    shot_section(page, "h2:has-text('Phases and exercises')", "05-plan-exercises", 2000)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_every_exercise_has_a_figure(page)
+    shot(page, "05-plan-phone")
+    shot_section(page, "h2:has-text('Phases and exercises')", "05-plan-exercises-phone", 2400)
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.emulate_media(reduced_motion="reduce")   # figures stand still: start ghosted behind the end
+    still = page.locator("article.exercise figure.exfig svg").first
+    assert still.locator("g.still").is_visible()
+    assert still.locator("g.f1").evaluate("el => getComputedStyle(el).display") == "none"
+    page.emulate_media(reduced_motion="no-preference")
 
     submit(page, "nav >> text=Upload")
     gpx = tmp_path / "morning.gpx"
@@ -203,6 +217,34 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     assert page.locator("svg.chart rect.bar").count() >= 1
     assert "Next week" in page.inner_text(".decision")
     shot(page, "08-review")
+
+
+def shot_section(page, selector: str, name: str, height: int) -> None:
+    """Save ``height`` px of the page from ``selector`` down (KNEECOACH_SCREENSHOTS=1), at the current width."""
+    if os.environ.get("KNEECOACH_SCREENSHOTS") != "1":
+        return
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    top = page.locator(selector).first.evaluate("el => el.getBoundingClientRect().top + window.scrollY")
+    total = page.evaluate("document.documentElement.scrollHeight")
+    width = page.viewport_size["width"] if page.viewport_size else 1200
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True,
+                    clip={"x": 0, "y": top - 10, "width": width, "height": min(height, total - top + 10)})
+
+
+def assert_every_exercise_has_a_figure(page) -> None:
+    """Each exercise card shows a drawn, animated figure with a text alternative."""
+    cards = page.locator("article.exercise")
+    assert cards.count() >= 4
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        svg = card.locator("figure.exfig svg")
+        assert svg.count() == 1, card.inner_text()
+        box = svg.bounding_box()
+        assert box and box["width"] >= 150 and box["height"] >= 80, (card.inner_text(), box)
+        assert svg.locator("title").text_content() == card.locator("h4").inner_text()
+        # the served stylesheet animates the frames (inline styles are blocked by the CSP)
+        animation = svg.locator("g.f1").evaluate("el => getComputedStyle(el).animationName")
+        assert animation not in ("", "none"), animation
 
 
 def test_mobile_layout_has_no_horizontal_scroll(server, page):

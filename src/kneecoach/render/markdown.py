@@ -46,7 +46,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "/").replace("\n", " ")
 
 
-def render_markdown(a: Assessment, kb: KnowledgeBase | None = None) -> str:
+def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dict[str, str] | None = None) -> str:
     kb = kb or load_kb()
     out: list[str] = [f"# kneecoach assessment: {a.profile_name}", "", f"> **{a.disclaimer}**", ""]
 
@@ -182,6 +182,8 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None) -> str:
                     out += [f"  - Current step on the ladder: **{rung.name}**. {rung.how}".rstrip()]
                 if e.evidence:
                     out += [f"  - Evidence: {_evidence_line(e.evidence)}"]
+                if figures and e.id in figures:
+                    out += [f"", f"  ![{e.name}: start and end positions]({figures[e.id]})", ""]
             out += ["", f"Sources: {_src(ph.sources)}", ""]
         if plan.pathway_advice:
             out += ["### For this pathway", ""]

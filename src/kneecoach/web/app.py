@@ -156,6 +156,13 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
+    @app.get("/figures.css", include_in_schema=False)
+    def figures_stylesheet() -> Response:
+        """Animation CSS of the exercise figures (a stylesheet, so the CSP can forbid inline styles)."""
+        from kneecoach.figures.library import figures_css
+
+        return Response(figures_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
     from kneecoach.web import ops, routes_account, routes_api, routes_auth, routes_pages
 
     app.include_router(routes_auth.router)
