@@ -129,6 +129,10 @@ def progress_context(
             max_pain_14d=max(pain14) if pain14 else None,
             strength_sessions_14d=len({e.day for e in in_14}),
             full_dose_sessions_14d=len({e.day for e in in_14 if _full_dose(e, kb)}),
+            full_dose_days_14d={
+                phase: len({e.day for e in in_14 if _full_dose(e, kb) and kb.exercises[e.exercise_id].phase == phase})
+                for phase in sorted({kb.exercises[e.exercise_id].phase for e in in_14})
+            },
         ),
         retest=RetestMetrics(
             count=sum(1 for _, kind, _ in history if kind == "retest"),

@@ -80,9 +80,12 @@ def home(request: Request, user: User = Depends(current_user), db: Session = DB)
     plan = repo.latest_plan(db, user.id)
     assessment = repo.latest_assessment(db, user.id)
     referral = bool(assessment and assessment.data.get("referral"))
+    from kneecoach.tracking.progress import retest_due
+
+    due = retest_due(repo.profile_history(db, user.id), date.today(), kb.kb()) if has_profile else None
     return render(request, "runner_home.html", {
         "has_profile": has_profile, "has_selftests": has_selftests, "plan_version": plan[0] if plan else None,
-        "referral": referral,
+        "referral": referral, "retest_due": due,
         "has_assessment": assessment is not None, "links": links_of_runner(db, user.id),
         "run_count": len(repo.run_rows(db, user.id)),
     })
@@ -284,7 +287,10 @@ def plan_page(request: Request, start: str | None = None, owner: User = Depends(
     ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral")}
     if view:
         version, plan, weeks, start_day = view
-        ctx.update(version=version, plan=plan, weeks=weeks, start=start_day)
+        ladders = kb.kb().ladders
+        rung_names = {ex: ladders[ex].rungs[min(r, len(ladders[ex].rungs) - 1)].name
+                      for ex, r in plan.rungs.items() if r and ex in ladders}
+        ctx.update(version=version, plan=plan, weeks=weeks, start=start_day, rung_names=rung_names)
     return render(request, "plan.html", ctx)
 
 
