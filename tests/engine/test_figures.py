@@ -243,3 +243,12 @@ def test_kb_check_cli_names_the_entry_without_a_figure(kb_copy):
     result = CliRunner().invoke(app, ["kb", "check", "--dir", str(kb_copy)], env={"COLUMNS": "200"})
     assert result.exit_code == 1
     assert "exercises.yaml reverse_lunge: no figure" in " ".join(result.output.split())
+
+
+def test_long_labels_wrap_without_losing_words():
+    from kneecoach.figures.render_svg import wrap
+
+    label = "End: 3 s down, knee over the toes, heel to the floor, then rise slowly"
+    lines = wrap(label, 180, 14)
+    assert 1 < len(lines) <= 3
+    assert " ".join(lines).split() == label.split()

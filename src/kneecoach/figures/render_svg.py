@@ -398,7 +398,8 @@ def wrap(text: str, width_px: float, size: float) -> list[str]:
     if sep and len(head) + 1 <= per_line and len(tail) <= per_line:
         return [head + ":", tail]
     if sep and len(head) + 1 <= per_line:
-        return [head + ":", *wrap(tail, width_px, size)[:2]]
+        rest = wrap(tail, width_px, size)
+        return [head + ":", *rest[:1], *([" ".join(rest[1:])] if len(rest) > 1 else [])]
     words, lines, cur = text.split(), [], ""
     for w in words:
         if cur and len(cur) + 1 + len(w) > per_line:
