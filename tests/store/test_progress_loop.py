@@ -246,3 +246,15 @@ def test_eight_weeks_intake_diary_runs_retest_adapt(factory: sessionmaker[Sessio
     assert applied.rungs["glute_bridge"] == 1 and applied.current_phase == after.current_phase
     assert applied.cadence_target_spm == pytest.approx(172)
     assert not after.due.due  # the re-test was yesterday
+
+
+def test_cadence_target_only_for_kneecap_pain():
+    from kneecoach.tracking.progress import progress
+
+    data = yaml.safe_load(example_text("it_band_003"))  # pain on the outside of the knee
+    data["running"]["cadence_retraining"] = True
+    profile = parse_profile(data, "itb")
+    plan = assess(profile, KB).plan
+    runs = [_run(DAY - timedelta(days=i), 8, 48, 162) for i in range(4)]
+    prog = progress(plan, [(_at(DAY - timedelta(days=3)), "intake", profile)], runs, [], [], DAY, KB)
+    assert prog.cadence.target_spm is None and "around or behind the kneecap" in prog.cadence.message
