@@ -12,7 +12,7 @@ strict about *what* is in them:
 * :func:`parse_bytes` / :func:`parse_file` parse one file and raise
   :class:`ActivityFileError` with a message naming the file and the problem.
 
-Safety: XML is parsed with ``defusedxml`` (no entities, no DTDs); zip members
+Safety: XML is parsed with lxml with entities, DTDs and the network refused; zip members
 and gzip payloads are capped at :data:`MAX_FILE_BYTES` uncompressed so a zip
 bomb cannot exhaust memory; zip member names are never used as paths on disk,
 and names that try to climb out of the archive (``../``, absolute) are skipped.
