@@ -258,3 +258,26 @@ def test_cadence_target_only_for_kneecap_pain():
     runs = [_run(DAY - timedelta(days=i), 8, 48, 162) for i in range(4)]
     prog = progress(plan, [(_at(DAY - timedelta(days=3)), "intake", profile)], runs, [], [], DAY, KB)
     assert prog.cadence.target_spm is None and "around or behind the kneecap" in prog.cadence.message
+
+
+def test_pdf_carries_the_trend_chart_and_criteria(factory: sessionmaker[Session]):
+    import io
+
+    from pypdf import PdfReader
+
+    from kneecoach.render.pdf import plan_to_pdf
+
+    profile = load_example("chain_check_001")
+    with transaction(factory) as s:
+        owner = repo.get_or_create_local_runner(s).id
+        a = assess(profile, KB)
+        prec = repo.save_profile(s, owner, profile, taken_at=_at(DAY - timedelta(days=30)))
+        arec = repo.save_assessment(s, owner, prec.id, a.model_dump(mode="json"), a.kb_version)
+        repo.save_plan(s, owner, a.plan, "intake", assessment_id=arec.id)
+        record_retest(s, owner, {"kujala": ALL_A, "self_tests": {"single_leg_sit_to_stand_reps": {"left": 10, "right": 10}}},
+                      KB, DAY)
+        _, plan, prog = load_progress(s, owner, DAY, KB)
+    pdf = plan_to_pdf(plan, "Riley", progress=prog)
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Progress: re-tests and trends" in text and "Kujala 94 -> 100" in text and "within the noise" in text
+    assert "LSI sit-to-stand %" in text and "(current)" in text

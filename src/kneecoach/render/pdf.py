@@ -16,6 +16,7 @@ import unicodedata
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -145,8 +146,59 @@ class _PlanPDF(FPDF):
         self.multi_cell(self.epw - 3, 4.6, printable("- " + text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
+def _trend_chart(pdf: FPDF, points: list[Any], height: float = 45.0) -> None:
+    """Kujala (blue) and limb symmetry (green) on a 0-100 scale over time, drawn as vector lines."""
+    if not points:
+        return
+    x0, y0, w, h = pdf.l_margin + 8, pdf.get_y() + 2, pdf.epw - 12, height
+    first, last = points[0].day, points[-1].day
+    span = max((last - first).days, 1)
+
+    def xy(day: date, v: float) -> tuple[float, float]:
+        return x0 + (day - first).days / span * w, y0 + h - v / 100.0 * h
+
+    pdf.set_draw_color(190, 190, 190)
+    pdf.set_line_width(0.2)
+    pdf.set_font(FONT, "", 7)
+    for v in (0, 50, 90, 100):
+        pdf.line(x0, xy(first, v)[1], x0 + w, xy(first, v)[1])
+        pdf.set_xy(x0 - 8, xy(first, v)[1] - 1.5)
+        pdf.cell(7, 3, str(v), align="R")
+    series = [("Kujala", (31, 78, 121), [(p.day, float(p.kujala)) for p in points if p.kujala is not None])]
+    for test in sorted({t for p in points for t in p.lsi}):
+        series.append((f"LSI {test} %", (46, 125, 50), [(p.day, p.lsi[test]) for p in points if test in p.lsi]))
+    pdf.set_line_width(0.6)
+    for _, colour, values in series:
+        pdf.set_draw_color(*colour)
+        pdf.set_fill_color(*colour)
+        pts = [xy(d, v) for d, v in values]
+        for a, b in zip(pts, pts[1:]):
+            pdf.line(*a, *b)
+        for x, y in pts:
+            pdf.circle(x=x, y=y, radius=0.9, style="F")
+    pdf.set_xy(x0, y0 + h + 1)
+    pdf.set_text_color(60, 60, 60)
+    pdf.cell(0, 4, printable(f"{first:%d %b %Y} to {last:%d %b %Y}.  " + "  ".join(
+        f"{label}: {', '.join(f'{v:.0f}' for _, v in values)}" for label, _, values in series)))
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.ln(6)
+
+
+def _progress_section(pdf: FPDF, progress: Any) -> None:
+    pdf.h2("Progress: re-tests and trends")
+    pdf.para(progress.due.message)
+    pdf.para(progress.kujala_message)
+    _trend_chart(pdf, progress.trend)
+    for ph in progress.phases:
+        if ph.criteria:
+            marks = "; ".join(f"{c.label}: {c.status.replace('_', ' ')}" for c in ph.criteria)
+            pdf.bullet(f"{ph.name}{' (current)' if ph.id == progress.current_phase else ''}: {marks}")
+    pdf.para(progress.cadence.message, size=9)
+
+
 def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start: date | None = None,
-                source_titles: dict[str, str] | None = None) -> bytes:
+                source_titles: dict[str, str] | None = None, progress: Any | None = None) -> bytes:
     """The plan as PDF bytes: disclaimer, phases with exercises and doses, ramp table, rules, sources.
 
     ``source_titles`` maps source ids to titles for the reference list
@@ -240,6 +292,9 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
             row.cell(f"{w.long_run_km:g}")
             row.cell(printable(w.phase.name if w.phase else "-"))
             row.cell(printable("; ".join(days) + (f" - {w.note}" if w.note else "")))
+
+    if progress is not None:
+        _progress_section(pdf, progress)
 
     pdf.h2("Pain rule")
     pr = plan.pain_rule
