@@ -81,6 +81,8 @@ def test_home_says_when_a_retest_is_due(browser, db_url):
     browser.signup("due@example.org")
     browser.intake()
     assert "Next re-test due" in browser.c.get("/home").text
+    uid = browser.c.get("/api/v1/me").json()["id"]
+    assert "Next re-test due" in browser.c.get(f"/u/{uid}/review").text
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:  # the intake was four weeks ago
         conn.execute(sa.text("UPDATE profiles SET created_at = :t"), {"t": "2020-01-01 12:00:00"})
