@@ -24,8 +24,18 @@ Usage::
 
 Parsers:
 
-* ``kneecoach`` - ``kneecoach.tracking.importers.parse_bytes`` (fitdecode with
-  CRC checking, plus summarising into an Activity): what an import costs.
+* ``before`` - the fitdecode-only path kneecoach used before fitfast
+  (``importers.fit.parse_fit_fitdecode`` + the same plausibility check):
+  the baseline, measured in the same run.
+* ``kneecoach`` - ``kneecoach.tracking.importers.parse_bytes`` (fitfast first,
+  per-file fallback to fitdecode, plus summarising into an Activity), one process.
+* ``kneecoach-2proc`` - the same through the importer's process pool
+  (``importers._parse_parallel``, 2 worker processes, files read from disk
+  in the parent), as ``kneecoach import`` runs a folder or zip.
+
+Every ``before``/``kneecoach*`` run writes each file's Activity (start,
+distance, time, climb, cadence, heart rate, sport); the script compares them
+file by file with ``before`` and fails on any difference.
 * ``fitdecode`` - bare fitdecode iteration, CRC checked (same settings as the
   importer), decoding every message (no summarising): the decoder's own cost.
 * ``fitparse`` - ``fitparse.FitFile(check_crc=True)``, iterating every message
@@ -51,8 +61,10 @@ sys.path.insert(0, str(HERE))
 import fitwriter  # noqa: E402
 
 DEFAULT_DIR = HERE / "data" / "fit2000"
-PARSERS = ("kneecoach", "fitdecode", "fitparse")
-DEFAULT_PARSERS = ("kneecoach", "fitparse")
+PARSERS = ("before", "kneecoach", "kneecoach-2proc", "fitdecode", "fitparse")
+DEFAULT_PARSERS = ("before", "kneecoach", "kneecoach-2proc")
+#: Parsers whose per-file Activity is compared with "before" (today's fitdecode path).
+SUMMARY_PARSERS = ("before", "kneecoach", "kneecoach-2proc")
 MANIFEST = "manifest.json"
 GENERATOR_VERSION = 1
 
@@ -117,9 +129,10 @@ def _maxrss_mib() -> float:
 
 def worker(parser: str, paths: list[Path]) -> dict[str, object]:
     """Parse every file with ``parser``; runs inside a fresh subprocess."""
-    if parser == "kneecoach":
-        from kneecoach.tracking.importers import parse_bytes
-        from kneecoach.tracking.importers.fit import parse_fit  # noqa: F401 (import cost up front)
+    summaries: list[list[object]] = []
+    if parser in SUMMARY_PARSERS:
+        from kneecoach.tracking.importers import _check_plausible, _parse_parallel, parse_bytes
+        from kneecoach.tracking.importers.fit import parse_fit, parse_fit_fitdecode  # noqa: F401
     elif parser == "fitdecode":
         import io
 
@@ -132,12 +145,24 @@ def worker(parser: str, paths: list[Path]) -> dict[str, object]:
     records = 0
     total_m = 0.0
     t = time.perf_counter()
-    for p in paths:
+    if parser == "kneecoach-2proc":
+        for res in _parse_parallel(((p.name, p.read_bytes()) for p in paths), 2):
+            if res.activity is None:
+                raise SystemExit(f"{res.name}: {res.error}")
+            total_m += res.activity.distance_m
+            summaries.append(_summary(res.activity))
+        records = sum(fitwriter_records(p.stat().st_size) for p in paths)
+    for p in paths if parser != "kneecoach-2proc" else ():
         data = p.read_bytes()
-        if parser == "kneecoach":
-            act = parse_bytes(data, p.name)
+        if parser in ("kneecoach", "before"):
+            if parser == "kneecoach":
+                act = parse_bytes(data, p.name)
+            else:
+                act = parse_fit_fitdecode(data, p.name)
+                _check_plausible(act, p.name)
             total_m += act.distance_m
             records += fitwriter_records(len(data))
+            summaries.append(_summary(act))
         elif parser == "fitdecode":
             with fitdecode.FitReader(io.BytesIO(data), check_crc=fitdecode.CrcCheck.RAISE,
                                      error_handling=fitdecode.ErrorHandling.IGNORE) as r:
@@ -157,9 +182,14 @@ def worker(parser: str, paths: list[Path]) -> dict[str, object]:
                 elif msg.name == "session":
                     total_m += msg.get_value("total_distance")
     elapsed = time.perf_counter() - t
-    return {"parser": parser, "files": len(paths), "records": records, "seconds": elapsed,
+    return {"summaries": summaries, "parser": parser, "files": len(paths), "records": records, "seconds": elapsed,
             "total_km": round(total_m / 1000, 3), "rss_after_import_mib": round(base, 1),
             "peak_rss_mib": round(_maxrss_mib(), 1)}
+
+
+def _summary(a: object) -> list[object]:
+    return [a.source_name, a.start.isoformat(), a.distance_m, a.duration_s,  # type: ignore[attr-defined]
+            a.elevation_gain_m, a.avg_cadence_spm, a.avg_heart_rate_bpm, a.sport]  # type: ignore[attr-defined]
 
 
 def fitwriter_records(size: int) -> int:
@@ -208,12 +238,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{parser:10s} {secs:8.1f} s  {r['files'] / secs:8.2f} files/s  "  # type: ignore[operator]
               f"{r['records'] / secs:10.0f} records/s  peak RSS {r['peak_rss_mib']} MiB "  # type: ignore[operator]
               f"(after import {r['rss_after_import_mib']} MiB)  total {r['total_km']} km", flush=True)
+    by_parser = {str(r["parser"]): r.pop("summaries") for r in results}
+    reference = by_parser.get("before")
+    mismatches = 0
+    if reference:
+        for parser, summ in by_parser.items():
+            if parser == "before" or not summ:
+                continue
+            bad = [a for a, b in zip(reference, summ, strict=True) if a != b]
+            mismatches += len(bad)
+            print(f"{parser}: {len(summ) - len(bad)}/{len(summ)} files identical to 'before' "
+                  f"(distance, time, climb, cadence, HR, start, sport)" + (f"; FIRST DIFF {bad[0]}" if bad else ""))
+        base = next(r for r in results if r["parser"] == "before")
+        for r in results:
+            if r["parser"] != "before":
+                print(f"speed-up {r['parser']} vs before: "
+                      f"{float(base['seconds']) / float(r['seconds']):.1f}x")  # type: ignore[arg-type]
     kms = {r["total_km"] for r in results}
     if len(kms) > 1:
         print(f"WARNING: parsers disagree on total distance: {kms}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
-    return 0
+    return 1 if mismatches else 0
 
 
 if __name__ == "__main__":

@@ -165,3 +165,91 @@ def test_end_to_end_with_engine_plan_seed_000(db: str, tmp_path: Path) -> None:
         version, new = repo.latest_plan(s, owner)  # type: ignore[misc]
     assert version == before + 1 and new.mileage_ramp[0].km < 50
     assert new.ramp_rule == plan.ramp_rule and new.phases == plan.phases
+
+
+def test_load_with_only_old_runs_says_what_is_stored(db: str, tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    folder = tmp_path / "old"
+    write_gpx(folder, datetime(2019, 5, 1, 7, tzinfo=timezone.utc), 8.0)
+    write_gpx(folder, datetime(2019, 5, 3, 7, tzinfo=timezone.utc), 5.0)
+    assert run("import", folder, "--db", db).exit_code == 0
+
+    r = run("load", "--db", db)
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "No runs yet" not in text
+    assert "2 stored run(s) from 2019-05-01 to 2019-05-03" in text
+    assert "kneecoach load --until 2019-05-03" in text
+
+    r = run("load", "--db", db, "--until", "2019-05-03")
+    assert r.exit_code == 0, r.output
+    assert "2019-04-29" in r.output and "13.0" in r.output  # the week of the two runs, 8 + 5 km
+
+
+def test_impossible_speed_is_flagged_left_out_of_load_until_confirmed(db: str, tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from tests.tracking.fixtures import FitDesign, make_fit
+
+    folder = tmp_path / "mixed"
+    day = date.today() - timedelta(days=2)
+    write_gpx(folder, datetime(day.year, day.month, day.day, 7, tzinfo=timezone.utc), 8.0)
+    car = FitDesign(start=datetime(day.year, day.month, day.day, 17, tzinfo=timezone.utc), seconds=1800,
+                    speed_mps=15.0, climb_m=0.0, record_every_s=60)           # 27 km in 30 min: a car
+    (folder / "car.fit").write_bytes(make_fit(car))
+
+    r = run("import", folder, "--db", db)
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "2 run(s) imported" in text and "1 run(s) flagged" in text and "car.fit" in text
+
+    factory = make_session_factory(make_engine(f"sqlite:///{db}"))
+    with transaction(factory) as s:
+        owner = repo.get_or_create_local_runner(s).id
+        counted = repo.list_runs(s, owner)
+        everything = repo.list_runs(s, owner, include_unconfirmed=True)
+        car_id = next(row.id for row in repo.run_rows(s, owner) if row.speed_unconfirmed)
+    assert [round(a.distance_km) for a in counted] == [8]
+    assert sorted(round(a.distance_km) for a in everything) == [8, 27]
+
+    r = run("runs", "--db", db)
+    assert f"{car_id}!" in r.output
+    r = run("runs", "--db", db, "--confirm", str(car_id))
+    assert r.exit_code == 0 and "confirmed" in r.output
+    with transaction(factory) as s:
+        assert len(repo.list_runs(s, owner)) == 2
+    r = run("runs", "--db", db, "--confirm", "99999")
+    assert r.exit_code != 0 and "no run with id 99999" in r.output
+
+
+def test_runs_shows_the_latest_and_says_how_many_more(db: str) -> None:
+    from datetime import datetime, timezone
+
+    from kneecoach.tracking.activity import Activity
+    from kneecoach.tracking.load import daily_history_km
+
+    factory = make_session_factory(make_engine(f"sqlite:///{db}"))
+    migrate.upgrade(f"sqlite:///{db}")
+    today = date.today()
+    with transaction(factory) as s:
+        owner = repo.get_or_create_local_runner(s).id
+        repo.add_runs(s, owner, [
+            Activity(start=datetime(today.year, today.month, today.day, 6, tzinfo=timezone.utc) - timedelta(days=3 * i),
+                     duration_s=1800.0, distance_m=5000.0 + 10 * i, source_format="gpx", source_name=f"r{i}.gpx")
+            for i in range(60)
+        ])
+    r = run("runs", "--db", db, "--last", "5")
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "Showing the latest 5 of 60 runs" in text and "r0.gpx" in text and "r5.gpx" not in text
+
+    # The windowed read used by `plot` gives the same daily history as reading every run.
+    since = today - timedelta(days=40)
+    with transaction(factory) as s:
+        every = repo.list_runs(s, owner)
+        window = repo.list_runs(s, owner, since=since)
+        earlier = repo.last_run_before(s, owner, since)
+    assert earlier is not None and earlier.start.date() < since
+    full = daily_history_km(every, today, lookback_days=40)
+    assert daily_history_km([earlier, *window], today, lookback_days=40) == full

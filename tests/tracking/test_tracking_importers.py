@@ -372,3 +372,28 @@ def test_nan_coordinates_rejected(gpx_bytes: bytes) -> None:
     bad = text.replace(f'lat="{first.group(1)}"', 'lat="nan"', 1).encode()
     with pytest.raises(ActivityFileError, match="invalid coordinates in track point 1"):
         parse_bytes(bad, "nan.gpx")
+
+
+@pytest.mark.parametrize("variant", [
+    {}, {"segments": 3}, {"with_extensions": False}, {"design": Design(sport="Biking")},
+    {"design": Design(distance_m=12000.0, noise_m=2.0)},
+])
+def test_fast_gpx_path_equals_the_gpxpy_path(variant: dict) -> None:
+    """The single lxml pass gives exactly the numbers gpxpy's object model gave."""
+    from kneecoach.tracking.importers.gpx import parse_gpx, parse_gpx_gpxpy
+
+    design = variant.pop("design", Design())
+    data = make_gpx(design, **variant)
+    assert parse_gpx(data, "x.gpx") == parse_gpx_gpxpy(data, "x.gpx")
+
+
+def test_gpx_with_odd_time_format_and_missing_pieces_matches_gpxpy() -> None:
+    from kneecoach.tracking.importers.gpx import parse_gpx, parse_gpx_gpxpy
+
+    data = (b'<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk>'
+            b'<trkseg><trkpt lat="47.0" lon="8.0"><ele>400</ele><time>2026-11-01T06:00:00.250+01:00</time></trkpt>'
+            b'<trkpt lat="47.001" lon="8.0"><time>2026-11-01T06:00:10+01:00</time></trkpt>'
+            b'<trkpt lat="47.002" lon="8.001"><ele>nan</ele></trkpt></trkseg>'
+            b'<trkseg><trkpt lat="47.01" lon="8.0"><ele>405</ele><time>2026-11-01T05:01:00Z</time></trkpt>'
+            b'<trkpt lat="47.011" lon="8.0"><time>2026-11-01T05:02:00Z</time></trkpt></trkseg></trk></gpx>')
+    assert parse_gpx(data, "odd.gpx") == parse_gpx_gpxpy(data, "odd.gpx")

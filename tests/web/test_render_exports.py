@@ -91,6 +91,33 @@ def test_latin1_sanitiser():
     assert "?" in out
 
 
+def test_pdf_prints_unicode_names_and_vector_figures():
+    """DejaVu is embedded: 'Zoë Łukasz' survives text extraction; figures are vector paths, not images."""
+    import io
+
+    import pypdf
+
+    from kneecoach.engine import assess
+    from kneecoach.intake.load import load_example
+    from kneecoach.render.pdf import printable
+
+    plan = assess(load_example("marathoner_000")).plan
+    assert plan is not None
+    data = plan_to_pdf(plan, runner_name="Zoë Łukasz 佐藤")
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    text = reader.pages[0].extract_text()
+    assert "Zoë Łukasz 佐藤" in text
+    fonts = {str(f["/BaseFont"]) for p in reader.pages for f in p["/Resources"]["/Font"].values()}
+    assert any("DejaVu" in f for f in fonts) and any("DroidSansFallback" in f for f in fonts), fonts
+    # figures are drawn with PDF path operators (round-capped strokes), never embedded bitmaps
+    images = [x for p in reader.pages for x in p["/Resources"].get("/XObject", {}).values()
+              if x.get_object()["/Subtype"] == "/Image"]
+    assert images == []
+    content = b"".join(p.get_contents().get_data() for p in reader.pages[:3])
+    assert content.count(b" l") > 100 and b" J" in content   # many line segments, line caps set
+    assert printable("佐藤 \U0001F9B5") == "佐藤 ?"   # outside both fonts: replaced, never a crash
+
+
 def _pdf_text(pdf: bytes) -> str:
     import io
 

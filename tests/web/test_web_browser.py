@@ -95,6 +95,8 @@ def shot(page, name: str, full: bool = True) -> None:
         return
     tab = page.context.new_page()
     try:
+        if page.viewport_size:
+            tab.set_viewport_size(page.viewport_size)
         tab.goto(page.url)
         _full_shot(tab, name)
     finally:
@@ -178,7 +180,19 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     assert_at(page, "**/plan")
     assert page.locator(".week").count() >= 4
     assert page.locator(".run").count() >= 8
+    assert_every_exercise_has_a_figure(page)
     shot(page, "05-plan")
+    shot_section(page, "h2:has-text('Phases and exercises')", "05-plan-exercises", 2000)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_every_exercise_has_a_figure(page)
+    shot(page, "05-plan-phone")
+    shot_section(page, "h2:has-text('Phases and exercises')", "05-plan-exercises-phone", 2400)
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.emulate_media(reduced_motion="reduce")   # figures stand still: start ghosted behind the end
+    still = page.locator("article.exercise figure.exfig svg").first
+    assert still.locator("g.still").is_visible()
+    assert still.locator("g.f1").evaluate("el => getComputedStyle(el).display") == "none"
+    page.emulate_media(reduced_motion="no-preference")
 
     submit(page, "nav >> text=Upload")
     gpx = tmp_path / "morning.gpx"
@@ -203,6 +217,34 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     assert page.locator("svg.chart rect.bar").count() >= 1
     assert "Next week" in page.inner_text(".decision")
     shot(page, "08-review")
+
+
+def shot_section(page, selector: str, name: str, height: int) -> None:
+    """Save ``height`` px of the page from ``selector`` down (KNEECOACH_SCREENSHOTS=1), at the current width."""
+    if os.environ.get("KNEECOACH_SCREENSHOTS") != "1":
+        return
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    top = page.locator(selector).first.evaluate("el => el.getBoundingClientRect().top + window.scrollY")
+    total = page.evaluate("document.documentElement.scrollHeight")
+    width = page.viewport_size["width"] if page.viewport_size else 1200
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True,
+                    clip={"x": 0, "y": top - 10, "width": width, "height": min(height, total - top + 10)})
+
+
+def assert_every_exercise_has_a_figure(page) -> None:
+    """Each exercise card shows a drawn, animated figure with a text alternative."""
+    cards = page.locator("article.exercise")
+    assert cards.count() >= 4
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        svg = card.locator("figure.exfig svg")
+        assert svg.count() == 1, card.inner_text()
+        box = svg.bounding_box()
+        assert box and box["width"] >= 150 and box["height"] >= 80, (card.inner_text(), box)
+        assert svg.locator("title").text_content() == card.locator("h4").inner_text()
+        # the served stylesheet animates the frames (inline styles are blocked by the CSP)
+        animation = svg.locator("g.f1").evaluate("el => getComputedStyle(el).animationName")
+        assert animation not in ("", "none"), animation
 
 
 def test_mobile_layout_has_no_horizontal_scroll(server, page):
@@ -320,3 +362,42 @@ def test_acl_pathway_holds_running_with_criteria_shown(server, page):
     rows = page.locator("table.ramp tbody tr")
     assert rows.count() == 1 and float(rows.first.inner_text().split()[1]) == 0
     shot(page, "12-plan-acl-criteria")
+
+
+def test_retest_page_and_trend_chart(server, page):
+    """Intake with a Kujala score, then the Re-test page in the browser; the progress page draws the
+    trend chart with both measurements and reads the change against the minimal important change."""
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the chart must stay readable
+    page.goto(server + "/signup")
+    page.fill("#f-email", "retest@example.org")
+    page.fill("#f-display_name", "Riley Retest")
+    page.fill("#f-password", PASSWORD)
+    sign_up_then_in(page, server)
+    page.goto(server + "/intake")
+    for flag in kb.red_flags_for(None):
+        page.check(f"input[name='red_flags.{flag.id}'][value='false']")
+    page.check("input[name='symptoms.sides'][value='left']")
+    page.check("input[name='symptoms.locations'][value='around_kneecap']")
+    page.fill("#f-running\\.current_weekly_km", "20")
+    page.fill("#f-running\\.target_weekly_km", "30")
+    for item in kb.kujala_items():
+        page.check(f"input[name='kujala.{item.id}'][value='{item.options[-1].id if item.id == 'running' else 'b'}']")
+    submit(page, "button:has-text('Save and continue')")
+    submit(page, "nav >> text=Re-test")
+    assert "Re-test" in page.inner_text("h1")
+    for item in kb.kujala_items():
+        page.check(f"input[name='kujala.{item.id}'][value='a']")
+    page.fill("#f-self_tests\\.plank_hold_s", "55")
+    page.fill("#f-self_tests\\.single_leg_sit_to_stand_reps\\.left", "12")
+    page.fill("#f-self_tests\\.single_leg_sit_to_stand_reps\\.right", "11")
+    shot(page, "14-retest")
+    submit(page, "button:has-text('Save the re-test')")
+    assert_at(page, "**/progress")
+    page.wait_for_selector("svg.chart.trends circle.kujala")
+    assert page.locator("svg.chart.trends circle.kujala").count() == 2
+    assert page.locator("svg.chart.trends").bounding_box()["width"] <= 390
+    text = page.inner_text("main")
+    assert "a change you would notice (better)" in text and "Phases: where you are" in text
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
+    shot(page, "15-progress-phone")

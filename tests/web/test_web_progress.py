@@ -73,3 +73,19 @@ def test_clinician_reads_progress_read_only(make_browser):
     stranger = make_browser()
     stranger.signup("x@example.org", role="clinician")
     assert stranger.c.get(f"/u/{uid}/progress").status_code == 404
+
+
+def test_home_says_when_a_retest_is_due(browser, db_url):
+    import sqlalchemy as sa
+
+    browser.signup("due@example.org")
+    browser.intake()
+    assert "Next re-test due" in browser.c.get("/home").text
+    uid = browser.c.get("/api/v1/me").json()["id"]
+    assert "Next re-test due" in browser.c.get(f"/u/{uid}/review").text
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:  # the intake was four weeks ago
+        conn.execute(sa.text("UPDATE profiles SET created_at = :t"), {"t": "2020-01-01 12:00:00"})
+    engine.dispose()
+    home = browser.c.get("/home").text
+    assert "A re-test is due" in home and 'href="/retest"' in home

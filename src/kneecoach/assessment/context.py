@@ -26,6 +26,8 @@ class DiaryMetrics(_Ctx):
     """Days in the last 14 with any strength exercise logged."""
     full_dose_sessions_14d: int = 0
     """Days in the last 14 with a strength exercise logged at full dose (all sets, top of the range)."""
+    full_dose_days_14d: dict[str, int] = {}
+    """The same, per phase id (``diary.full_dose_days_14d.activate``): a phase's criteria read its own exercises."""
 
 
 class RetestMetrics(_Ctx):

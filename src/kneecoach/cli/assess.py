@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import enum
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markdown import Markdown
 
 from kneecoach.cli.app import app
-from kneecoach.engine import Assessment, assess
-from kneecoach.intake.kujala import KujalaAnswerError
-from kneecoach.intake.load import ProfileError, example_names, example_text, load_example, load_profile
-from kneecoach.intake.screen import UnknownRedFlagError
-from kneecoach.knowledge.loader import KnowledgeBaseError, load_kb, load_kb_from, packaged_data_dir
-from kneecoach.render.markdown import render_markdown
+
+if TYPE_CHECKING:
+    from kneecoach.engine import Assessment
+
+# The engine, pydantic models, the knowledge loader and rich.markdown are
+# imported inside the commands: these commands must start in < 0.2 s
+# (benchmarks/bench_cli_startup.py), and each needs only part of them.
 
 console = Console()
 err = Console(stderr=True)
@@ -40,6 +41,11 @@ def fail(title: str, problems: list[str], code: int = 2) -> typer.Exit:
 
 def run_assessment(profile_path: Path | None, example: str | None) -> tuple[Assessment, object]:
     """Load the profile (file or built-in example) and assess it; turn input errors into clean exits."""
+    from kneecoach.engine import assess
+    from kneecoach.intake.kujala import KujalaAnswerError
+    from kneecoach.intake.load import ProfileError, example_names, load_example, load_profile
+    from kneecoach.intake.screen import UnknownRedFlagError
+
     if (profile_path is None) == (example is None):
         raise fail("give a profile file or --example NAME (not both)", [f"examples: {', '.join(example_names())}"])
     try:
@@ -49,6 +55,21 @@ def run_assessment(profile_path: Path | None, example: str | None) -> tuple[Asse
         raise fail(f"cannot read profile {exc.source}", exc.problems) from exc
     except (KujalaAnswerError, UnknownRedFlagError) as exc:
         raise fail("profile has an answer kneecoach does not know", [str(exc)]) from exc
+
+
+def _write_plan_figures(assessment: Assessment, output: Path | None) -> dict[str, Path]:
+    """Write the plan's exercise figures as SVG: next to ``output`` (``<stem>_figures/``), else in the user data folder."""
+    from kneecoach.figures.library import write_figures
+
+    if assessment.plan is None:
+        return {}
+    ids = list(dict.fromkeys(e.id for ph in assessment.plan.phases for e in ph.exercises))
+    if output is not None:
+        folder = output.parent / f"{output.stem}_figures"
+    else:
+        data_home = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+        folder = data_home / "kneecoach" / "figures"
+    return write_figures(folder, ids)
 
 
 @app.command("assess")
@@ -65,12 +86,24 @@ def assess_cmd(
     if fmt is Format.json:
         text = assessment.model_dump_json(indent=2)
     else:
-        text = render_markdown(assessment)
+        from kneecoach.render.markdown import render_markdown
+
+        figures = _write_plan_figures(assessment, output)
+        links = {i: (f"{p.parent.name}/{p.name}" if output else p.resolve().as_uri()) for i, p in figures.items()}
+        text = render_markdown(assessment, figures=links if output else None)
     if output:
         output.write_text(text + "\n", encoding="utf-8")
         console.print(f"Wrote {output}")
+        if fmt is not Format.json and figures:
+            console.print(f"Wrote {len(figures)} exercise figures to {next(iter(figures.values())).parent}")
     elif fmt is Format.text:
+        from rich.markdown import Markdown
+
         console.print(Markdown(text))
+        if figures:
+            console.print("\n[bold]Exercise figures[/] (start and end positions):")
+            for ex_id, uri in links.items():
+                console.print(f"  [link={uri}]{ex_id}[/link]: {uri}", soft_wrap=True)  # a long URI stays clickable
     else:
         typer.echo(text)
     if save:
@@ -89,6 +122,8 @@ def example_cmd(
     list_: Annotated[bool, typer.Option("--list", help="List the examples.")] = False,
 ) -> None:
     """Write a realistic example profile to edit into your own."""
+    from kneecoach.intake.load import ProfileError, example_names, example_text
+
     if list_:
         for n in example_names():
             typer.echo(n)
@@ -111,6 +146,8 @@ def kb_check(
     folder: Annotated[Path | None, typer.Option("--dir", help="Knowledge folder to check (default: the packaged one).")] = None,
 ) -> None:
     """Validate every knowledge file and the references between them."""
+    from kneecoach.knowledge.loader import KnowledgeBaseError, load_kb_from, packaged_data_dir
+
     target = folder or packaged_data_dir()
     try:
         kb = load_kb_from(target)
@@ -125,9 +162,46 @@ def kb_check(
     )
 
 
+@kb_app.command("figures")
+def kb_figures(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the SVG files and index.html into.")],
+    ids: Annotated[list[str] | None, typer.Argument(help="Only these exercise/self-test ids (default: all).")] = None,
+    folder: Annotated[Path | None, typer.Option("--dir", help="Knowledge folder (default: the packaged one).")] = None,
+) -> None:
+    """Draw every figure (animated and as a start-to-end strip) so an author can look at them in a browser."""
+    from html import escape
+
+    from kneecoach.figures.library import all_entries, render
+    from kneecoach.knowledge.loader import KnowledgeBaseError, load_kb_from, packaged_data_dir
+
+    target = folder or packaged_data_dir()
+    try:
+        kb = load_kb_from(target)
+    except KnowledgeBaseError as exc:
+        raise fail(f"knowledge base in {target} is broken", exc.problems, code=1) from exc
+    entries = [e for e in all_entries(kb) if not ids or e.id in ids]
+    if ids and not entries:
+        raise fail("no such exercise or self-test", [", ".join(ids)])
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for e in entries:
+        stem = f"{e.kind.replace('_', '-')}-{e.id}"
+        for style in ("animated", "strip"):
+            (out / f"{stem}-{style}.svg").write_text(render(e, style), encoding="utf-8")
+        rows.append(f'<section><h2>{escape(e.name)} <small>({e.kind} {e.id})</small></h2>'
+                    f'<img src="{stem}-animated.svg" alt="" style="height:220px"> '
+                    f'<img src="{stem}-strip.svg" alt="" style="height:220px"></section>')
+    (out / "index.html").write_text(
+        "<!doctype html><meta charset=utf-8><title>kneecoach figures</title>"
+        "<body style='font-family:sans-serif'>" + "".join(rows) + "</body>", encoding="utf-8")
+    console.print(f"Wrote {len(entries)} figures to {out} (open {out / 'index.html'})")
+
+
 @kb_app.command("sources")
 def kb_sources() -> None:
     """List the sources and how many claims each makes."""
+    from kneecoach.knowledge.loader import load_kb
+
     kb = load_kb()
     for s in kb.sources.values():
         n = sum(1 for c in kb.claims.values() if c.source == s.id)

@@ -174,24 +174,11 @@ def intake_cmd(
 
     if "symptoms" in data or typer.confirm("Answer the Kujala knee score anyway (optional without pain)?", default=False):
         console.print("\n[bold]Kujala anterior knee pain scale[/] (13 questions)")
-        kujala: dict[str, str] = {}
-        for item in kb.kujala.items:
-            letters = [o.id for o in item.options]
-            console.print(f"[bold]{item.question}[/]  " + "  ".join(f"{o.id}) {o.text}" for o in item.options))
-            kujala[item.id] = _choice("Answer", letters)
-        data["kujala"] = kujala
+        data["kujala"] = _ask_kujala(kb)
 
     if not skip_tests:
         console.print("\n[bold]Self-tests[/] (blank to skip any)")
-        tests: dict[str, Any] = {}
-        plank = _optional_float(kb.self_tests["elbow_plank"].instructions + "\nSeconds held", 0, 3600)
-        if plank is not None:
-            tests["plank_hold_s"] = plank
-        console.print(kb.self_tests["single_leg_squat"].instructions)
-        tests["single_leg_squat"] = {
-            side.value: {"knee_falls_inward": typer.confirm(f"{side.value.capitalize()} knee drops inward?", default=False)}
-            for side in Side
-        }
+        tests = _ask_plank_and_squat(kb)
         console.print(kb.self_tests["flexibility"].instructions)
         flex: dict[str, dict[str, str]] = {}
         for muscle in ("quads", "hip_flexors", "hamstrings", "calves"):
@@ -213,15 +200,18 @@ def intake_cmd(
     console.print(f"\nWrote {output}. Next: [bold]kneecoach assess {output}[/]")
 
 
-def ask_retest(kb: KnowledgeBase) -> dict[str, Any]:
-    """The re-test questions in the terminal: the 13 Kujala items, then the self-tests."""
-    console.print(f"[italic]{kb.rules.disclaimer}[/]\n")
-    console.print("[bold]Re-test: Kujala anterior knee pain scale[/] (13 questions)")
+def _ask_kujala(kb: KnowledgeBase) -> dict[str, str]:
+    """The 13 Kujala items, each answered by its option letter."""
     kujala: dict[str, str] = {}
     for item in kb.kujala.items:
         letters = [o.id for o in item.options]
         console.print(f"[bold]{item.question}[/]  " + "  ".join(f"{o.id}) {o.text}" for o in item.options))
         kujala[item.id] = _choice("Answer", letters)
+    return kujala
+
+
+def _ask_plank_and_squat(kb: KnowledgeBase) -> dict[str, Any]:
+    """Plank hold (optional) and the single-leg squat per side, with each test's instructions."""
     tests: dict[str, Any] = {}
     plank = _optional_float(kb.self_tests["elbow_plank"].instructions + "\nSeconds held", 0, 3600)
     if plank is not None:
@@ -231,6 +221,15 @@ def ask_retest(kb: KnowledgeBase) -> dict[str, Any]:
         side.value: {"knee_falls_inward": typer.confirm(f"{side.value.capitalize()} knee drops inward?", default=False)}
         for side in Side
     }
+    return tests
+
+
+def ask_retest(kb: KnowledgeBase) -> dict[str, Any]:
+    """The re-test questions in the terminal: the 13 Kujala items, then the self-tests."""
+    console.print(f"[italic]{kb.rules.disclaimer}[/]\n")
+    console.print("[bold]Re-test: Kujala anterior knee pain scale[/] (13 questions)")
+    kujala = _ask_kujala(kb)
+    tests = _ask_plank_and_squat(kb)
     reps = {side.value: _optional_float(f"Single-leg sit-to-stand reps, {side.value} leg", 0, 200) for side in Side}
     if all(v is not None for v in reps.values()):
         tests["single_leg_sit_to_stand_reps"] = {k: int(v) for k, v in reps.items() if v is not None}

@@ -132,6 +132,9 @@ def import_cmd(
         out.print(f"  duplicate: {name}", highlight=False)
     for name in report.skipped_non_running:
         out.print(f"  not a run: {name}", highlight=False)
+    for name in report.speed_flagged:
+        out.print(f"  [yellow]too fast for a run:[/yellow] {name} - not counted in load; if it really was a run: "
+                  "`kneecoach runs --confirm ID`", highlight=False)
     for e in report.errors:
         err.print(f"  [red]error:[/red] {e.error}", highlight=False)
     if report.all_failed:
@@ -190,17 +193,32 @@ def log_exercise(
 def runs_cmd(
     db: DbOpt = None,
     since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD")] = None,
+    confirm: Annotated[int | None, typer.Option(
+        "--confirm", help="Run id flagged as too fast for running that really was a run: count it in load.")] = None,
+    last: Annotated[int, typer.Option("--last", min=1, help="Show the most recent N runs (without --since).")] = 50,
+    all_: Annotated[bool, typer.Option("--all", help="Show every run (slow to print for thousands).")] = False,
 ) -> None:
-    """List imported runs."""
+    """List imported runs ("!" marks a run flagged as too fast for running, left out of load)."""
     start = _day(since) if since else None
     factory, owner = _open(db)
+    if confirm is not None:
+        with transaction(factory) as s:
+            try:
+                repo.confirm_run(s, owner, confirm)
+            except LookupError as exc:
+                raise _fail(str(exc)) from exc
+        out.print(f"Run {confirm} confirmed: it now counts toward load.")
     with transaction(factory) as s:
-        rows = repo.run_rows(s, owner, since=start)
+        if start is not None or all_:
+            rows, span = repo.run_rows(s, owner, since=start), None
+        else:
+            rows = repo.latest_run_rows(s, owner, last)
+            span = repo.run_span(s, owner) if len(rows) == last else None
         table = Table("id", "date", "km", "time", "climb m", "cadence", "HR", "file")
         for r in rows:
             mins = int(r.duration_s // 60)
             table.add_row(
-                str(r.id),
+                f"{r.id}!" if r.speed_unconfirmed else str(r.id),
                 f"{r.start_time:%Y-%m-%d %H:%M}",
                 f"{r.distance_m / 1000:.2f}",
                 f"{mins // 60}:{mins % 60:02d}",
@@ -210,19 +228,37 @@ def runs_cmd(
                 r.source_name,
             )
     out.print(table if rows else "No runs yet: try `kneecoach import FILE_OR_FOLDER`.")
+    if span is not None and span[0] > len(rows):
+        out.print(f"Showing the latest {len(rows)} of {span[0]} runs (since {span[1]:%Y-%m-%d}); "
+                  "use --last N, --since YYYY-MM-DD or --all for more.", highlight=False)
 
 
 @app.command("load")
-def load_cmd(db: DbOpt = None, weeks: Annotated[int, typer.Option("--weeks", min=1)] = 12) -> None:
+def load_cmd(
+    db: DbOpt = None,
+    weeks: Annotated[int, typer.Option("--weeks", min=1)] = 12,
+    until: Annotated[str | None, typer.Option("--until", help="Last day of the window, YYYY-MM-DD (default today).")] = None,
+) -> None:
     """Weekly load, the acute:chronic ratio and load warnings."""
     from kneecoach.tracking.load import acwr_rolling, daily_history_km, load_warnings, weekly_load
 
     factory, owner = _open(db)
-    today = date.today()
+    today = _day(until) if until else date.today()
+    since = today - timedelta(weeks=weeks + 4)
     with transaction(factory) as s:
-        runs = repo.list_runs(s, owner, since=today - timedelta(weeks=weeks + 4))
+        runs = repo.list_runs(s, owner, since=since, until=today)
+        span = None if runs else repo.run_span(s, owner)
     if not runs:
-        out.print("No runs yet: try `kneecoach import FILE_OR_FOLDER`.")
+        if span is None:
+            out.print("No runs yet: try `kneecoach import FILE_OR_FOLDER`.")
+        else:
+            n, first, last = span
+            out.print(
+                f"No runs between {since} and {today}, but {n} stored run(s) from {first:%Y-%m-%d} "
+                f"to {last:%Y-%m-%d}. List them with `kneecoach runs`, or see the load of that time "
+                f"with `kneecoach load --until {last:%Y-%m-%d}`.",
+                highlight=False,
+            )
         return
     table = Table("week of", "km", "runs", "hours", "climb m/km", "longest", "change")
     for w in weekly_load(runs, start=today - timedelta(weeks=weeks - 1), end=today):
@@ -375,15 +411,22 @@ def plot_cmd(
     factory, owner = _open(db)
     today = date.today()
     start = today - timedelta(weeks=weeks)
+    lookback_days = (today - start).days + 28
+    since = today - timedelta(days=lookback_days)
     with transaction(factory) as s:
-        runs = repo.list_runs(s, owner)
+        # Only the window (plus the last earlier run, which marks history as
+        # started before it): ten years of runs need not be read for 12 weeks.
+        runs = repo.list_runs(s, owner, since=since)
+        earlier = repo.last_run_before(s, owner, since)
+        if earlier is not None:
+            runs.insert(0, earlier)
         pain: list[PainObs] = repo.pain_obs(repo.list_pain(s, owner, since=start))
     wk = weekly_load(runs, start=start, end=today)
     by_week: dict[date, list[int]] = {}
     for p in pain:
         by_week.setdefault(p.day - timedelta(days=p.day.weekday()), []).append(p.score)
     pain_by_week = {k: sum(v) / len(v) for k, v in by_week.items()}
-    daily = daily_history_km(runs, today, lookback_days=(today - start).days + 28)
+    daily = daily_history_km(runs, today, lookback_days=lookback_days)
     points = [p for p in acwr_rolling(daily) if p.day >= start]
     plot_load(wk, pain_by_week, points, path)
     out.print(f"Wrote {path}")

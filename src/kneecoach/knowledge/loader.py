@@ -212,6 +212,18 @@ class KnowledgeBase:
         for adv in self.rules.terrain:
             for c in adv.claims:
                 need("claim", self.claims, c, f"rules.yaml terrain {adv.id}")
+        out.extend(self.figure_problems())
+        return out
+
+    def figure_problems(self) -> list[str]:
+        """Every exercise and self-test has a sound figure (see :mod:`kneecoach.figures.checks`)."""
+        from kneecoach.figures.checks import figure_problems
+
+        out: list[str] = []
+        for e in self.exercises.values():
+            out.extend(figure_problems(e.figure, f"exercises.yaml {e.id}", self.muscles, e.targets))
+        for st in self.self_tests.values():
+            out.extend(figure_problems(st.figure, f"self_tests.yaml {st.id}", self.muscles, []))
         return out
 
     def _pathway_problems(self) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kneecoach.plan.models import PainRule, RampRule
+from kneecoach.figures.spec import Figure
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", min_length=2, max_length=60)]
 SourceId = Annotated[str, Field(min_length=3)]
@@ -233,6 +234,7 @@ class SelfTest(_KB):
     what_it_shows: str
     cutoff: str = ""
     sources: list[SourceId] = Field(min_length=1)
+    figure: Figure | None = Field(default=None, description="How it is drawn; kb check requires one.")
 
 
 class Dose(_KB):
@@ -278,6 +280,7 @@ class Exercise(_KB):
     exclude_when: list[Gate] = Field(default_factory=list)
     caution_when: list[Gate] = Field(default_factory=list)
     license: str = "CC-BY-4.0 (kneecoach authors)"
+    figure: Figure | None = Field(default=None, description="How it is drawn; kb check requires one.")
 
 
 class PhaseCriterion(_KB):

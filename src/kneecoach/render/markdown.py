@@ -46,7 +46,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "/").replace("\n", " ")
 
 
-def render_markdown(a: Assessment, kb: KnowledgeBase | None = None) -> str:
+def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dict[str, str] | None = None) -> str:
     kb = kb or load_kb()
     out: list[str] = [f"# kneecoach assessment: {a.profile_name}", "", f"> **{a.disclaimer}**", ""]
 
@@ -162,6 +162,9 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None) -> str:
             out += [f"**{e.title}.** {e.text} ({srcs})", ""]
     if plan:
         out += ["## Your plan", ""]
+        if plan.current_phase:
+            current = next((p.name for p in plan.phases if p.id == plan.current_phase), plan.current_phase)
+            out += [f"**Current phase (from your re-tests and diary):** {current}", ""]
         out += [f"- {n}" for n in plan.notes]
         if plan.notes:
             out += [""]
@@ -174,8 +177,13 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None) -> str:
                 why = f" Chosen for: {', '.join(e.addresses)}." if e.addresses else ""
                 out += [f"- **{e.name}**: {e.dose.text}. {e.how}{why} *Progress:* {e.progression} ({_src(e.sources)})"]
                 out += [f"  - Caution: {c}" for c in e.cautions]
+                if plan.rungs.get(e.id) and e.id in kb.ladders:
+                    rung = kb.ladders[e.id].rungs[min(plan.rungs[e.id], len(kb.ladders[e.id].rungs) - 1)]
+                    out += [f"  - Current step on the ladder: **{rung.name}**. {rung.how}".rstrip()]
                 if e.evidence:
                     out += [f"  - Evidence: {_evidence_line(e.evidence)}"]
+                if figures and e.id in figures:
+                    out += [f"", f"  ![{e.name}: start and end positions]({figures[e.id]})", ""]
             out += ["", f"Sources: {_src(ph.sources)}", ""]
         if plan.pathway_advice:
             out += ["### For this pathway", ""]

@@ -1,19 +1,27 @@
-"""A plan as a printable PDF (fpdf2, core fonts only).
+"""A plan as a printable PDF (fpdf2) in a Unicode font, with each exercise's figure as vector graphics.
 
-Core fonts keep the file small and need no font files on the server, but they
-only cover Latin-1; :func:`latin1` maps common typographic characters to
-ASCII look-alikes and replaces anything else with '?', so a runner's name in
-another script can never crash the export.
+The font is DejaVu Sans (free licence, see its LICENSE_DEJAVU), taken from the
+copy matplotlib - already a pinned dependency - ships, so no extra download or
+system package is needed. It covers Latin, Greek and Cyrillic; CJK comes from
+a bundled subset of Droid Sans Fallback (Apache-2.0, see ``fonts/README.md``)
+used as fpdf2's fallback font, so "Zoë Łukasz 佐藤" prints as typed. Anything
+neither font has becomes '?' through :func:`printable` rather than breaking the
+export. :func:`latin1` is kept for callers that need Latin-1 only.
 """
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from kneecoach.figures.library import figure_svg
 from kneecoach.plan.models import Plan
 from kneecoach.render.ics import DAY_NAMES, weekly_schedule
 
@@ -41,52 +49,156 @@ def latin1(text: object) -> str:
     return "".join(out)
 
 
+FONT = "DejaVu"
+CJK_FONT = "DroidSansFallback"
+CJK_FILE = Path(__file__).parent / "fonts" / "DroidSansFallback-subset.ttf"
+
+
+def font_dir() -> Path:
+    """Where the DejaVu TTFs (and their licence) are: matplotlib's bundled fonts."""
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+@lru_cache(maxsize=1)
+def _covered() -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    covered: set[int] = set()
+    for path in (font_dir() / "DejaVuSans.ttf", CJK_FILE):
+        with TTFont(str(path), lazy=True) as font:
+            covered.update(font.getBestCmap())
+    return frozenset(covered)
+
+
+def printable(text: object) -> str:
+    """``text`` (NFC) with any character the embedded font cannot draw replaced by '?'."""
+    covered = _covered()
+    s = unicodedata.normalize("NFC", str(text))
+    return "".join(ch if ord(ch) in covered or ch in "\n\t" else "?" for ch in s)
+
+
 class _PlanPDF(FPDF):
     def __init__(self, title: str, disclaimer: str) -> None:
         super().__init__(format="A4")
-        self._title = latin1(title)
-        self._disclaimer = latin1(disclaimer)
+        fonts = font_dir()
+        self.add_font(FONT, "", str(fonts / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(fonts / "DejaVuSans-Bold.ttf"))
+        self.add_font(FONT, "I", str(fonts / "DejaVuSans-Oblique.ttf"))
+        self.add_font(CJK_FONT, "", str(CJK_FILE))
+        self.set_fallback_fonts([CJK_FONT], exact_match=False)  # bold and italic text falls back too
+        self._title = printable(title)
+        self._disclaimer = printable(disclaimer)
         self.set_auto_page_break(auto=True, margin=18)
         self.set_margins(16, 16, 16)
 
     def footer(self) -> None:
         self.set_y(-13)
-        self.set_font("Helvetica", "I", 7.5)
+        self.set_font(FONT, "I", 7.5)
         self.set_text_color(90, 90, 90)
         self.cell(0, 4, f"{self._title} - education, not a diagnosis - page {self.page_no()}/{{nb}}", align="C")
         self.set_text_color(0, 0, 0)
 
     def h1(self, text: str) -> None:
-        self.set_font("Helvetica", "B", 17)
-        self.multi_cell(0, 8, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, "B", 17)
+        self.multi_cell(0, 8, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1)
 
     def h2(self, text: str) -> None:
         if self.get_y() > self.h - 45:
             self.add_page()
         self.ln(3)
-        self.set_font("Helvetica", "B", 13)
+        self.set_font(FONT, "B", 13)
         self.set_fill_color(232, 240, 246)
-        self.multi_cell(0, 7, latin1(text), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, 7, printable(text), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1)
 
     def h3(self, text: str) -> None:
-        self.set_font("Helvetica", "B", 10.5)
-        self.multi_cell(0, 5.5, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, "B", 10.5)
+        self.multi_cell(0, 5.5, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def para(self, text: str, size: float = 9.5, style: str = "") -> None:
-        self.set_font("Helvetica", style, size)
-        self.multi_cell(0, 4.6, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, style, size)
+        self.multi_cell(0, 4.6, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def figure(self, exercise_id: str, panel_mm: float = 34.0) -> None:
+        """The exercise's keyframes side by side, drawn as vector paths (fpdf2 reads our SVG)."""
+        svg = figure_svg("exercise", exercise_id, "print")
+        if not svg:
+            return
+        # fpdf2 ignores <title>/<desc> (with a warning); the PDF carries the same text as the paragraph below.
+        svg = "\n".join(line for line in svg.splitlines() if not line.startswith(("<title", "<desc")))
+        head = svg[: svg.index(">")]
+        _, _, vw, vh = (float(v) for v in head.split('viewBox="')[1].split('"')[0].split())
+        panels = svg.count('<g stroke-linecap="round">')
+        width = min(self.epw, panel_mm * max(panels, 1))
+        height = width * vh / vw
+        if self.get_y() + height > self.page_break_trigger:
+            self.add_page()
+        self.image(io.BytesIO(svg.encode("utf-8")), x=self.l_margin, y=self.get_y(), w=width, h=height)
+        self.set_y(self.get_y() + height + 1)
 
     def bullet(self, text: str) -> None:
-        self.set_font("Helvetica", "", 9.5)
+        self.set_font(FONT, "", 9.5)
         x = self.l_margin
         self.set_x(x + 3)
-        self.multi_cell(self.epw - 3, 4.6, latin1("- " + text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(self.epw - 3, 4.6, printable("- " + text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _trend_chart(pdf: FPDF, points: list[Any], height: float = 45.0) -> None:
+    """Kujala (blue) and limb symmetry (green) on a 0-100 scale over time, drawn as vector lines."""
+    if not points:
+        return
+    x0, y0, w, h = pdf.l_margin + 8, pdf.get_y() + 2, pdf.epw - 12, height
+    first, last = points[0].day, points[-1].day
+    span = max((last - first).days, 1)
+
+    def xy(day: date, v: float) -> tuple[float, float]:
+        return x0 + (day - first).days / span * w, y0 + h - v / 100.0 * h
+
+    pdf.set_draw_color(190, 190, 190)
+    pdf.set_line_width(0.2)
+    pdf.set_font(FONT, "", 7)
+    for v in (0, 50, 90, 100):
+        pdf.line(x0, xy(first, v)[1], x0 + w, xy(first, v)[1])
+        pdf.set_xy(x0 - 8, xy(first, v)[1] - 1.5)
+        pdf.cell(7, 3, str(v), align="R")
+    series = [("Kujala", (31, 78, 121), [(p.day, float(p.kujala)) for p in points if p.kujala is not None])]
+    for test in sorted({t for p in points for t in p.lsi}):
+        series.append((f"LSI {test} %", (46, 125, 50), [(p.day, p.lsi[test]) for p in points if test in p.lsi]))
+    pdf.set_line_width(0.6)
+    for _, colour, values in series:
+        pdf.set_draw_color(*colour)
+        pdf.set_fill_color(*colour)
+        pts = [xy(d, v) for d, v in values]
+        for a, b in zip(pts, pts[1:]):
+            pdf.line(*a, *b)
+        for x, y in pts:
+            pdf.circle(x=x, y=y, radius=0.9, style="F")
+    pdf.set_xy(x0, y0 + h + 1)
+    pdf.set_text_color(60, 60, 60)
+    pdf.cell(0, 4, printable(f"{first:%d %b %Y} to {last:%d %b %Y}.  " + "  ".join(
+        f"{label}: {', '.join(f'{v:.0f}' for _, v in values)}" for label, _, values in series)))
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.ln(6)
+
+
+def _progress_section(pdf: FPDF, progress: Any) -> None:
+    pdf.h2("Progress: re-tests and trends")
+    pdf.para(progress.due.message)
+    pdf.para(progress.kujala_message)
+    _trend_chart(pdf, progress.trend)
+    for ph in progress.phases:
+        if ph.criteria:
+            marks = "; ".join(f"{c.label}: {c.status.replace('_', ' ')}" for c in ph.criteria)
+            pdf.bullet(f"{ph.name}{' (current)' if ph.id == progress.current_phase else ''}: {marks}")
+    pdf.para(progress.cadence.message, size=9)
 
 
 def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start: date | None = None,
-                source_titles: dict[str, str] | None = None) -> bytes:
+                source_titles: dict[str, str] | None = None, progress: Any | None = None) -> bytes:
     """The plan as PDF bytes: disclaimer, phases with exercises and doses, ramp table, rules, sources.
 
     ``source_titles`` maps source ids to titles for the reference list
@@ -94,7 +206,7 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
     """
     title = "kneecoach plan" + (f" for {runner_name}" if runner_name else "")
     pdf = _PlanPDF(title, plan.disclaimer)
-    pdf.set_title(latin1(title))
+    pdf.set_title(printable(title))
     pdf.set_creator("kneecoach")
     pdf.alias_nb_pages()
     pdf.add_page()
@@ -104,8 +216,8 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
     pdf.ln(2)
     pdf.set_draw_color(180, 120, 0)
     pdf.set_fill_color(255, 246, 220)
-    pdf.set_font("Helvetica", "B", 9.5)
-    pdf.multi_cell(0, 4.8, latin1("Education, not a diagnosis. " + plan.disclaimer), border=1, fill=True,
+    pdf.set_font(FONT, "B", 9.5)
+    pdf.multi_cell(0, 4.8, printable("Education, not a diagnosis. " + plan.disclaimer), border=1, fill=True,
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
     pdf.para(f"Weekly distance: from {plan.start_km:g} km towards {plan.target_km:g} km.")
@@ -141,6 +253,7 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
         for ex in phase.exercises:
             pdf.ln(1.5)
             pdf.h3(f"{ex.name} - {ex.dose.text}")
+            pdf.figure(ex.id)
             pdf.para(ex.how)
             pdf.para(f"Progression: {ex.progression}", size=9, style="I")
             for c in ex.cautions:
@@ -157,7 +270,7 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
 
     pdf.h2("Weekly schedule and mileage ramp")
     weeks = weekly_schedule(plan, runs_per_week, start)
-    pdf.set_font("Helvetica", "", 8.5)
+    pdf.set_font(FONT, "", 8.5)
     with pdf.table(col_widths=(12, 18, 18, 22, 108), text_align=("CENTER", "RIGHT", "RIGHT", "LEFT", "LEFT"),
                    line_height=4.6) as table:
         head = table.row()
@@ -177,8 +290,11 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
             row.cell(str(w.week))
             row.cell(f"{w.km:g}" + (" (cut)" if w.cutback else ""))
             row.cell(f"{w.long_run_km:g}")
-            row.cell(latin1(w.phase.name if w.phase else "-"))
-            row.cell(latin1("; ".join(days) + (f" - {w.note}" if w.note else "")))
+            row.cell(printable(w.phase.name if w.phase else "-"))
+            row.cell(printable("; ".join(days) + (f" - {w.note}" if w.note else "")))
+
+    if progress is not None:
+        _progress_section(pdf, progress)
 
     pdf.h2("Pain rule")
     pr = plan.pain_rule

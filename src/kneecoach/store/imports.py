@@ -43,6 +43,8 @@ class ImportReport:
     errors: list[FileResult] = field(default_factory=list)
     skipped_non_running: list[str] = field(default_factory=list)
     run_ids: list[int] = field(default_factory=list)
+    #: Imported but flagged: average speed impossible for running (left out of load until confirmed).
+    speed_flagged: list[str] = field(default_factory=list)
 
     @property
     def files_seen(self) -> int:
@@ -61,6 +63,9 @@ class ImportReport:
             parts.append(f"{len(self.skipped_non_running)} non-running activit(ies) skipped")
         if self.errors:
             parts.append(f"{len(self.errors)} file(s) could not be read")
+        if self.speed_flagged:
+            parts.append(f"{len(self.speed_flagged)} run(s) flagged: average speed impossible for running "
+                         "(left out of load until you confirm them)")
         return ", ".join(parts)
 
 
@@ -92,8 +97,10 @@ def import_activities(
     with transaction(factory) as s:
         rows, dups = repo.add_runs(s, owner_id, [a for _, a in good])
         ids = [r.id for r in rows]
+        flagged = [f"{r.source_name or r.start_time} (id {r.id})" for r in rows if r.speed_unconfirmed]
     report.imported += len(rows)
     report.run_ids.extend(ids)
+    report.speed_flagged.extend(flagged)
     report.duplicates.extend(names.get(id(a)) or _label(a) for a in dups)
     return report
 
@@ -104,6 +111,7 @@ def import_path(
     path: Path | str | Sequence[Path | str],
     *,
     on_progress: ProgressFn | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import every activity file under ``path`` (a file, folder or zip; or several).
 
@@ -118,7 +126,7 @@ def import_path(
     results: list[FileResult] = []
     if on_progress is None:
         for p in paths:
-            results.extend(parse_path(p))
+            results.extend(parse_path(p, workers=workers))
     else:
         from kneecoach.tracking.importers import count_sources
 
@@ -127,7 +135,7 @@ def import_path(
         on_progress(0, total)
         for p in paths:
             before = len(results)
-            for r in parse_path(p):
+            for r in parse_path(p, workers=workers):
                 results.append(r)
                 on_progress(offset + len(results) - before, total)
             offset += len(results) - before

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kneecoach.engine import Assessment, assess
+from kneecoach.intake.load import ProfileError
 from kneecoach.intake.retest import apply_retest
 from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.plan.models import Plan
@@ -49,6 +50,10 @@ def record_retest(s: Session, owner_id: int, answers: Any, kb: KnowledgeBase, to
     base = repo.latest_profile(s, owner_id)
     if base is None:
         raise NoProfile("no intake stored yet: run the intake first")
+    last = max(when for when, _, _ in repo.profile_history(s, owner_id)).date()
+    if today < last:
+        raise ProfileError("re-test", [f"date: {today} is before the last measurement ({last}); a re-test is dated "
+                                       "on or after it"])
     profile = apply_retest(base, answers, kb)
     a = assess(profile, kb)
     taken = datetime.combine(today, time(12, 0), tzinfo=timezone.utc)

@@ -15,12 +15,15 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -131,6 +134,9 @@ class RunRecord(Base):
     source_name: Mapped[str] = mapped_column(String(255), default="")
     fingerprint: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Average speed impossible for running (a car or bike file labelled as a
+    #: run): kept, shown, but left out of load until the runner confirms it.
+    speed_unconfirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     __table_args__ = (
         UniqueConstraint("owner_id", "fingerprint", name="uq_runs_owner_fingerprint"),
@@ -207,3 +213,41 @@ class AuthAttempt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(80), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Job(Base):
+    """One piece of long work (an archive import, a video analysis) done in the background.
+
+    Generic on purpose: ``kind`` picks the handler (``kneecoach.store.jobs``),
+    ``params`` and ``input`` carry what it needs, ``progress``/``total`` and
+    ``heartbeat_at`` let any web worker show progress and find abandoned
+    jobs, ``result`` is the handler's JSON outcome. ``input`` (an uploaded
+    file) is dropped when the job ends. ``dedupe_key`` (e.g. a content hash)
+    makes submitting the same thing twice return the first job.
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    input: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="ck_jobs_status"),
+        Index("ix_jobs_status_id", "status", "id"),
+        Index("ix_jobs_owner_kind_dedupe", "owner_id", "kind", "dedupe_key"),
+    )

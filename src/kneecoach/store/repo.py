@@ -398,6 +398,7 @@ def add_runs(s: Session, owner_id: int, activities: Iterable[Activity]) -> tuple
                 source_format=a.source_format,
                 source_name=a.source_name[:255],
                 fingerprint=fp,
+                speed_unconfirmed=a.speed_impossible_for_running,
             )
         )
     s.add_all(rows)
@@ -415,9 +416,66 @@ def run_rows(s: Session, owner_id: int, since: date | None = None, until: date |
     return list(s.scalars(stmt.order_by(RunRecord.start_time, RunRecord.id)))
 
 
-def list_runs(s: Session, owner_id: int, since: date | None = None, until: date | None = None) -> list[Activity]:
-    """The owner's runs as :class:`Activity` values (what load and review work on)."""
-    return [_run_to_activity(r) for r in run_rows(s, owner_id, since, until)]
+def latest_run_rows(s: Session, owner_id: int, limit: int) -> list[RunRecord]:
+    """The owner's ``limit`` most recent runs, oldest first (one indexed query, whatever the total)."""
+    stmt = (select(RunRecord).where(RunRecord.owner_id == owner_id)
+            .order_by(RunRecord.start_time.desc(), RunRecord.id.desc()).limit(limit))
+    return list(reversed(list(s.scalars(stmt))))
+
+
+def run_span(s: Session, owner_id: int) -> tuple[int, datetime, datetime] | None:
+    """``(count, first start, last start)`` of the owner's runs in one aggregate query; None if none.
+
+    Lets a command whose date window is empty say what *is* stored instead of
+    "no runs" (an archive of old runs is not an empty diary).
+    """
+    from sqlalchemy import func
+
+    n, first, last = s.execute(
+        select(func.count(RunRecord.id), func.min(RunRecord.start_time), func.max(RunRecord.start_time))
+        .where(RunRecord.owner_id == owner_id)
+    ).one()
+    if not n:
+        return None
+    return int(n), _utc(first), _utc(last)
+
+
+def list_runs(
+    s: Session, owner_id: int, since: date | None = None, until: date | None = None,
+    *, include_unconfirmed: bool = False,
+) -> list[Activity]:
+    """The owner's runs as :class:`Activity` values (what load and review work on).
+
+    Runs flagged for an impossible running speed (``speed_unconfirmed``) are
+    left out unless ``include_unconfirmed``: one car trip stored as a 40 km
+    "run" would otherwise trigger every load warning.
+    """
+    rows = run_rows(s, owner_id, since, until)
+    return [_run_to_activity(r) for r in rows if include_unconfirmed or not r.speed_unconfirmed]
+
+
+def last_run_before(s: Session, owner_id: int, day: date) -> Activity | None:
+    """The owner's latest counted run that started before ``day`` (one indexed query).
+
+    With it, a command can load only its window of runs and still tell load
+    analytics that history began earlier (days before the first run are
+    "unknown", after it "rest"), without reading ten years of runs.
+    """
+    stmt = (select(RunRecord).where(RunRecord.owner_id == owner_id, RunRecord.speed_unconfirmed.is_(False),
+                                    RunRecord.start_time < datetime.combine(day, datetime.min.time(), timezone.utc))
+            .order_by(RunRecord.start_time.desc()).limit(1))
+    row = s.scalars(stmt).first()
+    return _run_to_activity(row) if row is not None else None
+
+
+def confirm_run(s: Session, owner_id: int, run_id: int) -> RunRecord:
+    """The runner confirms a flagged run really was a run: it counts toward load from now on."""
+    row = s.get(RunRecord, run_id)
+    if row is None or row.owner_id != owner_id:
+        raise LookupError(f"no run with id {run_id}")
+    row.speed_unconfirmed = False
+    s.flush()
+    return row
 
 
 def delete_run(s: Session, owner_id: int, run_id: int) -> None:

@@ -13,6 +13,13 @@ from typing import Literal
 
 SourceFormat = Literal["gpx", "tcx", "fit", "manual"]
 
+#: Average speed (m/s) above which a "run" is taken for a car or bike file:
+#: 6.5 m/s is 23.4 km/h, i.e. 2:34 per km, faster than the men's 10,000 m
+#: world record average (about 6.3 m/s). Only checked from 400 m on, where
+#: no recording at such a pace is a run.
+IMPOSSIBLE_RUN_SPEED_MPS = 6.5
+_MIN_CHECK_DISTANCE_M = 400.0
+
 
 @dataclass(frozen=True, slots=True)
 class Activity:
@@ -48,6 +55,13 @@ class Activity:
         """
         minute = self.start.astimezone(timezone.utc).strftime("%Y%m%dT%H%M")
         return f"{minute}-{round(self.distance_m / 50)}"
+
+    @property
+    def speed_impossible_for_running(self) -> bool:
+        """True when the average speed is beyond any runner (see :data:`IMPOSSIBLE_RUN_SPEED_MPS`)."""
+        if self.distance_m < _MIN_CHECK_DISTANCE_M or self.duration_s <= 0:
+            return False
+        return self.distance_m / self.duration_s > IMPOSSIBLE_RUN_SPEED_MPS
 
     @property
     def distance_km(self) -> float:

@@ -27,6 +27,15 @@ __all__ = ["ACWR_BAND", "plot_load", "plot_trends"]
 ACWR_BAND = (0.8, 1.3)
 
 
+def _save(fig: Figure, path: Path, fmt: str) -> Path:
+    """Write deterministically: no timestamps or software tags, a fixed SVG hash salt."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    metadata: dict[str, str | None] = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+    with matplotlib.rc_context({"svg.hashsalt": "kneecoach", "svg.fonttype": "none"}):
+        fig.savefig(path, format=fmt, metadata=metadata)
+    return path
+
+
 def plot_load(
     weeks: Sequence[WeekLoad],
     pain_by_week: Mapping[date, float | None],
@@ -82,11 +91,7 @@ def plot_load(
     fig.autofmt_xdate()
     fig.tight_layout()
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    metadata: dict[str, str | None] = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
-    with matplotlib.rc_context({"svg.hashsalt": "kneecoach", "svg.fonttype": "none"}):
-        fig.savefig(path, format=fmt, metadata=metadata)
-    return path
+    return _save(fig, path, fmt)
 
 
 def plot_trends(points: Sequence, weeks: Sequence[WeekLoad], pain: Sequence, path: Path) -> Path:
@@ -131,8 +136,4 @@ def plot_trends(points: Sequence, weeks: Sequence[WeekLoad], pain: Sequence, pat
     ax_km.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     fig.autofmt_xdate()
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    metadata: dict[str, str | None] = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
-    with matplotlib.rc_context({"svg.hashsalt": "kneecoach", "svg.fonttype": "none"}):
-        fig.savefig(path, format=fmt, metadata=metadata)
-    return path
+    return _save(fig, path, fmt)

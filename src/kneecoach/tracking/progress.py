@@ -129,6 +129,10 @@ def progress_context(
             max_pain_14d=max(pain14) if pain14 else None,
             strength_sessions_14d=len({e.day for e in in_14}),
             full_dose_sessions_14d=len({e.day for e in in_14 if _full_dose(e, kb)}),
+            full_dose_days_14d={
+                phase: len({e.day for e in in_14 if _full_dose(e, kb) and kb.exercises[e.exercise_id].phase == phase})
+                for phase in sorted({kb.exercises[e.exercise_id].phase for e in in_14})
+            },
         ),
         retest=RetestMetrics(
             count=sum(1 for _, kind, _ in history if kind == "retest"),
@@ -250,8 +254,12 @@ class CadenceReport:
     message: str
 
 
+#: Where pain must be for the step-rate option (the evidence is in patellofemoral pain).
+KNEECAP_LOCATIONS = frozenset({"around_kneecap", "behind_kneecap"})
+
+
 def cadence_report(runs: Sequence[Activity], today: date, kb: KnowledgeBase, opted_in: bool,
-                   target_spm: float | None = None) -> CadenceReport:
+                   target_spm: float | None = None, not_offered: str = "") -> CadenceReport:
     """The runner's usual step rate at easy pace, an opt-in target, and how often recent runs met it.
 
     Easy pace = the slower half of runs with cadence (by average speed); "usual" is their median.
@@ -266,8 +274,9 @@ def cadence_report(runs: Sequence[Activity], today: date, kb: KnowledgeBase, opt
     easy = by_speed[: max(1, (len(by_speed) + 1) // 2)]
     usual = round(median(r.avg_cadence_spm for r in easy), 1)  # type: ignore[misc]
     if not opted_in:
+        why = f"; {not_offered}" if not_offered else ". Opt in to cadence retraining to get a target"
         return CadenceReport(usual, None, 0, 0, f"Cadence: your usual easy-run step rate is about {usual:.0f} "
-                             "steps/min. Opt in to cadence retraining to get a target.")
+                             f"steps/min{why}.")
     target = target_spm or round(usual * (1 + rule.increase_pct / 100.0))
     recent = [r for r in with_cad if today - timedelta(days=rule.window_days - 1) <= activity_day(r) <= today]
     on = [r for r in recent if r.avg_cadence_spm >= target - rule.tolerance_spm]  # type: ignore[operator]
@@ -314,7 +323,9 @@ def progress(
     ctx = progress_context(history, pain, exercise, today, kb)
     phases, current = phase_progress(plan, ctx, kb)
     points = trend_points(history, kb)
-    opted = ctx.profile.running.cadence_retraining
+    symptoms = ctx.profile.symptoms
+    kneecap = symptoms is not None and bool({loc.value for loc in symptoms.locations} & KNEECAP_LOCATIONS)
+    opted = ctx.profile.running.cadence_retraining and kneecap
     return Progress(
         due=retest_due(history, today, kb),
         trend=points,
@@ -322,7 +333,10 @@ def progress(
         phases=phases,
         current_phase=current,
         rungs=ladder_proposals(plan, exercise, pain, today, kb),
-        cadence=cadence_report(runs, today, kb, opted, plan.cadence_target_spm),
+        cadence=cadence_report(runs, today, kb, opted, plan.cadence_target_spm,
+                               not_offered="" if kneecap or not ctx.profile.running.cadence_retraining else
+                               "step-rate retraining is offered for pain around or behind the kneecap, "
+                               "where the evidence is (bramah2019)"),
         sources=sorted({*kb.rules.retest.sources, *kb.rules.ladder.sources, *kb.rules.cadence.sources}),
     )
 

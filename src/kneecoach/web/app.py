@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -68,6 +70,18 @@ def _prepare_database(url: str) -> None:
         engine.dispose()
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start this process's background-job worker (it resumes jobs a restart interrupted)."""
+    from kneecoach.web.jobs import worker_for
+
+    worker = worker_for(app)
+    try:
+        yield
+    finally:
+        worker.stop()
+
+
 def create_app(db_url: str | None = None, secret_key: str | None = None, *, https_only: bool | None = None,
                migrate: bool = True) -> FastAPI:
     """Build the web app.
@@ -86,6 +100,7 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
         _prepare_database(url)
 
     app = FastAPI(
+        lifespan=_lifespan,
         title="kneecoach",
         version="1",
         description="Runners' knee pain: intake, self-tests, explained hypotheses and a plan. "
@@ -140,6 +155,13 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
         return render(request, "error.html", {"status": 422, "message": message}, status_code=422)
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.get("/figures.css", include_in_schema=False)
+    def figures_stylesheet() -> Response:
+        """Animation CSS of the exercise figures (a stylesheet, so the CSP can forbid inline styles)."""
+        from kneecoach.figures.library import figures_css
+
+        return Response(figures_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
     from kneecoach.web import ops, routes_account, routes_api, routes_auth, routes_pages, routes_video
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from kneecoach.intake.profile import Aggravator, PainLocation, SelfTests
 from kneecoach.render.ics import next_monday, plan_to_ics
 from kneecoach.render.pdf import plan_to_pdf
+from kneecoach.store import jobs as repo_jobs
 from kneecoach.store import repo
 from kneecoach.store.models import User
 from kneecoach.tracking.diary import PAIN_TIMINGS
@@ -79,9 +80,12 @@ def home(request: Request, user: User = Depends(current_user), db: Session = DB)
     plan = repo.latest_plan(db, user.id)
     assessment = repo.latest_assessment(db, user.id)
     referral = bool(assessment and assessment.data.get("referral"))
+    from kneecoach.tracking.progress import retest_due
+
+    due = retest_due(repo.profile_history(db, user.id), date.today(), kb.kb()) if has_profile else None
     return render(request, "runner_home.html", {
         "has_profile": has_profile, "has_selftests": has_selftests, "plan_version": plan[0] if plan else None,
-        "referral": referral,
+        "referral": referral, "retest_due": due,
         "has_assessment": assessment is not None, "links": links_of_runner(db, user.id),
         "run_count": len(repo.run_rows(db, user.id)),
     })
@@ -283,7 +287,10 @@ def plan_page(request: Request, start: str | None = None, owner: User = Depends(
     ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral")}
     if view:
         version, plan, weeks, start_day = view
-        ctx.update(version=version, plan=plan, weeks=weeks, start=start_day)
+        ladders = kb.kb().ladders
+        rung_names = {ex: ladders[ex].rungs[min(r, len(ladders[ex].rungs) - 1)].name
+                      for ex, r in plan.rungs.items() if r and ex in ladders}
+        ctx.update(version=version, plan=plan, weeks=weeks, start=start_day, rung_names=rung_names)
     return render(request, "plan.html", ctx)
 
 
@@ -295,7 +302,8 @@ def plan_pdf(start: str | None = None, owner: User = Depends(viewable_owner),
         raise HTTPException(status_code=404, detail="No plan yet.")
     version, plan, _weeks, start_day = view
     titles = {k: getattr(v, "title", k) for k, v in kb.sources().items()}
-    pdf = plan_to_pdf(plan, owner.display_name, services.runs_per_week(db, owner.id), start_day, titles)
+    prog, _ = services.progress_view(db, owner.id)
+    pdf = plan_to_pdf(plan, owner.display_name, services.runs_per_week(db, owner.id), start_day, titles, progress=prog)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="kneecoach-plan-v{version}.pdf"'})
 
@@ -315,8 +323,12 @@ def plan_ics(start: str | None = None, owner: User = Depends(viewable_owner),
 @router.get("/u/{owner_id}/review")
 def review_page(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
                 db: Session = DB) -> Response:
+    from kneecoach.tracking.progress import retest_due
+
     view = services.review_view(db, owner.id)
-    return render(request, "review.html", {**_owner_context(user, owner), "view": view})
+    history = repo.profile_history(db, owner.id)
+    due = retest_due(history, date.today(), kb.kb()) if history else None
+    return render(request, "review.html", {**_owner_context(user, owner), "view": view, "retest_due": due})
 
 
 # --------------------------------------------------------------------------- upload
@@ -331,22 +343,59 @@ def upload_form(request: Request, user: User = Depends(current_runner), db: Sess
 @router.post("/upload")
 async def upload_submit(request: Request, user: User = Depends(current_runner),
                         db: Session = DB) -> Response:
+    """Queue each file as a background import job; answer with results, or progress links for big ones."""
+    from starlette.concurrency import run_in_threadpool
+
+    from kneecoach.web import jobs as web_jobs
+
     form = await request.form(max_files=services.MAX_UPLOAD_FILES, max_part_size=services.MAX_UPLOAD_BYTES)
     files = [f for f in form.getlist("files") if hasattr(f, "read")]
     results: list[services.FileResult] = []
+    submitted: list[tuple[int, bool]] = []
     if not files:
         results.append(services.FileResult("(none)", False, "Choose at least one file."))
     for f in files:
         data = await f.read(services.MAX_UPLOAD_BYTES + 1)
-        results.append(services.import_upload(request.app.state.session_factory, user.id, f.filename or "", data))
-    wants_json = "application/json" in request.headers.get("accept", "")
-    status = 200 if any(r.ok for r in results) else 400
-    if wants_json:
-        return JSONResponse({"files": [r.__dict__ for r in results]}, status_code=status)
+        outcome = await run_in_threadpool(web_jobs.submit_upload, request.app, user.id, f.filename or "", data)
+        if isinstance(outcome, services.FileResult):
+            results.append(outcome)
+        else:
+            submitted.append(outcome)
+    wait_s = float(getattr(request.app.state, "upload_wait_s", web_jobs.INLINE_WAIT_S))
+    await run_in_threadpool(web_jobs.wait_for, request.app, user.id, [i for i, _ in submitted], wait_s)
     db.expire_all()
-    return render(request, "upload.html", {"results": results, "runs": repo.run_rows(db, user.id)[-20:][::-1],
+    pending: list[dict[str, object]] = []
+    for job_id, created in submitted:
+        job = repo_jobs.get_job(db, user.id, job_id)
+        if job is None:  # pragma: no cover - just created for this owner
+            continue
+        line = web_jobs.as_file_result(job, repeat=not created)
+        if line is None:
+            pending.append(web_jobs.job_view(job))
+        else:
+            results.append(line)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    status = 200 if any(r.ok for r in results) else (202 if pending else 400)
+    if wants_json:
+        return JSONResponse({"files": [r.__dict__ for r in results], "jobs": pending}, status_code=status)
+    return render(request, "upload.html", {"results": results, "pending": pending,
+                                           "runs": repo.run_rows(db, user.id)[-20:][::-1],
                                            "max_mb": services.MAX_UPLOAD_BYTES // (1024 * 1024)},
                   status_code=status)
+
+
+@router.get("/jobs/{job_id}")
+def job_page(job_id: int, request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
+    """Progress of one background job; the page refreshes itself until the job has ended."""
+    from kneecoach.web import jobs as web_jobs
+
+    job = repo_jobs.get_job(db, user.id, job_id)
+    if job is None:
+        raise HTTPException(status_code=404, detail="No such import.")
+    view = web_jobs.job_view(job)
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse(view)
+    return render(request, "job.html", {"job": view, "line": web_jobs.as_file_result(job)})
 
 
 # --------------------------------------------------------------------------- diary

@@ -93,7 +93,8 @@ class FileResult:
     duplicates: int = 0
 
 
-def import_upload(factory: sessionmaker[Session], owner_id: int, name: str, data: bytes) -> FileResult:
+def import_upload(factory: sessionmaker[Session], owner_id: int, name: str, data: bytes,
+                  on_progress: Any = None) -> FileResult:
     """Import one uploaded file (GPX/TCX/FIT, optionally .gz, or a zip export) in its own transaction.
 
     A bad file is reported on its own; the runner's other files and everything
@@ -114,13 +115,18 @@ def import_upload(factory: sessionmaker[Session], owner_id: int, name: str, data
             with tempfile.TemporaryDirectory(prefix="kneecoach-upload-") as tmp:
                 path = Path(tmp) / "upload.zip"
                 path.write_bytes(data)
-                report = import_path(factory, owner_id, path)
+                report = import_path(factory, owner_id, path, on_progress=on_progress)
         else:
             report = import_bytes(factory, owner_id, safe_name, data)
     except Exception:  # noqa: BLE001 - never show a traceback; log without contents
         log.exception("import failed for one uploaded file")
         return FileResult(safe_name, False, "This file could not be stored; nothing from it was saved.")
     return _report_to_result(safe_name, report)
+
+
+def safe_upload_name(name: str) -> str:
+    """The last path component of a browser-sent file name, at most 200 characters."""
+    return (name or "upload").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
 
 
 def _report_to_result(name: str, report: Any) -> FileResult:
@@ -131,6 +137,9 @@ def _report_to_result(name: str, report: Any) -> FileResult:
         bits.append(f"{dups} already stored")
     if report.skipped_non_running:
         bits.append(f"{len(report.skipped_non_running)} non-running activities skipped")
+    if report.speed_flagged:
+        bits.append(f"{len(report.speed_flagged)} too fast for running (a car or bike file?): not counted in "
+                    "load until you confirm them in the runs list")
     for err in report.errors[:5]:
         bits.append(_strip_name(err.error or "could not be read", err.name, name))
     if len(report.errors) > 5:

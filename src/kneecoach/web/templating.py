@@ -14,6 +14,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from markupsafe import Markup
+
+from kneecoach.figures.library import figure_svg
 from kneecoach.web.security import csrf_token
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -26,6 +29,15 @@ def _src_label(source_id: str) -> str:
 
 
 templates.env.filters["src"] = _src_label
+
+
+def _figure(kind: str, entry_id: str, style: str = "page") -> Markup:
+    """An exercise's or self-test's figure as inline SVG (empty when it has none)."""
+    svg = figure_svg(kind, entry_id, style)  # type: ignore[arg-type]
+    return Markup(svg) if svg else Markup("")  # noqa: S704 - SVG built by our renderer, all text escaped
+
+
+templates.env.globals["figure"] = _figure
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:

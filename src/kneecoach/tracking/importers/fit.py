@@ -1,4 +1,20 @@
-"""Garmin/ANT FIT activity files, decoded with ``fitdecode``.
+"""Garmin/ANT FIT activity files, decoded with ``fitfast`` and, as fallback, ``fitdecode``.
+
+Decoders
+--------
+``fitfast`` (Rust, the ``rustyfit`` crate) decodes a one-hour file in a few
+milliseconds, about 80x faster than pure-Python ``fitdecode``
+(``benchmarks/bench_fit_import.py``). It refuses some valid older Garmin files
+on its CRC check, so every file it refuses is decoded again with
+``fitdecode``, which stays the reference: its errors are the ones reported.
+Both decoders fill the same :class:`_Decoded` and one summarising function
+makes the :class:`Activity`, so the numbers are identical whichever decoded it.
+
+Relative time: watches without a clock fix at start (e.g. the Forerunner 70
+of fitdecode's ``compressed-speed-distance.fit``) write device seconds instead
+of calendar time. Such times are placed with a ``timestamp_correlation``
+message (UTC) or the ``activity`` message's ``local_timestamp`` (the watch's
+wall clock).
 
 What is read
 ------------
@@ -26,10 +42,9 @@ unaffected.
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import fitdecode
 
 from kneecoach.tracking.activity import Activity
 from kneecoach.tracking.importers._common import (
@@ -41,7 +56,7 @@ from kneecoach.tracking.importers._common import (
     path_length_m,
 )
 
-__all__ = ["looks_like_fit", "parse_fit"]
+__all__ = ["looks_like_fit", "parse_fit", "parse_fit_fitdecode"]
 
 _SEMICIRCLE_TO_DEG = 180.0 / 2**31
 _RECORD_FIELDS = frozenset(
@@ -76,7 +91,7 @@ def _num(value: Any) -> float | None:
     return None
 
 
-def _fields(frame: fitdecode.FitDataMessage, wanted: frozenset[str] | None = None) -> dict[str, Any]:
+def _fields(frame: Any, wanted: frozenset[str] | None = None) -> dict[str, Any]:
     """Field name -> value for one message (one pass; get_value() is a linear scan)."""
     out: dict[str, Any] = {}
     for f in frame.fields:
@@ -85,8 +100,95 @@ def _fields(frame: fitdecode.FitDataMessage, wanted: frozenset[str] | None = Non
     return out
 
 
+class _Decoded:
+    """What either decoder extracts from a FIT file, in one shape.
+
+    Date-time values are ``datetime`` (UTC) when absolute and ``int`` (FIT
+    seconds) when the file stores *relative* device time (values below
+    ``0x10000000``, written by older watches without a GPS fix at start),
+    exactly as ``fitdecode`` reports them, so both decoders feed the same
+    summarising code and give bit-identical numbers.
+    """
+
+    __slots__ = ("_raw_records", "alts", "anchor", "cads", "dists", "file_created", "hrs",
+                 "positions", "rel_times", "sessions", "sport_msg", "times")
+
+    def __init__(self) -> None:
+        self.sessions: list[dict[str, Any]] = []
+        self.sport_msg: str | None = None
+        self.file_created: datetime | None = None
+        self.times: list[datetime] = []
+        self.rel_times: list[int] = []
+        self.dists: list[float] = []
+        self.alts: list[float | None] = []
+        self.hrs: list[float | None] = []
+        self.cads: list[float | None] = []
+        self.positions: list[tuple[float, float]] = []
+        #: (relative device seconds, absolute datetime) pair, to place relative times.
+        self.anchor: tuple[int, datetime] | None = None
+        #: fitfast's record dicts, summarised only if the session lacks something
+        #: (turning 3,600 dicts into lists costs more than decoding the file).
+        self._raw_records: list[dict[Any, Any]] | None = None
+
+    def defer_records(self, raw: list[dict[Any, Any]]) -> None:
+        self._raw_records = raw
+
+    def records(self) -> _Decoded:
+        """Make the per-record lists available (a no-op once done or for fitdecode)."""
+        raw, self._raw_records = self._raw_records, None
+        for r in raw or ():
+            ts = r.get("timestamp")
+            if ts is not None:
+                r = dict(r)
+                r["timestamp"] = _fitfast_time(ts)
+            self.add_record(r)
+        return self
+
+    def add_record(self, r: dict[str, Any]) -> None:
+        ts = r.get("timestamp")
+        if isinstance(ts, datetime):
+            self.times.append(_as_utc(ts))  # type: ignore[arg-type]
+        elif isinstance(ts, int) and not isinstance(ts, bool):
+            self.rel_times.append(ts)
+        d = _num(r.get("distance"))
+        if d is not None:
+            self.dists.append(d)
+        self.alts.append(_num(r.get("enhanced_altitude", r.get("altitude"))))
+        self.hrs.append(_num(r.get("heart_rate")))
+        cad = _num(r.get("cadence"))
+        if cad is not None:
+            cad += _num(r.get("fractional_cadence")) or 0.0
+        self.cads.append(cad)
+        lat, lon = _num(r.get("position_lat")), _num(r.get("position_long"))
+        if lat is not None and lon is not None:
+            self.positions.append((lat * _SEMICIRCLE_TO_DEG, lon * _SEMICIRCLE_TO_DEG))
+
+    def add_anchor(self, msg: str, f: dict[str, Any]) -> None:
+        """Remember one relative/absolute time pair (first one wins).
+
+        ``timestamp_correlation`` pairs device time with UTC; failing that, the
+        ``activity`` message pairs its (relative) ``timestamp`` with the
+        watch's wall clock ``local_timestamp`` - local time, the best a watch
+        without a UTC fix offers, and what the runner saw on the watch.
+        """
+        if self.anchor is not None:
+            return
+        if msg == "timestamp_correlation":
+            rel, absolute = f.get("system_timestamp"), f.get("timestamp")
+        else:
+            rel, absolute = f.get("timestamp"), f.get("local_timestamp")
+        if isinstance(rel, int) and not isinstance(rel, bool) and isinstance(absolute, datetime):
+            self.anchor = (rel, _as_utc(absolute))  # type: ignore[assignment]
+
+
 def parse_fit(data: bytes, name: str) -> Activity:
     """Decode a FIT activity file into an :class:`Activity`.
+
+    The fast decoder (``fitfast``) is tried first; any file it refuses (it is
+    stricter than fitdecode about some older Garmin files) is decoded again
+    with ``fitdecode``, whose verdict, and error message, is final. Both feed
+    the same summarising code, so the numbers do not depend on the decoder
+    (``tests/tracking/test_fit_fast.py`` compares them file by file).
 
     Raises :class:`ActivityFileError` naming the file for anything that is not
     a complete, CRC-valid FIT activity with some distance or time in it.
@@ -95,17 +197,77 @@ def parse_fit(data: bytes, name: str) -> Activity:
         raise ActivityFileError(name, "empty file")
     if not looks_like_fit(data):
         raise ActivityFileError(name, "not a FIT file (missing .FIT header)")
+    decoded = _decode_fitfast(data)
+    if decoded is None:
+        decoded = _decode_fitdecode(data, name)
+    return _summarise(decoded, name)
 
-    sessions: list[dict[str, Any]] = []
-    sport_msg: str | None = None
-    file_created: datetime | None = None
-    times: list[datetime] = []
-    dists: list[float] = []
-    alts: list[float | None] = []
-    hrs: list[float | None] = []
-    cads: list[float | None] = []
-    positions: list[tuple[float, float]] = []
 
+def parse_fit_fitdecode(data: bytes, name: str) -> Activity:
+    """:func:`parse_fit` with fitdecode only (the reference path; tests and benchmarks)."""
+    if not data:
+        raise ActivityFileError(name, "empty file")
+    if not looks_like_fit(data):
+        raise ActivityFileError(name, "not a FIT file (missing .FIT header)")
+    return _summarise(_decode_fitdecode(data, name), name)
+
+
+#: FIT epoch (1989-12-31T00:00:00Z) in Unix seconds; fitfast adds it to every date_time.
+_FIT_EPOCH_UNIX = 631065600
+#: FIT date_time values below this are relative device seconds, not calendar time.
+_FIT_MIN_ABSOLUTE = 0x10000000
+_TIME_FIELDS = frozenset({"timestamp", "start_time", "time_created", "local_timestamp",
+                          "system_timestamp"})
+
+
+def _fitfast_time(value: Any) -> datetime | int | None:
+    """fitfast's Unix seconds -> what fitdecode reports (datetime or relative int)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    fit_s = value - _FIT_EPOCH_UNIX
+    if fit_s < _FIT_MIN_ABSOLUTE:
+        return int(fit_s)
+    return datetime.fromtimestamp(value, tz=timezone.utc)
+
+
+def _fitfast_fields(f: dict[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in f.items():
+        if isinstance(k, str):
+            out[k] = _fitfast_time(v) if k in _TIME_FIELDS else v
+    return out
+
+
+def _decode_fitfast(data: bytes) -> _Decoded | None:
+    """Decode with fitfast (Rust); ``None`` when it refuses the file or is not installed."""
+    try:
+        import fitfast
+    except ImportError:  # pragma: no cover - fitfast is a dependency; stay correct without it
+        return None
+    try:
+        msgs = fitfast.parse(data, enum_names=True, datetimes=False)
+    except (fitfast.FitDecodeError, ValueError, OverflowError):
+        return None
+    out = _Decoded()
+    out.defer_records(msgs.get("record", []))
+    out.sessions = [_fitfast_fields(s) for s in msgs.get("session", ())]
+    for s in msgs.get("sport", ())[:1]:
+        out.sport_msg = s.get("sport")
+    for f in msgs.get("file_id", ()):
+        # fitdecode keeps the last file_id's value; so do we
+        t = _fitfast_time(f.get("time_created"))
+        out.file_created = t if isinstance(t, datetime) else None
+    for kind in ("timestamp_correlation", "activity"):
+        for f in msgs.get(kind, ()):
+            out.add_anchor(kind, _fitfast_fields(f))
+    return out
+
+
+def _decode_fitdecode(data: bytes, name: str) -> _Decoded:
+    """Decode with fitdecode (pure Python, lenient about old files; the reference)."""
+    import fitdecode
+
+    out = _Decoded()
     try:
         with fitdecode.FitReader(
             io.BytesIO(data),
@@ -117,30 +279,15 @@ def parse_fit(data: bytes, name: str) -> Activity:
                     continue
                 msg = frame.name
                 if msg == "record":
-                    r = _fields(frame, _RECORD_FIELDS)
-                    ts = _as_utc(r.get("timestamp"))
-                    if ts is not None:
-                        times.append(ts)
-                    d = _num(r.get("distance"))
-                    if d is not None:
-                        dists.append(d)
-                    alt = _num(r.get("enhanced_altitude", r.get("altitude")))
-                    alts.append(alt)
-                    hrs.append(_num(r.get("heart_rate")))
-                    cad = _num(r.get("cadence"))
-                    if cad is not None:
-                        cad += _num(r.get("fractional_cadence")) or 0.0
-                    cads.append(cad)
-                    lat, lon = _num(r.get("position_lat")), _num(r.get("position_long"))
-                    if lat is not None and lon is not None:
-                        positions.append((lat * _SEMICIRCLE_TO_DEG, lon * _SEMICIRCLE_TO_DEG))
+                    out.add_record(_fields(frame, _RECORD_FIELDS))
                 elif msg == "session":
-                    sessions.append(_fields(frame))
-                elif msg == "sport" and sport_msg is None:
-                    s = _fields(frame)
-                    sport_msg = s.get("sport")
+                    out.sessions.append(_fields(frame))
+                elif msg == "sport" and out.sport_msg is None:
+                    out.sport_msg = _fields(frame).get("sport")
                 elif msg == "file_id":
-                    file_created = _as_utc(_fields(frame).get("time_created"))
+                    out.file_created = _as_utc(_fields(frame).get("time_created"))
+                elif msg in ("timestamp_correlation", "activity"):
+                    out.add_anchor(msg, _fields(frame))
     except fitdecode.FitCRCError as exc:
         raise ActivityFileError(name, "corrupt FIT file (CRC check failed)") from exc
     except fitdecode.FitEOFError as exc:
@@ -153,13 +300,34 @@ def parse_fit(data: bytes, name: str) -> Activity:
         # fitdecode can trip over nonsense field definitions before the CRC is
         # reached; that is still a corrupt file, not a bug in the caller.
         raise ActivityFileError(name, f"corrupt FIT file ({type(exc).__name__})") from exc
+    return out
 
-    if not sessions and not times:
+
+def _resolve_relative(rel: Any, anchor: tuple[int, datetime] | None) -> datetime | None:
+    if anchor is None or not isinstance(rel, int) or isinstance(rel, bool):
+        return None
+    return anchor[1] + timedelta(seconds=rel - anchor[0])
+
+
+def _summarise(dec: _Decoded, name: str) -> Activity:
+    sessions = dec.sessions
+    if not sessions:
+        dec.records()
+    if not sessions and not dec.times and not dec.rel_times:
         raise ActivityFileError(name, "FIT file has no session or record data (not an activity?)")
 
     # ---- start, duration, distance -------------------------------------------------
     s = _merge_sessions(sessions)
-    start = _as_utc(s.get("start_time")) or (min(times) if times else None) or file_created
+    start = _as_utc(s.get("start_time"))
+    if start is None:
+        times = dec.records().times
+        start = (min(times) if times else None) or dec.file_created
+    if start is None:
+        # Relative device time only (older watches): place it with an anchor.
+        rel_start = s.get("start_time")
+        if not isinstance(rel_start, int) and dec.records().rel_times:
+            rel_start = min(dec.rel_times)
+        start = _resolve_relative(rel_start, dec.anchor)
     if start is None:
         raise ActivityFileError(name, "FIT file has no start time")
 
@@ -167,24 +335,27 @@ def parse_fit(data: bytes, name: str) -> Activity:
     if duration is None:
         duration = _num(s.get("total_timer_time"))
     if duration is None:
+        times = dec.records().times
+        if not times and dec.rel_times:
+            times = [start, start + timedelta(seconds=max(dec.rel_times) - min(dec.rel_times))]
         duration = (max(times) - min(times)).total_seconds() if times else 0.0
 
     distance = _num(s.get("total_distance"))
     if distance is None:
-        if dists:
-            distance = max(dists)
+        if dec.records().dists:
+            distance = max(dec.dists)
         else:
-            distance = path_length_m(positions)
+            distance = path_length_m(dec.positions)
 
     ascent = _num(s.get("total_ascent"))
     if ascent is None:
-        ascent = elevation_gain(alts)
+        ascent = elevation_gain(dec.records().alts)
 
-    sport = normalise_sport(s.get("sport") or sport_msg)
+    sport = normalise_sport(s.get("sport") or dec.sport_msg)
 
     hr = _num(s.get("avg_heart_rate"))
     if hr is None or hr <= 0:
-        hr = mean_or_none(hrs)
+        hr = mean_or_none(dec.records().hrs)
 
     cadence_spm: float | None = None
     if sport in FOOT_SPORTS:
@@ -194,7 +365,7 @@ def parse_fit(data: bytes, name: str) -> Activity:
         if per_leg is not None and per_leg > 0:
             per_leg += _num(s.get("avg_fractional_cadence")) or 0.0
         else:
-            per_leg = mean_or_none(cads)
+            per_leg = mean_or_none(dec.records().cads)
         cadence_spm = per_leg * 2 if per_leg is not None else None
 
     if distance <= 0 and duration <= 0:

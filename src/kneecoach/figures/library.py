@@ -1,0 +1,100 @@
+"""Figures of the knowledge base's own exercises and self-tests, ready to embed or write.
+
+The web app, the PDF, the Markdown export and ``kneecoach kb figures`` all go
+through here, so an entry is always drawn with its own name and description as
+the text alternative, and its targets as the highlighted muscles by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from kneecoach.figures.render_svg import animated_css, animated_svg, strip_svg
+from kneecoach.figures.spec import Figure
+from kneecoach.knowledge.loader import KnowledgeBase, load_kb
+
+Kind = Literal["exercise", "self_test"]
+Style = Literal["animated", "page", "strip", "print"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a figure needs from its knowledge-base entry."""
+
+    kind: Kind
+    id: str
+    name: str
+    text: str
+    targets: tuple[str, ...]
+    figure: Figure
+
+
+def entry(kb: KnowledgeBase, kind: Kind, entry_id: str) -> Entry | None:
+    """The entry with a figure, or None when it has none (or does not exist)."""
+    if kind == "exercise":
+        e = kb.exercises.get(entry_id)
+        if e is None or e.figure is None:
+            return None
+        return Entry(kind, e.id, e.name, e.how, tuple(e.targets), e.figure)
+    t = kb.self_tests.get(entry_id)
+    if t is None or t.figure is None:
+        return None
+    return Entry(kind, t.id, t.name, t.instructions, (), t.figure)
+
+
+def render(e: Entry, style: Style) -> str:
+    """SVG text: ``animated`` (standalone file), ``page`` (animated, CSS served by :func:`figures_css`),
+    ``strip`` (labelled keyframes side by side) or ``print`` (the strip without text, for the PDF)."""
+    uid = _uid(e)
+    if style in ("animated", "page"):
+        return animated_svg(uid, e.figure, e.name, e.text, list(e.targets), embed_css=style == "animated")
+    return strip_svg(uid, e.figure, e.name, e.text, list(e.targets), labels=style == "strip")
+
+
+def _uid(e: Entry) -> str:
+    return f"{'ex' if e.kind == 'exercise' else 'st'}-{e.id}"
+
+
+def all_entries(kb: KnowledgeBase) -> list[Entry]:
+    """Every exercise and self-test that has a figure, exercises first."""
+    found = [entry(kb, "exercise", i) for i in kb.exercises] + [entry(kb, "self_test", i) for i in kb.self_tests]
+    return [e for e in found if e is not None]
+
+
+@lru_cache(maxsize=4)
+def _css(kb_version: str) -> str:
+    return "".join(animated_css(_uid(e), e.figure) for e in all_entries(load_kb()))
+
+
+def figures_css() -> str:
+    """The animation CSS of every figure, for pages that inline ``page`` SVGs."""
+    return _css(load_kb().version)
+
+
+@lru_cache(maxsize=512)
+def _cached(kb_version: str, kind: Kind, entry_id: str, style: Style) -> str | None:
+    found = entry(load_kb(), kind, entry_id)
+    return render(found, style) if found else None
+
+
+def figure_svg(kind: Kind, entry_id: str, style: Style = "animated") -> str | None:
+    """The packaged knowledge base's figure as SVG text (cached per knowledge-base version)."""
+    return _cached(load_kb().version, kind, entry_id, style)
+
+
+def write_figures(folder: Path, ids: list[str], kind: Kind = "exercise", kb: KnowledgeBase | None = None) -> dict[str, Path]:
+    """Write each entry's static strip as ``<kind>-<id>.svg`` into ``folder``; returns id -> path."""
+    kb = kb or load_kb()
+    folder.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Path] = {}
+    for entry_id in ids:
+        found = entry(kb, kind, entry_id)
+        if found is None:
+            continue
+        path = folder / f"{kind.replace('_', '-')}-{entry_id}.svg"
+        path.write_text(render(found, "strip"), encoding="utf-8")
+        out[entry_id] = path
+    return out
