@@ -21,6 +21,10 @@ from .conftest import PASSWORD, Browser
 
 #: Parameterised routes that are not owner-scoped reads, with how they are protected.
 OTHER_PARAM_ROUTES = {"/invites/{link_id}/revoke", "/jobs/{job_id}"}  # jobs: tests/web/test_web_jobs.py
+# Video analysis jobs (issue 9): owner-checked by the job runner; covered by
+# tests/web/test_web_video.py::test_jobs_are_private.
+OTHER_PARAM_ROUTES |= {"/selftests/video/{job_id}", "/selftests/video/{job_id}/{name}.png", "/selftests/video/{job_id}/apply",
+                       "/api/v1/selftests/video/{job_id}", "/api/v1/selftests/video/{job_id}/apply"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
 

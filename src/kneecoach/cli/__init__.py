@@ -43,6 +43,7 @@ MODULES: tuple[str, ...] = (
     "kneecoach.cli.serve",
     "kneecoach.cli.tracking",
     "kneecoach.cli.account",
+    "kneecoach.cli.video",
 )
 
 #: Top-level command name -> the module that registers it.
@@ -64,6 +65,7 @@ COMMAND_MODULES: dict[str, str] = {
     "export": "kneecoach.cli.account",
     "fhir": "kneecoach.cli.account",
     "erase": "kneecoach.cli.account",
+    "selftest": "kneecoach.cli.video",
 }
 
 

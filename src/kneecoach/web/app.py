@@ -163,13 +163,15 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
 
         return Response(figures_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
-    from kneecoach.web import ops, routes_account, routes_api, routes_auth, routes_pages
+    from kneecoach.web import ops, routes_account, routes_api, routes_auth, routes_pages, routes_video
 
     app.include_router(routes_auth.router)
     app.include_router(routes_pages.router)
     app.include_router(routes_api.router)
     app.include_router(routes_account.router)
     app.include_router(routes_account.api)
+    app.include_router(routes_video.router)  # single-leg squat video (issue 9)
+    app.include_router(routes_video.api)
     ops.install(app)
     return app
 

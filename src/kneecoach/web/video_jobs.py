@@ -1,0 +1,188 @@
+"""A small background runner for single-leg squat video analysis (issue 9).
+
+Deliberately separate and minimal: a thread pool in the web process, with each job's state kept as
+one JSON file (``<folder>/<job_id>/state.json``, written atomically) beside its PNGs, so any worker
+process can answer a status request. The lead can later move ``submit``/``_run`` onto the shared
+database job table without touching the routes: they only call :meth:`VideoJobs.submit`,
+:meth:`VideoJobs.state` and :meth:`VideoJobs.image`.
+
+The uploaded clip lives in the job folder only while it is analysed and is deleted afterwards,
+success or not; nothing identifying is logged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from kneecoach.video.quality import MAX_CLIP_BYTES, VideoQualityError
+
+ENV_VIDEO_DIR = "KNEECOACH_VIDEO_DIR"
+IMAGE_NAMES = ("chart", "key_left", "key_right")
+JOB_TTL_S = 24 * 3600
+
+#: (clip path, side or None, output folder, progress callback) -> report JSON (VideoReport.to_json()).
+Analyser = Callable[[Path, str | None, Path, Callable[[float], None]], dict[str, Any]]
+
+
+class ClipTooLarge(ValueError):
+    pass
+
+
+def default_analyser(clip: Path, side: str | None, out_dir: Path, progress: Callable[[float], None]) -> dict[str, Any]:
+    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.video.report import analyse_clip
+
+    return analyse_clip(clip, load_kb(), side=side, out_dir=out_dir, progress=progress).to_json()
+
+
+def default_folder() -> Path:
+    env = os.environ.get(ENV_VIDEO_DIR)
+    if env:
+        return Path(env)
+    from kneecoach.web.security import data_dir
+
+    return data_dir() / "video-jobs"
+
+
+class VideoJobs:
+    """Queue, run and report video analyses; every read is checked against the owner."""
+
+    def __init__(self, folder: Path, analyser: Analyser | None = None, workers: int = 1) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.analyser = analyser or default_analyser
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kneecoach-video")
+
+    # ------------------------------------------------------------------ state files
+    def _dir(self, job_id: str) -> Path:
+        if not job_id.isalnum() or len(job_id) > 64:
+            raise KeyError(job_id)
+        return self.folder / job_id
+
+    def _write(self, job_id: str, state: dict[str, Any]) -> None:
+        path = self._dir(job_id) / "state.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def _read(self, job_id: str) -> dict[str, Any] | None:
+        try:
+            return json.loads((self._dir(job_id) / "state.json").read_text(encoding="utf-8"))
+        except (KeyError, FileNotFoundError, json.JSONDecodeError):
+            return None
+
+    def state(self, owner_id: int, job_id: str) -> dict[str, Any] | None:
+        """The job's state for its owner; None for anyone else (no hint that it exists)."""
+        st = self._read(job_id)
+        if st is None or st.get("owner_id") != owner_id:
+            return None
+        return st
+
+    def image(self, owner_id: int, job_id: str, name: str) -> Path | None:
+        st = self.state(owner_id, job_id)
+        if st is None or name not in IMAGE_NAMES or st.get("status") != "done":
+            return None
+        path = self._dir(job_id) / f"{name}.png"
+        return path if path.is_file() else None
+
+    # ------------------------------------------------------------------ running
+    def submit(self, owner_id: int, side: str | None, upload: BinaryIO) -> str:
+        """Store the clip for the run only, queue it, return the job id."""
+        if side not in (None, "left", "right"):
+            raise ValueError("side must be left or right")
+        self._sweep()
+        job_id = secrets.token_hex(16)
+        d = self._dir(job_id)
+        d.mkdir(mode=0o700)
+        clip = d / "clip"
+        size = 0
+        with clip.open("wb") as fh:
+            while chunk := upload.read(1 << 20):
+                size += len(chunk)
+                if size > MAX_CLIP_BYTES:
+                    fh.close()
+                    shutil.rmtree(d, ignore_errors=True)
+                    raise ClipTooLarge(f"The clip is larger than {MAX_CLIP_BYTES // 2**20} MB.")
+                fh.write(chunk)
+        self._write(job_id, {"id": job_id, "owner_id": owner_id, "side": side, "status": "queued",
+                             "progress": 0.0, "created": time.time(), "result": None, "error": None,
+                             "error_code": None, "applied": False})
+        self.pool.submit(self._run, job_id)
+        return job_id
+
+    def _run(self, job_id: str) -> None:
+        st = self._read(job_id)
+        if st is None:
+            return
+        d = self._dir(job_id)
+        clip = d / "clip"
+        last = [0.0]
+
+        def progress(x: float) -> None:
+            if x - last[0] >= 0.05 or x >= 1.0:
+                last[0] = x
+                st["progress"] = round(x, 3)
+                self._write(job_id, st)
+
+        st["status"] = "running"
+        self._write(job_id, st)
+        try:
+            out = d / "out"
+            out.mkdir(exist_ok=True)
+            result = self.analyser(clip, st["side"], out, progress)
+            images = {}
+            for key, path in (result.get("images") or {}).items():
+                if key in IMAGE_NAMES and Path(path).is_file():
+                    shutil.move(str(path), d / f"{key}.png")
+                    images[key] = key
+            result["images"] = images
+            st.update(status="done", progress=1.0, result=result)
+        except VideoQualityError as exc:
+            st.update(status="failed", error=str(exc), error_code=exc.code)
+        except Exception as exc:  # noqa: BLE001 - a job must end in a state the runner can read
+            st.update(status="failed", error=f"The analysis failed ({type(exc).__name__}).", error_code="internal")
+        finally:
+            clip.unlink(missing_ok=True)
+            shutil.rmtree(d / "out", ignore_errors=True)
+            self._write(job_id, st)
+
+    def mark_applied(self, owner_id: int, job_id: str) -> None:
+        st = self.state(owner_id, job_id)
+        if st is not None:
+            st["applied"] = True
+            self._write(job_id, st)
+
+    def _sweep(self) -> None:
+        """Drop jobs older than a day (results are copied into the profile when the runner applies them)."""
+        cutoff = time.time() - JOB_TTL_S
+        for d in self.folder.iterdir():
+            st = self._read(d.name) if d.name.isalnum() else None
+            if st is not None and st.get("created", 0) < cutoff:
+                shutil.rmtree(d, ignore_errors=True)
+
+    def wait(self, owner_id: int, job_id: str, timeout: float = 60.0) -> dict[str, Any] | None:
+        """Block until the job ends (for tests and the CLI-like API callers that prefer to wait)."""
+        end = time.time() + timeout
+        while time.time() < end:
+            st = self.state(owner_id, job_id)
+            if st is None or st["status"] in ("done", "failed"):
+                return st
+            time.sleep(0.05)
+        return self.state(owner_id, job_id)
+
+
+def jobs_for(app: Any) -> VideoJobs:
+    """The app's runner, made on first use (folder from ``KNEECOACH_VIDEO_DIR`` or the data folder)."""
+    jobs = getattr(app.state, "video_jobs", None)
+    if jobs is None:
+        jobs = VideoJobs(default_folder())
+        app.state.video_jobs = jobs
+    return jobs
