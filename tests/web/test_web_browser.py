@@ -124,6 +124,15 @@ def sign_up_then_in(page, server: str) -> None:
     assert_at(page, server + "/home")
 
 
+def new_account(page, server: str, email: str, name: str) -> None:
+    """Sign up as a runner with ``email`` and ``name``, then sign in (lands on /home)."""
+    page.goto(server + "/signup")
+    page.fill("#f-email", email)
+    page.fill("#f-display_name", name)
+    page.fill("#f-password", PASSWORD)
+    sign_up_then_in(page, server)
+
+
 def submit(page, selector: str) -> None:
     """Click a submit button or link and wait for the resulting page load (no racing the next step)."""
     with page.expect_navigation():
@@ -249,11 +258,7 @@ def assert_every_exercise_has_a_figure(page) -> None:
 
 def test_mobile_layout_has_no_horizontal_scroll(server, page):
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(server + "/signup")
-    page.fill("#f-email", "phone@example.org")
-    page.fill("#f-display_name", "Pat")
-    page.fill("#f-password", PASSWORD)
-    sign_up_then_in(page, server)
+    new_account(page, server, "phone@example.org", "Pat")
     page.goto(server + "/intake")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
@@ -261,11 +266,7 @@ def test_mobile_layout_has_no_horizontal_scroll(server, page):
 
 
 def test_clinician_sees_invited_runner_read_only(server, page):
-    page.goto(server + "/signup")
-    page.fill("#f-email", "inviter@example.org")
-    page.fill("#f-display_name", "Ivy Runner")
-    page.fill("#f-password", PASSWORD)
-    sign_up_then_in(page, server)
+    new_account(page, server, "inviter@example.org", "Ivy Runner")
     page.goto(server + "/intake")
     page.check("input[name='symptoms.sides'][value='right']")
     page.check("input[name='symptoms.locations'][value='below_kneecap']")
@@ -299,11 +300,7 @@ def test_clinician_sees_invited_runner_read_only(server, page):
 
 
 def test_account_password_change_and_erasure_in_chromium(server, page):
-    page.goto(server + "/signup")
-    page.fill("#f-email", "acct@example.org")
-    page.fill("#f-display_name", "Ari")
-    page.fill("#f-password", PASSWORD)
-    sign_up_then_in(page, server)
+    new_account(page, server, "acct@example.org", "Ari")
     submit(page, "nav >> text=Account")
     assert_at(page, server + "/account")
     page.fill("#f-current_password", PASSWORD)
@@ -327,11 +324,7 @@ def test_account_password_change_and_erasure_in_chromium(server, page):
 def test_acl_pathway_holds_running_with_criteria_shown(server, page):
     """A runner after ACL reconstruction: the injury makes the Ottawa questions appear, the plan holds
     running at 0 km and lists each return-to-run criterion with its status and how to re-test it."""
-    page.goto(server + "/signup")
-    page.fill("#f-email", "acl@example.org")
-    page.fill("#f-display_name", "Jordan ACL")
-    page.fill("#f-password", PASSWORD)
-    sign_up_then_in(page, server)
+    new_account(page, server, "acl@example.org", "Jordan ACL")
     page.goto(server + "/intake")
     assert page.locator("input[name='red_flags.cannot_bend_90_after_trauma']").count() == 0
     for flag in kb.red_flags_for(None):
@@ -368,11 +361,7 @@ def test_retest_page_and_trend_chart(server, page):
     """Intake with a Kujala score, then the Re-test page in the browser; the progress page draws the
     trend chart with both measurements and reads the change against the minimal important change."""
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: the chart must stay readable
-    page.goto(server + "/signup")
-    page.fill("#f-email", "retest@example.org")
-    page.fill("#f-display_name", "Riley Retest")
-    page.fill("#f-password", PASSWORD)
-    sign_up_then_in(page, server)
+    new_account(page, server, "retest@example.org", "Riley Retest")
     page.goto(server + "/intake")
     for flag in kb.red_flags_for(None):
         page.check(f"input[name='red_flags.{flag.id}'][value='false']")
