@@ -89,3 +89,18 @@ def test_home_says_when_a_retest_is_due(browser, db_url):
     engine.dispose()
     home = browser.c.get("/home").text
     assert "A re-test is due" in home and 'href="/retest"' in home
+
+
+def test_hop_test_is_offered_after_acl_reconstruction_and_feeds_the_criteria(browser):
+    uid = browser.signup("hop@example.org")
+    browser.intake()
+    assert "Single-leg hop for distance" not in browser.c.get("/selftests").text
+    browser.intake(**{"history.acl_reconstruction": "true", "history.surgery.kind": "ACL reconstruction",
+                      "history.surgery.weeks_ago": "20", "history.full_extension": "true",
+                      "symptoms.onset": "gradual"})
+    page = browser.c.get("/selftests").text
+    assert "Single-leg hop for distance" in page
+    r = browser.post("/selftests", {"self_tests.single_leg_hop_cm.left": "120", "self_tests.single_leg_hop_cm.right": "110"})
+    assert r.status_code == 303
+    plan = browser.c.get(f"/u/{uid}/plan").text
+    assert "Operated leg at least 80 %" in plan and "not met yet" not in plan.split("Operated leg at least 80 %")[1][:120]
