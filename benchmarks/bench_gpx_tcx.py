@@ -1,8 +1,10 @@
 """GPX and TCX import speed on a 6-hour, 1 Hz recording (21,600 points, HR and cadence).
 
 Measures the earlier GPX path (gpxpy's object model, ``parse_gpx_gpxpy``) and the current one
-(one lxml pass, ``parse_gpx``) in the same run, checks they give the same Activity, and times the
-TCX importer. Median of ``--repeat`` runs.
+(one lxml pass, ``parse_gpx``) in the same run, and the TCX importer three ways: the path before
+issue 11 (ElementTree, ``_tcx_before.py``), the general per-trackpoint lxml reader and the column
+reader that regular files take. Each pair is checked to give the same Activity. Median of
+``--repeat`` runs.
 
     python benchmarks/bench_gpx_tcx.py [--repeat 7]
 """
@@ -17,6 +19,11 @@ from datetime import datetime, timedelta, timezone
 
 from kneecoach.tracking.importers.gpx import parse_gpx, parse_gpx_gpxpy
 from kneecoach.tracking.importers.tcx import parse_tcx
+
+try:  # run as a script from the repository root or from benchmarks/
+    from _tcx_before import parse_tcx_before
+except ImportError:  # pragma: no cover
+    from benchmarks._tcx_before import parse_tcx_before
 
 N = 6 * 3600
 
@@ -74,10 +81,17 @@ def main() -> None:
     assert parse_gpx(gpx, "b.gpx") == parse_gpx_gpxpy(gpx, "b.gpx"), "fast and gpxpy paths disagree"
     before = median_s(lambda: parse_gpx_gpxpy(gpx, "b.gpx"), args.repeat)
     now = median_s(lambda: parse_gpx(gpx, "b.gpx"), args.repeat)
+    new_tcx = parse_tcx(tcx, "b.tcx")
+    assert new_tcx == parse_tcx_before(tcx, "b.tcx") == parse_tcx(tcx, "b.tcx", _force_general=True), (
+        "TCX paths disagree")
+    t_before = median_s(lambda: parse_tcx_before(tcx, "b.tcx"), args.repeat)
+    t_general = median_s(lambda: parse_tcx(tcx, "b.tcx", _force_general=True), args.repeat)
     t_tcx = median_s(lambda: parse_tcx(tcx, "b.tcx"), args.repeat)
     print(f"GPX, 6 h at 1 Hz ({len(gpx) / 1e6:.1f} MB): gpxpy path {before * 1000:.0f} ms, "
           f"lxml path {now * 1000:.0f} ms ({before / now:.1f}x); same Activity: yes")
-    print(f"TCX, 6 h at 1 Hz ({len(tcx) / 1e6:.1f} MB): {t_tcx * 1000:.0f} ms")
+    print(f"TCX, 6 h at 1 Hz ({len(tcx) / 1e6:.1f} MB): ElementTree path (before) {t_before * 1000:.0f} ms, "
+          f"lxml per-trackpoint reader {t_general * 1000:.0f} ms, lxml column reader {t_tcx * 1000:.0f} ms "
+          f"({t_before / t_tcx:.1f}x); same Activity: yes")
 
 
 if __name__ == "__main__":

@@ -397,3 +397,104 @@ def test_gpx_with_odd_time_format_and_missing_pieces_matches_gpxpy() -> None:
             b'<trkseg><trkpt lat="47.01" lon="8.0"><ele>405</ele><time>2026-11-01T05:01:00Z</time></trkpt>'
             b'<trkpt lat="47.011" lon="8.0"><time>2026-11-01T05:02:00Z</time></trkpt></trkseg></trk></gpx>')
     assert parse_gpx(data, "odd.gpx") == parse_gpx_gpxpy(data, "odd.gpx")
+
+
+# ------------------------------------------------- TCX: column reader vs per-trackpoint reader
+
+def _tcx_variants() -> list[tuple[str, bytes]]:
+    regular = [
+        ("two laps", make_tcx(Design())),
+        ("one lap", make_tcx(Design(), laps=1)),
+        ("five laps, noisy", make_tcx(Design(distance_m=12000.0, noise_m=2.0), laps=5)),
+        ("biking", make_tcx(Design(sport="Biking"), sport="Biking")),
+        ("no times (refused)", make_tcx(Design(), with_times=False)),
+    ]
+    head = ('<?xml version="1.0"?><TrainingCenterDatabase '
+            'xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2" '
+            'xmlns:x="http://www.garmin.com/xmlschemas/ActivityExtension/v2"><Activities><Activity Sport="Running">')
+    tail = "</Activity></Activities></TrainingCenterDatabase>"
+
+    def tp(t: str, *, lat: str | None = "47.0", lon: str | None = "8.0", alt: str | None = "400",
+           dist: str | None = None, hr: str | None = "140", run: str | None = None, cad: str | None = None) -> str:
+        pos = ""
+        if lat is not None or lon is not None:
+            pos = "<Position>" + (f"<LatitudeDegrees>{lat}</LatitudeDegrees>" if lat is not None else "") + (
+                f"<LongitudeDegrees>{lon}</LongitudeDegrees>" if lon is not None else "") + "</Position>"
+        return (f"<Trackpoint><Time>{t}</Time>{pos}"
+                + (f"<AltitudeMeters>{alt}</AltitudeMeters>" if alt is not None else "")
+                + (f"<DistanceMeters>{dist}</DistanceMeters>" if dist is not None else "")
+                + (f"<HeartRateBpm><Value>{hr}</Value></HeartRateBpm>" if hr is not None else "")
+                + (f"<Cadence>{cad}</Cadence>" if cad is not None else "")
+                + (f"<Extensions><x:TPX><x:RunCadence>{run}</x:RunCadence></x:TPX></Extensions>"
+                   if run is not None else "")
+                + "</Trackpoint>")
+
+    odd = [
+        # Both cadence conventions (RunCadence wins per trackpoint), so the column reader declines.
+        ("both cadences", head + '<Lap StartTime="2026-11-01T06:00:00Z"><DistanceMeters>30</DistanceMeters><Track>'
+         + tp("2026-11-01T06:00:00Z", run="80", cad="60") + tp("2026-11-01T06:00:10Z", cad="70")
+         + tp("2026-11-01T06:00:20Z", run="90") + "</Track></Lap>" + tail),
+        # Offsets, fractional seconds and padding in times; NaN and unreadable numbers; laps without
+        # a distance (so the cumulative trackpoint distance counts); gaps in HR and positions.
+        ("odd values", head + '<Lap StartTime="2026-11-01T07:00:00+01:00"><Track>'
+         + tp(" 2026-11-01T07:00:00.250+01:00 ", alt="nan", dist="0", run="85")
+         + tp("2026-11-01T06:00:30Z", lat=None, lon=None, dist="120.5", hr=None, run="86")
+         + tp("2026-11-01T06:01:00Z", alt="abc", dist="250", hr="0", run="0")
+         + tp("2026-11-01T06:01:30Z", alt="410", dist="nan", hr="150", run="88")
+         + "</Track></Lap>" + tail),
+        # No lap or trackpoint distance at all: the distance comes from the positions.
+        ("positions only", head + '<Lap StartTime="2026-11-01T06:00:00Z"><Track>'
+         + tp("2026-11-01T06:00:00Z") + tp("2026-11-01T06:00:30Z", lat="47.001")
+         + tp("2026-11-01T06:01:00Z", lat="47.002", lon="8.001") + "</Track></Lap>" + tail),
+        # A position with only a latitude, then one with only a longitude: must not be paired.
+        ("unpaired position", head + '<Lap StartTime="2026-11-01T06:00:00Z"><Track>'
+         + tp("2026-11-01T06:00:00Z") + tp("2026-11-01T06:00:30Z", lon=None, lat="47.5")
+         + tp("2026-11-01T06:01:00Z", lat=None, lon="8.5") + tp("2026-11-01T06:01:30Z", lat="47.002")
+         + "</Track></Lap>" + tail),
+        # No namespace at all (some hand-made exports).
+        ("no namespace", '<TrainingCenterDatabase><Activities><Activity Sport="Running">'
+         '<Lap StartTime="2026-11-01T06:00:00Z"><DistanceMeters>100</DistanceMeters><Track>'
+         + tp("2026-11-01T06:00:00Z", cad="80").replace("x:", "") + tp("2026-11-01T06:00:40Z", cad="82")
+         + "</Track></Lap>" + tail),
+    ]
+    return [(n, d) for n, d in regular] + [(n, d.encode()) for n, d in odd]
+
+
+@pytest.mark.parametrize(("label", "data"), _tcx_variants(), ids=[v[0] for v in _tcx_variants()])
+def test_tcx_column_reader_equals_the_per_trackpoint_reader(label: str, data: bytes) -> None:
+    """The fast column reader gives exactly the Activity (or the error) of the general reader."""
+    from kneecoach.tracking.importers.tcx import parse_tcx
+
+    def outcome(force: bool) -> object:
+        try:
+            return parse_tcx(data, "x.tcx", _force_general=force)
+        except ActivityFileError as exc:
+            return str(exc)
+
+    assert outcome(False) == outcome(True), label
+
+
+def test_tcx_column_reader_is_taken_for_regular_files_and_declined_for_odd_ones() -> None:
+    from kneecoach.tracking.importers import tcx
+
+    variants = dict(_tcx_variants())
+
+    def tracks(data: bytes) -> list:
+        root = tcx.xml_root(data, "x.tcx", "TCX", "TrainingCenterDatabase")
+        return list(root.iter("{*}Track"))
+
+    assert tcx._columns(tracks(variants["two laps"]), False) is not None
+    assert tcx._columns(tracks(variants["no namespace"]), False) is not None
+    assert tcx._columns(tracks(variants["both cadences"]), False) is None
+    assert tcx._columns(tracks(variants["unpaired position"]), True) is None
+
+
+def test_tcx_out_of_range_coordinate_is_named_by_both_readers() -> None:
+    from kneecoach.tracking.importers.tcx import parse_tcx
+
+    text = make_tcx(Design()).decode()
+    lats = re.findall(r"<LatitudeDegrees>([-0-9.]+)</LatitudeDegrees>", text)
+    bad = text.replace(f"<LatitudeDegrees>{lats[2]}<", "<LatitudeDegrees>95.0<", 1).encode()
+    for force in (False, True):
+        with pytest.raises(ActivityFileError, match="invalid coordinates in trackpoint 3"):
+            parse_tcx(bad, "bad.tcx", _force_general=force)
