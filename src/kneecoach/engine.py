@@ -33,7 +33,7 @@ from kneecoach.plan.models import PathwayChoice, Plan
 class Assessment(BaseModel):
     """Everything kneecoach concludes from one profile."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     profile_name: str
     kb_version: str

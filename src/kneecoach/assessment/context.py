@@ -15,7 +15,7 @@ from kneecoach.intake.profile import Profile
 
 
 class _Ctx(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
 
 class DiaryMetrics(_Ctx):

@@ -21,7 +21,7 @@ Confidence = Literal["low", "moderate", "high"]
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
 
 class Finding(_Out):

@@ -144,13 +144,18 @@ def example_cmd(
 @kb_app.command("check")
 def kb_check(
     folder: Annotated[Path | None, typer.Option("--dir", help="Knowledge folder to check (default: the packaged one).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Check again even if these exact files passed before (ignore the cache).")] = False,
 ) -> None:
-    """Validate every knowledge file and the references between them."""
+    """Validate every knowledge file and the references between them.
+
+    Files whose bytes passed every check before (with the same kneecoach code) are not checked
+    again unless ``--full`` is given: the answer would be the same.
+    """
     from kneecoach.knowledge.loader import KnowledgeBaseError, load_kb_from, packaged_data_dir
 
     target = folder or packaged_data_dir()
     try:
-        kb = load_kb_from(target)
+        kb = load_kb_from(target, use_cache=not full)
     except KnowledgeBaseError as exc:
         raise fail(f"knowledge base in {target} is broken", exc.problems, code=1) from exc
     console.print(

@@ -22,7 +22,7 @@ PropId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 class _Fig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class Prop(_Fig):

@@ -16,7 +16,7 @@ class KujalaAnswerError(ValueError):
 
 
 class KujalaResult(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     score: int | None
     """0-100 when all 13 items are answered, else ``None``: a partial sum is not a Kujala score."""

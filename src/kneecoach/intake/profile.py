@@ -25,7 +25,7 @@ Score10 = Annotated[int, Field(ge=0, le=10, description="0 = no pain, 10 = worst
 class _Model(BaseModel):
     """Strict base: unknown fields are errors, so a typo in a profile file is caught."""
 
-    model_config = ConfigDict(extra="forbid", frozen=False, use_enum_values=False)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=False, use_enum_values=False)
 
 
 class Side(StrEnum):

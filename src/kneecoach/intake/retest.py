@@ -17,7 +17,7 @@ from kneecoach.knowledge.loader import KnowledgeBase
 
 
 class RetestPain(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     pain_at_rest: Score10 | None = None
     pain_during_run: Score10 | None = None
@@ -28,7 +28,7 @@ class RetestPain(BaseModel):
 class RetestAnswers(BaseModel):
     """What a re-test file or form holds."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     kujala: dict[str, str] = Field(default_factory=dict, description="All 13 items (optional without knee pain).")
     self_tests: SelfTests

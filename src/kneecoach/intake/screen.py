@@ -23,7 +23,7 @@ class UnknownRedFlagError(ValueError):
 
 
 class RedFlagHit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     id: str
     question: str
@@ -33,7 +33,7 @@ class RedFlagHit(BaseModel):
 
 
 class Referral(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     message: str
     urgency: Literal["emergency", "urgent", "soon"]
@@ -42,7 +42,7 @@ class Referral(BaseModel):
 
 
 class ScreenResult(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     referral: Referral | None
     unanswered: list[str]

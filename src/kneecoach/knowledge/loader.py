@@ -310,10 +310,14 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _read_yaml(path: Path) -> Any:
+    return _read_yaml_text(path.read_text(encoding="utf-8"), path.name)
+
+
+def _read_yaml_text(text: str, name: str) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
-        raise KnowledgeBaseError([f"{path.name}: not valid YAML: {exc}"]) from exc
+        raise KnowledgeBaseError([f"{name}: not valid YAML: {exc}"]) from exc
 
 
 def _format_validation(file: str, exc: ValidationError, items: list[Any] | None) -> list[str]:
@@ -331,18 +335,36 @@ def _format_validation(file: str, exc: ValidationError, items: list[Any] | None)
     return out
 
 
-def load_kb_from(folder: Path) -> KnowledgeBase:
-    """Load, validate and cross-check the knowledge files in ``folder``."""
+def load_kb_from(folder: Path, *, use_cache: bool = True) -> KnowledgeBase:
+    """Load, validate and cross-check the knowledge files in ``folder``.
+
+    A knowledge base that passed every check before, from files with the same bytes, comes from
+    the cache (:mod:`kneecoach.knowledge.cache`) instead; ``use_cache=False`` always re-checks
+    (``kneecoach kb check`` does).
+    """
+    from kneecoach.knowledge import cache
+
     problems: list[str] = []
-    parsed: dict[str, Any] = {}
+    contents: dict[str, bytes] = {}
     digest = hashlib.sha256()
-    for name, (model, many) in FILES.items():
+    for name in FILES:
         path = folder / name
-        if not path.exists():
+        try:
+            contents[name] = path.read_bytes()
+        except FileNotFoundError:
             problems.append(f"{name}: file missing")
             continue
-        digest.update(path.read_bytes())
-        raw = _read_yaml(path)
+        digest.update(contents[name])
+    if problems:
+        raise KnowledgeBaseError(problems)
+    if use_cache:
+        cached = cache.read(digest.hexdigest())
+        if cached is not None:
+            return cached
+
+    parsed: dict[str, Any] = {}
+    for name, (model, many) in FILES.items():
+        raw = _read_yaml_text(contents[name].decode("utf-8"), name)
         try:
             if many:
                 if not isinstance(raw, list):
@@ -385,6 +407,8 @@ def load_kb_from(folder: Path) -> KnowledgeBase:
     cross = kb.problems()
     if cross:
         raise KnowledgeBaseError(cross)
+    if use_cache:
+        cache.write(kb)
     return kb
 
 

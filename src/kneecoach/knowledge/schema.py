@@ -21,7 +21,7 @@ SourceId = Annotated[str, Field(min_length=3)]
 
 
 class _KB(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 #: How much weight a claim carries, strongest first. Seeds are ``expert`` (a clinician's or
@@ -471,6 +471,3 @@ class Meta(_KB):
     license: str
 
 
-When.model_rebuild()
-RedFlag.model_rebuild()
-PhaseCriterion.model_rebuild()
