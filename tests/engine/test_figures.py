@@ -95,6 +95,30 @@ def test_write_figures_next_to_a_document(tmp_path):
         assert path.exists() and ET.parse(path).getroot().tag == SVG + "svg"
 
 
+def test_write_figures_redraws_only_what_is_missing_or_stale(tmp_path):
+    import json
+
+    from kneecoach.figures.library import MANIFEST
+
+    kb = load_kb()
+    ids = list(kb.exercises)[:3]
+    folder = tmp_path / "figs"
+    first = write_figures(folder, ids, kb=kb)
+    kept, deleted, stale = (first[i] for i in ids)
+    kept.write_text("<svg>marker: left alone</svg>", encoding="utf-8")
+    deleted.unlink()
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    manifest[stale.name] = "an older knowledge base"
+    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    stale.write_text("<svg>old drawing</svg>", encoding="utf-8")
+
+    again = write_figures(folder, ids, kb=kb)
+    assert again == first
+    assert "left alone" in kept.read_text(encoding="utf-8"), "an up-to-date figure is not redrawn"
+    for path in (deleted, stale):
+        assert ET.parse(path).getroot().tag == SVG + "svg" and "old drawing" not in path.read_text(encoding="utf-8")
+
+
 # ---------------------------------------------------------------- kb check
 
 @pytest.fixture

@@ -7,12 +7,12 @@ the text alternative, and its targets as the highlighted muscles by default.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from kneecoach.figures.render_svg import animated_css, animated_svg, strip_svg
 from kneecoach.figures.spec import Figure
 from kneecoach.knowledge.loader import KnowledgeBase, load_kb
 
@@ -48,6 +48,10 @@ def entry(kb: KnowledgeBase, kind: Kind, entry_id: str) -> Entry | None:
 def render(e: Entry, style: Style) -> str:
     """SVG text: ``animated`` (standalone file), ``page`` (animated, CSS served by :func:`figures_css`),
     ``strip`` (labelled keyframes side by side) or ``print`` (the strip without text, for the PDF)."""
+    # Imported here: the renderer pulls in numpy (the body model), which a command that only finds
+    # its figures already written (see write_figures) never needs.
+    from kneecoach.figures.render_svg import animated_svg, strip_svg
+
     uid = _uid(e)
     if style in ("animated", "page"):
         return animated_svg(uid, e.figure, e.name, e.text, list(e.targets), embed_css=style == "animated")
@@ -66,6 +70,8 @@ def all_entries(kb: KnowledgeBase) -> list[Entry]:
 
 @lru_cache(maxsize=4)
 def _css(kb_version: str) -> str:
+    from kneecoach.figures.render_svg import animated_css
+
     return "".join(animated_css(_uid(e), e.figure) for e in all_entries(load_kb()))
 
 
@@ -85,16 +91,42 @@ def figure_svg(kind: Kind, entry_id: str, style: Style = "animated") -> str | No
     return _cached(load_kb().version, kind, entry_id, style)
 
 
+#: Written beside the figures: which knowledge and drawing code each file was drawn from.
+MANIFEST = ".kneecoach-figures.json"
+
+
 def write_figures(folder: Path, ids: list[str], kind: Kind = "exercise", kb: KnowledgeBase | None = None) -> dict[str, Path]:
-    """Write each entry's static strip as ``<kind>-<id>.svg`` into ``folder``; returns id -> path."""
+    """Write each entry's static strip as ``<kind>-<id>.svg`` into ``folder``; returns id -> path.
+
+    A figure already in ``folder`` that was drawn from the same knowledge base and the same drawing
+    code (recorded in :data:`MANIFEST`) is left as it is, so ``kneecoach assess`` does not redraw
+    the same dozen figures on every run. A changed exercise, a new kneecoach or a deleted file means
+    that figure is drawn again.
+    """
+    from kneecoach.knowledge.cache import code_digest
+
     kb = kb or load_kb()
     folder.mkdir(parents=True, exist_ok=True)
+    stamp = f"{kb.version}/{code_digest()[:16]}"
+    manifest_path = folder / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            manifest = {}
+    except (OSError, ValueError):
+        manifest = {}
     out: dict[str, Path] = {}
+    changed = False
     for entry_id in ids:
         found = entry(kb, kind, entry_id)
         if found is None:
             continue
         path = folder / f"{kind.replace('_', '-')}-{entry_id}.svg"
-        path.write_text(render(found, "strip"), encoding="utf-8")
+        if manifest.get(path.name) != stamp or not path.is_file():
+            path.write_text(render(found, "strip"), encoding="utf-8")
+            manifest[path.name] = stamp
+            changed = True
         out[entry_id] = path
+    if changed:
+        manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
     return out

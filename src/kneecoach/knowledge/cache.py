@@ -27,13 +27,14 @@ import os
 import pickle
 import sys
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kneecoach.knowledge.loader import KnowledgeBase
 
-__all__ = ["cache_dir", "cache_key", "read", "write"]
+__all__ = ["cache_dir", "cache_key", "code_digest", "read", "write"]
 
 #: Packages whose code decides what a valid knowledge base is, or defines the cached objects.
 _CODE_PACKAGES = ("knowledge", "figures")
@@ -52,6 +53,12 @@ def cache_dir() -> Path:
     return Path(base) / "kneecoach"
 
 
+def code_digest() -> str:
+    """SHA-256 of the knowledge and figure code (changes whenever that code does)."""
+    return _code_digest()
+
+
+@lru_cache(maxsize=1)
 def _code_digest() -> str:
     pkg = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
