@@ -25,7 +25,12 @@ OTHER_PARAM_ROUTES = {"/invites/{link_id}/revoke", "/jobs/{job_id}"}  # jobs: te
 # tests/web/test_web_video.py::test_jobs_are_private.
 OTHER_PARAM_ROUTES |= {"/selftests/video/{job_id}", "/selftests/video/{job_id}/{name}.png", "/selftests/video/{job_id}/apply",
                        "/api/v1/selftests/video/{job_id}", "/api/v1/selftests/video/{job_id}/apply"}
+# Kept clips (issue 9): deleting is for the owning runner only (repo.delete_video_clip checks the owner);
+# covered by tests/web/test_web_video.py::test_a_clip_is_kept_only_when_asked_and_can_be_watched_and_deleted.
+OTHER_PARAM_ROUTES |= {"/selftests/clips/{clip_id}/delete", "/api/v1/clips/{clip_id}"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
+#: Other ids in owner routes, filled with a real row of runner A's (made in the ``world`` fixture).
+WORLD_IDS: dict[str, int] = {}
 
 
 def all_routes(app):
@@ -41,7 +46,10 @@ def all_routes(app):
 
 
 def fill(path: str, owner_id: int) -> str:
-    return path.replace("{owner_id}", str(owner_id))
+    path = path.replace("{owner_id}", str(owner_id))
+    for name, value in WORLD_IDS.items():
+        path = path.replace("{" + name + "}", str(value))
+    return path
 
 
 @pytest.fixture()
@@ -64,6 +72,14 @@ def world(app, make_browser):
     code = re.search(r"<code>([^<]+)</code>", page).group(1)
     r = d.post("/invites/accept", {"code": code})
     assert r.status_code == 303
+    # A kept squat clip of A's, so owner routes with a {clip_id} are exercised on a real row.
+    from kneecoach.store import repo
+    from kneecoach.store.db import transaction
+
+    with transaction(app.state.session_factory) as s:
+        clip = repo.add_video_clip(s, a_id, side="left", filename="a.mp4", content_type="video/mp4",
+                                   data=b"Alice's clip")
+        WORLD_IDS["clip_id"] = clip.id
     return {"a": a, "b": b, "c": c, "d": d, "a_id": a_id}
 
 

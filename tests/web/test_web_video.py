@@ -164,3 +164,79 @@ def test_too_large_upload_is_refused_and_not_kept(browser: Browser, jobs: VideoJ
     r = _upload(browser, "left", b"x" * 100)
     assert r.status_code == 303 and r.headers["location"] == "/selftests"
     assert list((tmp_path / "jobs").iterdir()) == []
+
+
+def _upload_kept(b: Browser, side: str, api: bool = False):
+    path = "/api/v1/selftests/video" if api else "/selftests/video"
+    token = b.token("/selftests") if not api else b.c.get("/api/v1/csrf").json()["csrf_token"]
+    headers = {"x-csrf-token": token} if api else {}
+    return b.c.post(path, data={"side": side, "csrf_token": token, "keep": "true"},
+                    files={"clip": ("my squat.mp4", io.BytesIO(b"fake clip bytes"), "video/mp4")},
+                    headers=headers, follow_redirects=False)
+
+
+def test_a_clip_is_kept_only_when_asked_and_can_be_watched_and_deleted(app, jobs: VideoJobs, tmp_path: Path) -> None:
+    runner, other, clinician = Browser(app), Browser(app), Browser(app)
+    uid = runner.signup("keep@example.org")
+    runner.intake()
+    other.signup("other@example.org")
+    other.intake()
+
+    # Not asked: nothing stored anywhere.
+    plain = _upload(runner, "left").headers["location"].rsplit("/", 1)[1]
+    assert jobs.wait(uid, plain)["clip_id"] is None
+    assert runner.c.get(f"/api/v1/users/{uid}/clips").json() == []
+    assert "Your clip has been deleted" in runner.c.get(f"/selftests/video/{plain}").text
+
+    # Asked: stored in the database, owned by the runner, out of the job folder.
+    kept = _upload_kept(runner, "left").headers["location"].rsplit("/", 1)[1]
+    st = jobs.wait(uid, kept)
+    assert st["status"] == "done" and st["clip_id"]
+    assert not (tmp_path / "jobs" / kept / "clip").exists()
+    assert "Your clip is kept" in runner.c.get(f"/selftests/video/{kept}").text
+    (meta,) = runner.c.get(f"/api/v1/users/{uid}/clips").json()
+    assert meta["side"] == "left" and meta["size"] == len(b"fake clip bytes") and meta["filename"] == "my squat.mp4"
+    assert meta["summary"]["sides"]["left"]["fppa_deg"] == pytest.approx(15.0, abs=0.5)
+    video = runner.c.get(meta["url"])
+    assert video.status_code == 200 and video.content == b"fake clip bytes"
+    assert video.headers["content-type"] == "video/mp4" and "no-store" in video.headers["cache-control"]
+    assert f'/u/{uid}/clips/{meta["id"]}' in runner.c.get("/selftests").text
+
+    # Nobody else sees it; an invited clinician does.
+    assert other.c.get(meta["url"]).status_code == 404
+    assert other.c.get(f"/api/v1/users/{uid}/clips").status_code == 404
+    assert other.post(f"/selftests/clips/{meta['id']}/delete").status_code == 404
+    import re
+
+    runner.post("/invites", {})
+    code = re.search(r"<code>([^<]+)</code>", runner.c.get("/home").text).group(1)
+    clinician.signup("doc@example.org", role="clinician")
+    clinician.post("/invites/accept", {"code": code})
+    assert clinician.c.get(meta["url"]).content == b"fake clip bytes"
+
+    # It goes with the export, then the runner deletes it.
+    import zipfile
+
+    export = runner.c.get("/api/v1/account/export")
+    assert export.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(export.content)).namelist()
+    assert "data/video_clips.json" in names and any(n.startswith("files/video_clips") for n in names)
+    r = runner.post(f"/selftests/clips/{meta['id']}/delete")
+    assert r.status_code == 303
+    assert runner.c.get(f"/api/v1/users/{uid}/clips").json() == []
+    assert runner.c.get(meta["url"]).status_code == 404
+
+
+def test_api_keeps_and_deletes_a_clip(browser: Browser, jobs: VideoJobs) -> None:
+    uid = browser.signup("apikeep@example.org")
+    browser.intake()
+    r = _upload_kept(browser, "right", api=True)
+    assert r.status_code == 202
+    st = jobs.wait(uid, r.json()["id"])
+    body = browser.c.get(r.json()["status_url"]).json()
+    assert body["keep"] is True and body["clip_id"] == st["clip_id"]
+    token = browser.c.get("/api/v1/csrf").json()["csrf_token"]
+    assert browser.c.get(f"/api/v1/users/{uid}/clips/{st['clip_id']}").content == b"fake clip bytes"
+    assert browser.c.delete(f"/api/v1/clips/{st['clip_id']}", headers={"x-csrf-token": token}).json() == {
+        "deleted": st["clip_id"]}
+    assert browser.c.delete(f"/api/v1/clips/{st['clip_id']}", headers={"x-csrf-token": token}).status_code == 404

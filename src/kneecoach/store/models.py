@@ -251,3 +251,25 @@ class Job(Base):
         Index("ix_jobs_status_id", "status", "id"),
         Index("ix_jobs_owner_kind_dedupe", "owner_id", "kind", "dedupe_key"),
     )
+
+
+class VideoClip(Base):
+    """A single-leg squat clip the runner asked kneecoach to keep (issue 9), with what was measured.
+
+    Clips are personal (a person's body on video), so none is kept unless the runner ticks "keep
+    my clip" when uploading; the analysis never needs one. A kept clip can be watched again by the
+    runner and by a clinician they invited, deleted at any time, and goes with the export and the
+    erasure of the account like every other row.
+    """
+
+    __tablename__ = "video_clips"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    side: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

@@ -20,10 +20,11 @@ import secrets
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, timezone
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from kneecoach.intake.profile import Profile
 from kneecoach.plan.models import Plan
@@ -36,6 +37,7 @@ from kneecoach.store.models import (
     ProfileRecord,
     RunRecord,
     User,
+    VideoClip,
     utcnow,
 )
 from kneecoach.tracking.activity import Activity
@@ -50,15 +52,18 @@ __all__ = [
     "add_exercise",
     "add_pain",
     "add_runs",
+    "add_video_clip",
     "can_view",
     "create_invite",
     "create_user",
     "delete_exercise",
     "delete_pain",
     "delete_run",
+    "delete_video_clip",
     "exercise_obs",
     "get_or_create_local_runner",
     "get_user_by_email",
+    "get_video_clip",
     "known_exercise_ids",
     "latest_assessment",
     "latest_plan",
@@ -66,6 +71,7 @@ __all__ = [
     "list_exercise",
     "list_pain",
     "list_runs",
+    "list_video_clips",
     "pain_obs",
     "plan_history",
     "run_rows",
@@ -489,6 +495,47 @@ def delete_run(s: Session, owner_id: int, run_id: int) -> None:
     for p in s.scalars(select(PainEntry).where(PainEntry.run_id == run_id, PainEntry.owner_id == owner_id)):
         p.run_id = None
     s.delete(row)
+    s.flush()
+
+
+# --------------------------------------------------------------------------- kept video clips
+
+
+def add_video_clip(
+    s: Session, owner_id: int, *, side: str | None, filename: str, content_type: str, data: bytes,
+    summary: dict[str, Any] | None = None,
+) -> VideoClip:
+    """Keep a clip the runner asked to keep (never called otherwise)."""
+    if side not in (None, "left", "right"):
+        raise RepoError(f"side must be left or right, not {side!r}")
+    if not data:
+        raise RepoError("an empty clip cannot be kept")
+    row = VideoClip(owner_id=owner_id, side=side, filename=(Path(filename).name or "clip")[:200],
+                    content_type=content_type[:80] or "application/octet-stream", size=len(data), data=data,
+                    summary=summary)
+    s.add(row)
+    s.flush()
+    return row
+
+
+def list_video_clips(s: Session, owner_id: int) -> list[VideoClip]:
+    """The owner's kept clips, newest first, without loading the video bytes."""
+    return list(s.scalars(
+        select(VideoClip).where(VideoClip.owner_id == owner_id)
+        .options(defer(VideoClip.data)).order_by(VideoClip.created_at.desc(), VideoClip.id.desc())
+    ))
+
+
+def get_video_clip(s: Session, owner_id: int, clip_id: int) -> VideoClip:
+    """One of the owner's clips (bytes included); :class:`NotFound` for anyone else's."""
+    row = s.get(VideoClip, clip_id)
+    if row is None or row.owner_id != owner_id:
+        raise NotFound(f"no clip {clip_id}")
+    return row
+
+
+def delete_video_clip(s: Session, owner_id: int, clip_id: int) -> None:
+    s.delete(get_video_clip(s, owner_id, clip_id))
     s.flush()
 
 

@@ -191,7 +191,9 @@ def selftest_form(request: Request, user: User = Depends(current_runner),
     if profile is None:
         flash(request, "Fill in the intake first.", "warn")
         return RedirectResponse("/intake", status_code=303)
-    return render(request, "selftests.html", _selftest_context(flatten_model(profile.model_dump(mode="json")), {}))
+    context = _selftest_context(flatten_model(profile.model_dump(mode="json")), {})
+    context["clips"] = repo.list_video_clips(db, user.id)
+    return render(request, "selftests.html", context)
 
 
 @router.post("/selftests")

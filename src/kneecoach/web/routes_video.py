@@ -3,7 +3,10 @@
 Pages: ``POST /selftests/video`` (upload), ``GET /selftests/video/{job}`` (progress, then key
 frame and numbers), ``POST /selftests/video/{job}/apply`` (record in the profile, re-assess).
 API: the same under ``/api/v1/selftests/video``. Jobs belong to the signed-in runner; any other
-account gets 404. The clip is deleted once analysed.
+account gets 404. The clip is deleted once analysed, unless the runner ticked "keep my clip":
+then it is stored in the database (``video_clips``), listed on the self-tests page, playable by
+the runner and the clinicians they invited (``GET /u/{owner}/clips/{id}``), and deletable
+(``POST /selftests/clips/{id}/delete``, ``DELETE /api/v1/clips/{id}``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from sqlalchemy.orm import Session
 from kneecoach.store import repo
 from kneecoach.store.models import User
 from kneecoach.web import services
-from kneecoach.web.deps import DB, current_runner
+from kneecoach.web.deps import DB, current_runner, viewable_owner
 from kneecoach.web.templating import flash, render
 from kneecoach.web.video_jobs import ClipTooLarge, jobs_for
 
@@ -42,6 +45,10 @@ def _job(request: Request, user: User, job_id: str) -> dict[str, Any]:
 
 def _public(st: dict[str, Any]) -> dict[str, Any]:
     out = {k: st[k] for k in ("id", "side", "status", "progress", "result", "error", "error_code", "applied")}
+    out["keep"] = bool(st.get("keep"))
+    out["clip_id"] = st.get("clip_id")
+    if st.get("keep_error"):
+        out["keep_error"] = st["keep_error"]
     if st.get("result"):
         out["images"] = {k: f"/selftests/video/{st['id']}/{k}.png" for k in st["result"].get("images", {})}
     return out
@@ -66,11 +73,35 @@ def _apply(db: Session, user: User, st: dict[str, Any]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- pages
+def _submit(request: Request, user: User, clip: UploadFile, side: str, keep: bool) -> str:
+    return jobs_for(request.app).submit(user.id, _side(side), clip.file, keep=keep,
+                                        filename=clip.filename or "clip",
+                                        content_type=clip.content_type or "application/octet-stream")
+
+
+def _clip_meta(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "created_at": row.created_at.isoformat(), "side": row.side, "filename": row.filename,
+            "content_type": row.content_type, "size": row.size, "summary": row.summary,
+            "url": f"/u/{row.owner_id}/clips/{row.id}"}
+
+
+def _clip_response(db: Session, owner_id: int, clip_id: int) -> Response:
+    try:
+        row = repo.get_video_clip(db, owner_id, clip_id)
+    except repo.NotFound as exc:
+        raise HTTPException(status_code=404, detail="No such clip.") from exc
+    safe_name = "".join(c for c in row.filename if c.isalnum() or c in "._-")[:80] or "clip"
+    return Response(row.data, media_type=row.content_type if row.content_type.startswith("video/") else
+                    "application/octet-stream",
+                    headers={"Content-Disposition": f'inline; filename="{safe_name}"', "Cache-Control": "private, no-store",
+                             "X-Content-Type-Options": "nosniff"})
+
+
 @router.post("/selftests/video")
 async def upload_page(request: Request, clip: UploadFile = File(...), side: str = Form("auto"),
-                      user: User = Depends(current_runner)) -> Response:
+                      keep: bool = Form(False), user: User = Depends(current_runner)) -> Response:
     try:
-        job_id = jobs_for(request.app).submit(user.id, _side(side), clip.file)
+        job_id = _submit(request, user, clip, side, keep)
     except ClipTooLarge as exc:
         flash(request, str(exc), "warn")
         return RedirectResponse("/selftests", status_code=303)
@@ -91,6 +122,22 @@ def job_image(request: Request, job_id: str, name: str, user: User = Depends(cur
     return FileResponse(path, media_type="image/png")
 
 
+@router.get("/u/{owner_id}/clips/{clip_id}")
+def clip_page(clip_id: int, owner: User = Depends(viewable_owner), db: Session = DB) -> Response:
+    """A kept clip, for the runner and the clinicians they invited (404 for anyone else)."""
+    return _clip_response(db, owner.id, clip_id)
+
+
+@router.post("/selftests/clips/{clip_id}/delete")
+def delete_clip_page(request: Request, clip_id: int, user: User = Depends(current_runner), db: Session = DB) -> Response:
+    try:
+        repo.delete_video_clip(db, user.id, clip_id)
+    except repo.NotFound as exc:
+        raise HTTPException(status_code=404, detail="No such clip.") from exc
+    flash(request, "The clip is deleted.")
+    return RedirectResponse("/selftests#squat-video", status_code=303)
+
+
 @router.post("/selftests/video/{job_id}/apply")
 def apply_page(request: Request, job_id: str, user: User = Depends(current_runner), db: Session = DB) -> Response:
     st = _job(request, user, job_id)
@@ -103,9 +150,10 @@ def apply_page(request: Request, job_id: str, user: User = Depends(current_runne
 # ----------------------------------------------------------------------------- API
 @api.post("/selftests/video", status_code=202, summary="Upload a single-leg squat clip; analysed in the background")
 async def upload_api(request: Request, clip: UploadFile = File(...), side: str = Form("auto"),
+                     keep: bool = Form(False, description="Keep the clip after the analysis (default: deleted)"),
                      user: User = Depends(current_runner)) -> JSONResponse:
     try:
-        job_id = jobs_for(request.app).submit(user.id, _side(side), clip.file)
+        job_id = _submit(request, user, clip, side, keep)
     except ClipTooLarge as exc:
         raise HTTPException(status_code=413, detail=str(exc)) from exc
     return JSONResponse({"id": job_id, "status_url": f"/api/v1/selftests/video/{job_id}"}, status_code=202)
@@ -121,3 +169,22 @@ def apply_api(request: Request, job_id: str, user: User = Depends(current_runner
     values = _apply(db, user, _job(request, user, job_id))
     jobs_for(request.app).mark_applied(user.id, job_id)
     return {"recorded": values}
+
+
+@api.get("/users/{owner_id}/clips", summary="The runner's kept single-leg squat clips (metadata; none unless asked to keep)")
+def clips_api(owner: User = Depends(viewable_owner), db: Session = DB) -> list[dict[str, Any]]:
+    return [_clip_meta(row) for row in repo.list_video_clips(db, owner.id)]
+
+
+@api.get("/users/{owner_id}/clips/{clip_id}", summary="One kept clip (the video bytes)")
+def clip_api(clip_id: int, owner: User = Depends(viewable_owner), db: Session = DB) -> Response:
+    return _clip_response(db, owner.id, clip_id)
+
+
+@api.delete("/clips/{clip_id}", summary="Delete one of your kept clips")
+def delete_clip_api(clip_id: int, user: User = Depends(current_runner), db: Session = DB) -> dict[str, Any]:
+    try:
+        repo.delete_video_clip(db, user.id, clip_id)
+    except repo.NotFound as exc:
+        raise HTTPException(status_code=404, detail="No such clip.") from exc
+    return {"deleted": clip_id}

@@ -7,7 +7,9 @@ database job table without touching the routes: they only call :meth:`VideoJobs.
 :meth:`VideoJobs.state` and :meth:`VideoJobs.image`.
 
 The uploaded clip lives in the job folder only while it is analysed and is deleted afterwards,
-success or not; nothing identifying is logged.
+success or not, unless the runner ticked "keep my clip": then, once the analysis succeeded, the
+clip is handed to the :data:`Keeper` (the web app stores it in the ``video_clips`` table, owned by
+the runner) before it leaves the job folder. Nothing identifying is logged.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ JOB_TTL_S = 24 * 3600
 
 #: (clip path, side or None, output folder, progress callback) -> report JSON (VideoReport.to_json()).
 Analyser = Callable[[Path, str | None, Path, Callable[[float], None]], dict[str, Any]]
+
+
+#: (owner id, side, file name, content type, clip path, report JSON) -> id of the kept clip.
+Keeper = Callable[[int, "str | None", str, str, Path, dict[str, Any]], int]
 
 
 class ClipTooLarge(ValueError):
@@ -55,10 +61,12 @@ def default_folder() -> Path:
 class VideoJobs:
     """Queue, run and report video analyses; every read is checked against the owner."""
 
-    def __init__(self, folder: Path, analyser: Analyser | None = None, workers: int = 1) -> None:
+    def __init__(self, folder: Path, analyser: Analyser | None = None, workers: int = 1,
+                 keeper: Keeper | None = None) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.analyser = analyser or default_analyser
+        self.keeper = keeper
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kneecoach-video")
 
     # ------------------------------------------------------------------ state files
@@ -94,10 +102,13 @@ class VideoJobs:
         return path if path.is_file() else None
 
     # ------------------------------------------------------------------ running
-    def submit(self, owner_id: int, side: str | None, upload: BinaryIO) -> str:
-        """Store the clip for the run only, queue it, return the job id."""
+    def submit(self, owner_id: int, side: str | None, upload: BinaryIO, *, keep: bool = False,
+               filename: str = "clip", content_type: str = "application/octet-stream") -> str:
+        """Store the clip for the run only (``keep``: hand it to the keeper afterwards), queue it."""
         if side not in (None, "left", "right"):
             raise ValueError("side must be left or right")
+        if keep and self.keeper is None:
+            raise ValueError("this server cannot keep clips (no keeper configured)")
         self._sweep()
         job_id = secrets.token_hex(16)
         d = self._dir(job_id)
@@ -114,7 +125,8 @@ class VideoJobs:
                 fh.write(chunk)
         self._write(job_id, {"id": job_id, "owner_id": owner_id, "side": side, "status": "queued",
                              "progress": 0.0, "created": time.time(), "result": None, "error": None,
-                             "error_code": None, "applied": False})
+                             "error_code": None, "applied": False, "keep": keep, "clip_id": None,
+                             "filename": Path(filename).name[:200] or "clip", "content_type": content_type})
         self.pool.submit(self._run, job_id)
         return job_id
 
@@ -144,6 +156,12 @@ class VideoJobs:
                     shutil.move(str(path), d / f"{key}.png")
                     images[key] = key
             result["images"] = images
+            if st.get("keep") and self.keeper is not None:
+                try:
+                    st["clip_id"] = self.keeper(st["owner_id"], st["side"], st.get("filename") or "clip",
+                                                st.get("content_type") or "application/octet-stream", clip, result)
+                except Exception as exc:  # noqa: BLE001 - the measurement stands even if keeping failed
+                    st["keep_error"] = f"The clip could not be kept ({type(exc).__name__}); the results stand."
             st.update(status="done", progress=1.0, result=result)
         except VideoQualityError as exc:
             st.update(status="failed", error=str(exc), error_code=exc.code)
@@ -180,9 +198,30 @@ class VideoJobs:
 
 
 def jobs_for(app: Any) -> VideoJobs:
-    """The app's runner, made on first use (folder from ``KNEECOACH_VIDEO_DIR`` or the data folder)."""
+    """The app's runner, made on first use (folder from ``KNEECOACH_VIDEO_DIR`` or the data folder).
+
+    Its keeper stores kept clips in the app's database.
+    """
     jobs = getattr(app.state, "video_jobs", None)
     if jobs is None:
         jobs = VideoJobs(default_folder())
         app.state.video_jobs = jobs
+    if jobs.keeper is None:
+        jobs.keeper = database_keeper(app)
     return jobs
+
+
+def database_keeper(app: Any) -> Keeper:
+    """A keeper that stores the clip in ``video_clips`` with a summary of what was measured."""
+
+    def keep(owner_id: int, side: str | None, filename: str, content_type: str, clip: Path,
+             result: dict[str, Any]) -> int:
+        from kneecoach.store import repo
+        from kneecoach.store.db import transaction
+
+        summary = {"sides": result.get("sides"), "profile_values": result.get("profile_values")}
+        with transaction(app.state.session_factory) as s:
+            return repo.add_video_clip(s, owner_id, side=side, filename=filename, content_type=content_type,
+                                       data=clip.read_bytes(), summary=summary).id
+
+    return keep
