@@ -29,6 +29,7 @@ __all__ = [
     "ELEVATION_HYSTERESIS_M",
     "FOOT_SPORTS",
     "elevation_gain",
+    "float_or_none",
     "haversine_m",
     "mean_or_none",
     "normalise_sport",
@@ -157,6 +158,17 @@ def elevation_gain(
     if climbing and low is not None and high is not None:
         gain += high - low
     return gain
+
+
+def float_or_none(text: str | None) -> float | None:
+    """A reading's number, or None for a missing, unreadable or NaN value (watches write all three)."""
+    if text is None:
+        return None
+    try:
+        v = float(text.strip())
+    except ValueError:
+        return None
+    return v if v == v else None
 
 
 def mean_or_none(values: Iterable[float | None], *, positive_only: bool = True) -> float | None:

@@ -34,6 +34,7 @@ from kneecoach.tracking.importers._common import (
     FOOT_SPORTS,
     ActivityFileError,
     elevation_gain,
+    float_or_none,
     haversine_m,
     mean_or_none,
     normalise_sport,
@@ -51,16 +52,6 @@ def _local(tag: Any) -> str:
     return t.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
 
 
-def _float(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        v = float(text.strip())
-    except ValueError:
-        return None
-    return v if v == v else None  # drop NaN
-
-
 def _extension_values(point: gpxpy.gpx.GPXTrackPoint) -> tuple[float | None, float | None]:
     """(hr, cad) from a point's extensions, or None each."""
     hr = cad = None
@@ -68,9 +59,9 @@ def _extension_values(point: gpxpy.gpx.GPXTrackPoint) -> tuple[float | None, flo
         for el in ext.iter():
             name = _local(el.tag)
             if name in ("hr", "heartrate") and hr is None:
-                hr = _float(el.text)
+                hr = float_or_none(el.text)
             elif name in ("cad", "cadence", "runcadence") and cad is None:
-                cad = _float(el.text)
+                cad = float_or_none(el.text)
     return hr, cad
 
 
@@ -127,7 +118,7 @@ def parse_gpx(data: bytes, name: str) -> Activity:
                 for child in pt:
                     local = _local(child.tag)
                     if local == "ele":
-                        ele = _float(child.text)
+                        ele = float_or_none(child.text)
                     elif local == "time":
                         t = _point_time(child.text)
                         if t is not None:
@@ -136,9 +127,9 @@ def parse_gpx(data: bytes, name: str) -> Activity:
                         for el in child.iter():
                             n = _local(el.tag)
                             if n in ("hr", "heartrate") and hr is None:
-                                hr = _float(el.text)
+                                hr = float_or_none(el.text)
                             elif n in ("cad", "cadence", "runcadence") and cad is None:
-                                cad = _float(el.text)
+                                cad = float_or_none(el.text)
                 alts.append(ele)
                 hrs.append(hr)
                 cads.append(cad)

@@ -44,6 +44,7 @@ from kneecoach.tracking.importers._common import (
     FOOT_SPORTS,
     ActivityFileError,
     elevation_gain,
+    float_or_none,
     mean_or_none,
     normalise_sport,
     path_length_m,
@@ -79,13 +80,7 @@ def _descendant(el: Element, name: str) -> Element | None:
 
 
 def _float(el: Element | None) -> float | None:
-    if el is None or el.text is None:
-        return None
-    try:
-        v = float(el.text.strip())
-    except ValueError:
-        return None
-    return v if v == v else None
+    return float_or_none(el.text) if el is not None else None
 
 
 def _time(text: str | None) -> datetime | None:
@@ -247,21 +242,11 @@ def _floats(texts: list[str | None]) -> list[float | None]:
     try:
         values: list[float] = list(map(float, texts))  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return [_float_text(t) for t in texts]  # None for unreadable text and for NaN
+        return [float_or_none(t) for t in texts]  # None for unreadable text and for NaN
     total = sum(values)
     if total != total:  # a NaN somewhere (or inf - inf): drop NaNs one by one
         return [v if v == v else None for v in values]
     return values  # type: ignore[return-value]
-
-
-def _float_text(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        v = float(text.strip())
-    except ValueError:
-        return None
-    return v if v == v else None
 
 
 def _times(texts: list[str | None]) -> list[datetime]:
