@@ -48,9 +48,18 @@ class Rect:
 
 @dataclass(frozen=True)
 class Polyline:
+    """An open line through ``points``; ``dash`` is (on, off) lengths in pixels for a dashed or dotted line."""
+
     points: tuple[Point, ...]
     stroke: str
     width: float = 1.5
+    dash: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Polygon:
+    points: tuple[Point, ...]
+    fill: str
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,7 @@ class Text:
     fill: str = "#000000"
 
 
-Shape = Rect | Polyline | Circle | Text
+Shape = Rect | Polyline | Polygon | Circle | Text
 
 
 @dataclass
@@ -123,8 +132,12 @@ def _svg_shape(s: Shape) -> str:
         return f'<rect x="{_n(s.x)}" y="{_n(s.y)}" width="{_n(s.w)}" height="{_n(s.h)}" {paint}/>'
     if isinstance(s, Polyline):
         pts = " ".join(f"{_n(x)},{_n(y)}" for x, y in s.points)
+        dash = f' stroke-dasharray="{_n(s.dash[0])} {_n(s.dash[1])}"' if s.dash else ""
         return (f'<polyline points="{pts}" fill="none" stroke="{s.stroke}" stroke-width="{_n(s.width)}" '
-                'stroke-linejoin="round" stroke-linecap="square"/>')
+                f'stroke-linejoin="round" stroke-linecap="square"{dash}/>')
+    if isinstance(s, Polygon):
+        pts = " ".join(f"{_n(x)},{_n(y)}" for x, y in s.points)
+        return f'<polygon points="{pts}" fill="{s.fill}"/>'
     if isinstance(s, Circle):
         return f'<circle cx="{_n(s.cx)}" cy="{_n(s.cy)}" r="{_n(s.r)}" fill="{s.fill}"/>'
     turn = f' transform="rotate({_n(-s.rotate)} {_n(s.x)} {_n(s.y)})"' if s.rotate else ""
@@ -192,6 +205,25 @@ def _png_text(img: Image.Image, t: Text, k: int) -> None:
     img.paste(turned, (round(x - px), round(y - py)), turned)
 
 
+def _dashes(points: tuple[Point, ...], dash: tuple[float, float]) -> list[tuple[Point, ...]]:
+    """The "on" pieces of a dashed polyline (Pillow draws only solid lines)."""
+    on, off = dash
+    pieces: list[tuple[Point, ...]] = []
+    pos = 0.0  # distance along the dash pattern
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        length = math.hypot(x1 - x0, y1 - y0)
+        t = 0.0
+        while t < length:
+            phase = pos % (on + off)
+            step = min((on - phase) if phase < on else (on + off - phase), length - t)
+            if phase < on:
+                a, b = t / length, (t + step) / length
+                pieces.append(((x0 + (x1 - x0) * a, y0 + (y1 - y0) * a), (x0 + (x1 - x0) * b, y0 + (y1 - y0) * b)))
+            t += step
+            pos += step
+    return pieces
+
+
 def _png_translucent(img: Image.Image, s: Rect, k: int) -> None:
     """A see-through filled rectangle: blend just that region of the page with the colour."""
     from PIL import Image
@@ -215,9 +247,13 @@ def _png_shape(img: Image.Image, s: Shape, k: int) -> None:
             [s.x * k, s.y * k, (s.x + s.w) * k, (s.y + s.h) * k], fill=_rgba(s.fill) if s.fill else None,
             outline=_rgba(s.stroke) if s.stroke else None, width=max(1, round(s.stroke_width * k)) if s.stroke else 0)
     elif isinstance(s, Polyline):
-        if len(s.points) > 1:
-            ImageDraw.Draw(img).line([(x * k, y * k) for x, y in s.points], fill=_rgba(s.stroke),
-                                     width=max(1, round(s.width * k)), joint="curve")
+        width = max(1, round(s.width * k))
+        for part in _dashes(s.points, s.dash) if s.dash else [s.points]:
+            if len(part) > 1:
+                ImageDraw.Draw(img).line([(x * k, y * k) for x, y in part], fill=_rgba(s.stroke), width=width,
+                                         joint="curve")
+    elif isinstance(s, Polygon):
+        ImageDraw.Draw(img).polygon([(x * k, y * k) for x, y in s.points], fill=_rgba(s.fill))
     else:
         ImageDraw.Draw(img).ellipse([(s.cx - s.r) * k, (s.cy - s.r) * k, (s.cx + s.r) * k, (s.cy + s.r) * k],
                                     fill=_rgba(s.fill))
