@@ -155,6 +155,11 @@ def _legend(p: Panel, entries: Sequence[tuple[str, str, str, float]], corner: st
     return shapes
 
 
+def _frame(p: Panel) -> Rect:
+    """The black outline of a plot area (drawn over the data, as matplotlib's spines are)."""
+    return Rect(p.left, p.top, p.right - p.left, p.bottom - p.top, None, "#000000", 1.0, 0.8)
+
+
 def _segments(points: Sequence[tuple[float, float | None]]) -> list[list[tuple[float, float]]]:
     """Split a series at ``None`` values: a day without a ratio is a gap in the line, not zero."""
     out: list[list[tuple[float, float]]] = [[]]
@@ -199,7 +204,7 @@ def _km_panel(p: Panel, weeks: Sequence[WeekLoad], pain_by_week: Mapping[date, f
     pain = [(p.x(w.week_start.toordinal() + 3), p.y(v, 10)) for w in weeks
             if (v := pain_by_week.get(w.week_start)) is not None]
     shapes += _series(pain, RED, "circle")
-    shapes.append(Rect(p.left, p.top, p.right - p.left, p.bottom - p.top, None, "#000000", 1.0, 0.8))
+    shapes.append(_frame(p))
     shapes += _y_axis(p, ticks, top_km, "Weekly distance (km)")
     shapes += _y_axis(p, nice_ticks(10, 5), 10, "Mean pain (0-10)", right=True)
     legend = [("bar", BLUE, "Weekly distance (km)", 1.0)] if weeks else []
@@ -214,7 +219,7 @@ def _acwr_panel(p: Panel, acwr_points: Sequence[AcwrPoint]) -> list[Shape]:
     shapes: list[Shape] = [Rect(p.left, p.y(hi, top), p.right - p.left, p.y(lo, top) - p.y(hi, top), GREEN, None, 0.2)]
     for seg in _segments([(p.x(a.day.toordinal()), a.ratio) for a in acwr_points]):
         shapes.append(Polyline(tuple((x, p.y(v, top)) for x, v in seg), INK, 2.0))
-    shapes.append(Rect(p.left, p.top, p.right - p.left, p.bottom - p.top, None, "#000000", 1.0, 0.8))
+    shapes.append(_frame(p))
     shapes += _y_axis(p, [t for t in nice_ticks(top, 5) if t <= top], top, "ACWR (7 d : 28 d)")
     return shapes + _legend(p, [("band", GREEN, f"{lo}-{hi} band", 0.2), ("line", INK, "Acute:chronic ratio", 1.0)])
 
@@ -255,10 +260,6 @@ def plot_load(
     scene.add(Text(WIDTH / 2, 21, title, TITLE))
     scene.add(*_km_panel(top, weeks, pain_by_week), *_acwr_panel(bottom, acwr_points), *_date_axis(bottom, top))
     return scene.save(path)
-
-
-def _frame(p: Panel) -> Rect:
-    return Rect(p.left, p.top, p.right - p.left, p.bottom - p.top, None, "#000000", 1.0, 0.8)
 
 
 def _retest_panel(p: Panel, points: Sequence[TrendPoint]) -> list[Shape]:
