@@ -14,6 +14,7 @@ from kneecoach.tracking.load import (
     acwr_rolling,
     daily_distance_km,
     load_warnings,
+    longest_before,
     week_start,
     weekly_load,
 )
@@ -300,3 +301,38 @@ def test_daily_history_starts_at_first_run_not_before():
     # Looking back less than the history clips at the lookback; no runs at all gives one empty day.
     assert min(daily_history_km(runs, date(2026, 10, 30), lookback_days=7)) == date(2026, 10, 23)
     assert daily_history_km([], date(2026, 10, 30), lookback_days=7) == {date(2026, 10, 30): 0.0}
+
+
+# ----------------------------------------------------------------- longest_before (sliding window)
+
+
+def _longest_before_by_scan(acts: list[Activity], window: timedelta) -> list[float | None]:
+    """The former quadratic definition: scan every earlier run for each run."""
+    out: list[float | None] = []
+    for i, a in enumerate(acts):
+        earlier = [b.distance_km for b in acts[:i] if a.start - b.start <= window]
+        out.append(max(earlier) if earlier else None)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 120), st.integers(0, 23), st.floats(0, 40, allow_nan=False)),
+                max_size=60),
+       st.integers(1, 40))
+def test_longest_before_matches_full_scan(entries: list[tuple[int, int, float]], days: int) -> None:
+    """Same answers as scanning all earlier runs, with same-hour runs and runs exactly on the window edge."""
+    acts = sorted((run(MON + timedelta(days=d), km, hour=h) for d, h, km in entries), key=lambda a: a.start)
+    window = timedelta(days=days)
+    assert longest_before(acts, window) == _longest_before_by_scan(acts, window)
+
+
+def test_long_run_warnings_unchanged_on_a_long_history() -> None:
+    """A year of runs: the long-run warnings equal those found by scanning every earlier run."""
+    acts = [run(MON + timedelta(days=d), 5 + (d * 7) % 23, hour=6 + d % 12) for d in range(0, 365, 2)]
+    window = timedelta(days=30)
+    expected = [
+        a.start.date() for a, longest in zip(acts, _longest_before_by_scan(acts, window))
+        if a.distance_km >= 5 and longest and (a.distance_km - longest) / longest * 100 > 10
+    ]
+    found = [w.day for w in load_warnings(acts) if w.kind == "long_run_jump"]
+    assert found == expected and found

@@ -15,15 +15,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
+    from kneecoach.plan.models import Plan
     from kneecoach.tracking.review import Review
 
 from kneecoach.cli.app import app
-from kneecoach.plan.models import Plan
 from kneecoach.store import migrate, repo
 from kneecoach.store.db import make_engine, make_session_factory, resolve_url, transaction
 
@@ -107,6 +106,8 @@ def import_cmd(
     db: DbOpt = None,
 ) -> None:
     """Import runs from watch files. Duplicates are skipped; one bad file does not stop the rest."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     from kneecoach.store.imports import import_path
 
     for p in paths:

@@ -9,17 +9,20 @@ owner through :mod:`kneecoach.store.repo`.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from kneecoach.engine import Assessment, assess
 from kneecoach.intake.load import ProfileError
 from kneecoach.intake.retest import apply_retest
 from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.plan.models import Plan
 from kneecoach.store import repo
 from kneecoach.tracking.progress import Progress, progress
+
+if TYPE_CHECKING:
+    # Only a re-test re-assesses; `review` and `plot --trends` read progress without the engine.
+    from kneecoach.engine import Assessment
 
 
 class NoProfile(LookupError):
@@ -54,6 +57,8 @@ def record_retest(s: Session, owner_id: int, answers: Any, kb: KnowledgeBase, to
     if today < last:
         raise ProfileError("re-test", [f"date: {today} is before the last measurement ({last}); a re-test is dated "
                                        "on or after it"])
+    from kneecoach.engine import assess
+
     profile = apply_retest(base, answers, kb)
     a = assess(profile, kb)
     taken = datetime.combine(today, time(12, 0), tzinfo=timezone.utc)

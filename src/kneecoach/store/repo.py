@@ -21,13 +21,11 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
-from kneecoach.intake.profile import Profile
-from kneecoach.plan.models import Plan
 from kneecoach.store.models import (
     AssessmentRecord,
     CareLink,
@@ -42,6 +40,12 @@ from kneecoach.store.models import (
 )
 from kneecoach.tracking.activity import Activity
 from kneecoach.tracking.diary import ExerciseObs, PainObs, validate_exercise_numbers, validate_pain
+
+if TYPE_CHECKING:
+    # Imported where a stored profile or plan is parsed: pydantic and these
+    # models cost about 0.07 s of start-up that `runs`, `load` and `plot` do not need.
+    from kneecoach.intake.profile import Profile
+    from kneecoach.plan.models import Plan
 
 __all__ = [
     "LOCAL_EMAIL_DOMAIN",
@@ -237,6 +241,8 @@ def latest_profile(s: Session, owner_id: int) -> Profile | None:
     rec = s.scalar(
         select(ProfileRecord).where(ProfileRecord.owner_id == owner_id).order_by(ProfileRecord.id.desc()).limit(1)
     )
+    from kneecoach.intake.profile import Profile
+
     return None if rec is None else Profile.model_validate(rec.data)
 
 
@@ -247,6 +253,8 @@ def profile_history(s: Session, owner_id: int) -> list[tuple[datetime, str, Prof
         .where(ProfileRecord.owner_id == owner_id)
         .order_by(ProfileRecord.id)
     ).all()
+    from kneecoach.intake.profile import Profile
+
     return [(_utc(when), kind, Profile.model_validate(data)) for when, kind, data in rows]
 
 
@@ -313,6 +321,8 @@ def latest_plan(s: Session, owner_id: int) -> tuple[int, Plan] | None:
     rec = s.scalar(
         select(PlanRecord).where(PlanRecord.owner_id == owner_id).order_by(PlanRecord.version.desc()).limit(1)
     )
+    from kneecoach.plan.models import Plan
+
     return None if rec is None else (rec.version, Plan.model_validate(rec.data))
 
 

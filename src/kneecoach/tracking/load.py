@@ -21,8 +21,8 @@ Conventions
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections import defaultdict, deque
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 from typing import Literal
@@ -344,6 +344,26 @@ class LoadWarning:
     value: float
 
 
+def longest_before(acts: Sequence[Activity], window: timedelta) -> list[float | None]:
+    """For each run (``acts`` sorted by start), the longest distance among the earlier runs in ``window``.
+
+    An earlier run counts when it started at most ``window`` before this one;
+    ``None`` when there is none. A sliding-window maximum (a deque of
+    candidates with falling distances), so ten years of runs cost one pass
+    rather than a scan of every earlier run for each run.
+    """
+    out: list[float | None] = []
+    candidates: deque[Activity] = deque()  # earlier runs in the window, distances strictly falling
+    for a in acts:
+        while candidates and a.start - candidates[0].start > window:
+            candidates.popleft()
+        out.append(candidates[0].distance_km if candidates else None)
+        while candidates and candidates[-1].distance_km <= a.distance_km:
+            candidates.pop()
+        candidates.append(a)
+    return out
+
+
 def load_warnings(
     activities: Iterable[Activity],
     *,
@@ -453,15 +473,8 @@ def load_warnings(
             )
 
     # 3. Single runs much longer than the recent longest.
-    window = timedelta(days=long_run_window_days)
-    for i, a in enumerate(acts):
-        if a.distance_km < min_long_run_km:
-            continue
-        earlier = [b.distance_km for b in acts[:i] if a.start - b.start <= window]
-        if not earlier:
-            continue
-        longest = max(earlier)
-        if longest <= 0:
+    for a, longest in zip(acts, longest_before(acts, timedelta(days=long_run_window_days))):
+        if a.distance_km < min_long_run_km or longest is None or longest <= 0:
             continue
         jump = (a.distance_km - longest) / longest * 100.0
         if jump > long_run_jump_pct:

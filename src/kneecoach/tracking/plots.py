@@ -1,39 +1,240 @@
-"""Load and pain chart: weekly distance with pain, and the acute:chronic ratio.
+"""Load and pain chart (weekly distance with pain, and the acute:chronic ratio); re-test trends chart.
 
-Matplotlib with the Agg backend (no display needed, safe in a web worker).
-Output is deterministic: fixed figure size and DPI, no timestamps in PNG/SVG
-metadata and a fixed SVG hash salt, so the same history always gives the
-same file (handy for tests and for caching in the web app).
+Both are drawn with :mod:`kneecoach.tracking.canvas` (SVG by hand, PNG with
+Pillow) rather than matplotlib: importing matplotlib costs about half a
+second, more than the whole ``kneecoach plot`` takes otherwise on a ten-year
+history, and these charts are a few dozen shapes. The layout follows the
+matplotlib charts they replace (same panels, axes, colours and legends).
+Output is deterministic: fixed size, no timestamps in PNG/SVG metadata, so
+the same history always gives the same file (handy for tests and caching).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
+from kneecoach.tracking.canvas import Circle, Polygon, Polyline, Rect, Scene, Shape, Text
+from kneecoach.tracking.load import AcwrPoint, WeekLoad
 
-matplotlib.use("Agg")
-
-import matplotlib.dates as mdates  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from kneecoach.tracking.load import AcwrPoint, WeekLoad  # noqa: E402
+if TYPE_CHECKING:
+    from kneecoach.tracking.diary import PainObs
+    from kneecoach.tracking.progress import TrendPoint
 
 __all__ = ["ACWR_BAND", "plot_load", "plot_trends"]
 
 #: The acute:chronic band usually described as "load matches what the body is used to".
 ACWR_BAND = (0.8, 1.3)
 
+BLUE, RED, GREEN, INK = "#4C72B0", "#C44E52", "#55A868", "#333333"
+WIDTH, HEIGHT = 900, 600
+TICK, LABEL, TITLE, LEGEND = 13.0, 13.0, 16.0, 11.5  # font sizes, px
 
-def _save(fig: Figure, path: Path, fmt: str) -> Path:
-    """Write deterministically: no timestamps or software tags, a fixed SVG hash salt."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    metadata: dict[str, str | None] = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
-    with matplotlib.rc_context({"svg.hashsalt": "kneecoach", "svg.fonttype": "none"}):
-        fig.savefig(path, format=fmt, metadata=metadata)
-    return path
+
+def _check_suffix(path: Path) -> str:
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in {"png", "svg"}:
+        raise ValueError(f"plot file must end in .png or .svg, got {path.name!r}")
+    return fmt
+
+
+# --------------------------------------------------------------------------- scales and ticks
+
+
+def nice_ticks(top: float, max_ticks: int = 7) -> list[float]:
+    """Ticks from 0 to ``top`` at a round step (1, 2, 2.5 or 5 times a power of ten)."""
+    if top <= 0:
+        return [0.0]
+    raw = top / max_ticks
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    return [round(i * step, 10) for i in range(int(top / step + 1e-9) + 1)]
+
+
+def tick_label(value: float, ticks: Sequence[float]) -> str:
+    """All labels of an axis with the same number of decimals (0.0, 0.5, 1.0; 0, 50, 100)."""
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    decimals = 0 if float(step).is_integer() and all(float(t).is_integer() for t in ticks) else 1
+    return f"{value:.{decimals}f}"
+
+
+def date_ticks(first: date, last: date, max_ticks: int = 8) -> list[date]:
+    """Round dates between ``first`` and ``last``: every 1-7 days, the 1st and 15th, or every 1-6 months / years."""
+    span = (last - first).days
+    for step in (1, 2, 7):
+        if span / step <= max_ticks:
+            start = first + timedelta(days=(-first.weekday()) % 7) if step == 7 else first
+            return [start + timedelta(days=i) for i in range(0, (last - start).days + 1, step)]
+    months = [date(y, m, d) for y in range(first.year, last.year + 1) for m in range(1, 13) for d in (1, 15)]
+    semi = [d for d in months if first <= d <= last]
+    if len(semi) <= max_ticks:
+        return semi
+    firsts = [d for d in semi if d.day == 1]
+    for step in (1, 2, 3, 4, 6):
+        picked = [d for d in firsts if (d.month - 1) % step == 0]
+        if len(picked) <= max_ticks:
+            return picked
+    years = [d for d in firsts if d.month == 1]
+    step = max(1, math.ceil(len(years) / max_ticks))
+    return [d for d in years if d.year % step == 0]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A plot area in pixels (left, top, right, bottom) and the data ranges it shows."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    x0: float  # date ordinals
+    x1: float
+
+    def x(self, day: float) -> float:
+        return self.left + (day - self.x0) / ((self.x1 - self.x0) or 1.0) * (self.right - self.left)
+
+    def y(self, value: float, top_value: float) -> float:
+        return self.bottom - value / (top_value or 1.0) * (self.bottom - self.top)
+
+
+def _y_axis(p: Panel, ticks: Sequence[float], top_value: float, label: str, right: bool = False) -> list[Shape]:
+    """Tick marks, numbers and the rotated axis label on the left (or right) edge of ``p``."""
+    edge, sign = (p.right, 1) if right else (p.left, -1)
+    shapes: list[Shape] = []
+    for t in ticks:
+        y = p.y(t, top_value)
+        shapes.append(Polyline(((edge, y), (edge + sign * 3.5, y)), "#000000", 0.8))
+        shapes.append(Text(edge + sign * 6, y, tick_label(t, ticks), TICK, "start" if right else "end"))
+    widest = max((len(tick_label(t, ticks)) for t in ticks), default=1)
+    if label:
+        shapes.append(Text(edge + sign * (14 + 8 * widest), (p.top + p.bottom) / 2, label, LABEL, "middle", 90.0))
+    return shapes
+
+
+def _marker(kind: str, x: float, y: float, colour: str) -> Shape:
+    """A data-point marker: "circle", "square" or "triangle" (pointing up), about 8 px across."""
+    if kind == "square":
+        return Polygon(((x - 3.6, y - 3.6), (x + 3.6, y - 3.6), (x + 3.6, y + 3.6), (x - 3.6, y + 3.6)), colour)
+    if kind == "triangle":
+        return Polygon(((x, y - 4.8), (x + 4.3, y + 3.2), (x - 4.3, y + 3.2)), colour)
+    return Circle(x, y, 4.0, colour)
+
+
+def _series(points: Sequence[tuple[float, float]], colour: str, marker: str | None = None) -> list[Shape]:
+    """A line through ``points`` (pixels), with a marker on each when ``marker`` is given."""
+    shapes: list[Shape] = [Polyline(tuple(points), colour, 2.0)] if points else []
+    return shapes + [_marker(marker, x, y, colour) for x, y in points] if marker else shapes
+
+
+def _legend(p: Panel, entries: Sequence[tuple[str, str, str, float]], corner: str = "upper left") -> list[Shape]:
+    """A framed legend in a corner of ``p``; entries are (kind, colour, label, opacity).
+
+    ``kind``: "bar" or "band" (a filled box), "line", or a marker name
+    ("circle", "square", "triangle": a line with that marker).
+    """
+    if not entries:
+        return []
+    row, width = 19.0, 14 + max(len(e[2]) for e in entries) * 6.6 + 40
+    height = row * len(entries) + 6
+    x = p.left + 6 if corner.endswith("left") else p.right - 6 - width
+    y = p.top + 6 if corner.startswith("upper") else p.bottom - 6 - height
+    shapes: list[Shape] = [Rect(x, y, width, height, "#ffffff", "#cccccc", 0.85)]
+    for i, (kind, colour, label, opacity) in enumerate(entries):
+        cy = y + 3 + row * (i + 0.5)
+        if kind in {"bar", "band"}:
+            shapes.append(Rect(x + 8, cy - 5, 24, 10, colour, None, opacity))
+        else:
+            shapes.append(Polyline(((x + 8, cy), (x + 32, cy)), colour, 2.0))
+            if kind != "line":
+                shapes.append(_marker(kind, x + 20, cy, colour))
+        shapes.append(Text(x + 40, cy, label, LEGEND, "start"))
+    return shapes
+
+
+def _frame(p: Panel) -> Rect:
+    """The black outline of a plot area (drawn over the data, as matplotlib's spines are)."""
+    return Rect(p.left, p.top, p.right - p.left, p.bottom - p.top, None, "#000000", 1.0, 0.8)
+
+
+def _segments(points: Sequence[tuple[float, float | None]]) -> list[list[tuple[float, float]]]:
+    """Split a series at ``None`` values: a day without a ratio is a gap in the line, not zero."""
+    out: list[list[tuple[float, float]]] = [[]]
+    for x, v in points:
+        if v is None:
+            if out[-1]:
+                out.append([])
+        else:
+            out[-1].append((x, v))
+    return [seg for seg in out if seg]
+
+
+# --------------------------------------------------------------------------- the load chart
+
+
+def _x_range(weeks: Sequence[WeekLoad], days: Sequence[date]) -> tuple[float, float]:
+    """Date ordinals covering the bars (5 days wide, centred mid-week) and the other points, plus 5 % margins."""
+    xs = [w.week_start.toordinal() + 3 + d for w in weeks for d in (-2.5, 2.5)]
+    xs += [d.toordinal() for d in days]
+    if not xs:
+        return 0.0, 1.0
+    lo, hi = min(xs), max(xs)
+    pad = (hi - lo) * 0.05 or 1.0
+    return lo - pad, hi + pad
+
+
+def _bars(p: Panel, weeks: Sequence[WeekLoad], top_km: float, opacity: float = 1.0) -> list[Shape]:
+    """Weekly km as bars 5 days wide, centred mid-week."""
+    shapes: list[Shape] = []
+    for w in weeks:
+        mid = w.week_start.toordinal() + 3
+        y = p.y(w.distance_km, top_km)
+        shapes.append(Rect(p.x(mid - 2.5), y, p.x(mid + 2.5) - p.x(mid - 2.5), p.bottom - y, BLUE, None, opacity))
+    return shapes
+
+
+def _km_panel(p: Panel, weeks: Sequence[WeekLoad], pain_by_week: Mapping[date, float | None]) -> list[Shape]:
+    """Top panel: weekly km bars (left axis), mean pain as a line with dots (right axis, 0-10)."""
+    top_km = max((w.distance_km for w in weeks), default=0) * 1.1 or 10
+    ticks = [t for t in nice_ticks(top_km) if t <= top_km]
+    shapes = _bars(p, weeks, top_km)
+    pain = [(p.x(w.week_start.toordinal() + 3), p.y(v, 10)) for w in weeks
+            if (v := pain_by_week.get(w.week_start)) is not None]
+    shapes += _series(pain, RED, "circle")
+    shapes.append(_frame(p))
+    shapes += _y_axis(p, ticks, top_km, "Weekly distance (km)")
+    shapes += _y_axis(p, nice_ticks(10, 5), 10, "Mean pain (0-10)", right=True)
+    legend = [("bar", BLUE, "Weekly distance (km)", 1.0)] if weeks else []
+    return shapes + _legend(p, legend + ([("circle", RED, "Mean pain (0-10)", 1.0)] if pain else []))
+
+
+def _acwr_panel(p: Panel, acwr_points: Sequence[AcwrPoint]) -> list[Shape]:
+    """Bottom panel: the acute:chronic ratio over the shaded comfortable band; gaps where there is no ratio."""
+    finite = [a.ratio for a in acwr_points if a.ratio is not None]
+    top = max(2.0, max(finite, default=0) * 1.1)
+    lo, hi = ACWR_BAND
+    shapes: list[Shape] = [Rect(p.left, p.y(hi, top), p.right - p.left, p.y(lo, top) - p.y(hi, top), GREEN, None, 0.2)]
+    for seg in _segments([(p.x(a.day.toordinal()), a.ratio) for a in acwr_points]):
+        shapes.append(Polyline(tuple((x, p.y(v, top)) for x, v in seg), INK, 2.0))
+    shapes.append(_frame(p))
+    shapes += _y_axis(p, [t for t in nice_ticks(top, 5) if t <= top], top, "ACWR (7 d : 28 d)")
+    return shapes + _legend(p, [("band", GREEN, f"{lo}-{hi} band", 0.2), ("line", INK, "Acute:chronic ratio", 1.0)])
+
+
+def _date_axis(p: Panel, top_panel: Panel) -> list[Shape]:
+    """Tick marks on both panels' bottom edges; dates ("01 Oct") turned 30 degrees under the lower one."""
+    if p.x1 - p.x0 <= 1:
+        return []
+    shapes: list[Shape] = []
+    for d in date_ticks(date.fromordinal(math.ceil(p.x0)), date.fromordinal(math.floor(p.x1))):
+        x = p.x(d.toordinal())
+        for edge in (top_panel.bottom, p.bottom):
+            shapes.append(Polyline(((x, edge), (x, edge + 3.5)), "#000000", 0.8))
+        shapes.append(Text(x + 3, p.bottom + 10, f"{d:%d %b}", TICK, "end", 30.0))
+    return shapes
 
 
 def plot_load(
@@ -51,89 +252,63 @@ def plot_load(
     shaded; days without a ratio yet (under four weeks of history) are gaps.
     """
     path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in {"png", "svg"}:
-        raise ValueError(f"plot file must end in .png or .svg, got {path.name!r}")
-
-    fig = Figure(figsize=(9, 6), dpi=100)
-    ax_km, ax_acwr = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-
-    xs = [w.week_start + timedelta(days=3) for w in weeks]  # bar centred mid-week
-    ax_km.bar(xs, [w.distance_km for w in weeks], width=5, color="#4C72B0", label="Weekly distance (km)")
-    ax_km.set_ylabel("Weekly distance (km)")
-    ax_km.set_ylim(0, max((w.distance_km for w in weeks), default=0) * 1.1 or 10)  # never below zero
-    ax_km.set_title(title)
-    ax_pain = ax_km.twinx()
-    pain_pts = [(x, pain_by_week.get(w.week_start)) for x, w in zip(xs, weeks)]
-    ax_pain.plot(
-        [x for x, p in pain_pts if p is not None],
-        [p for _, p in pain_pts if p is not None],
-        color="#C44E52",
-        marker="o",
-        label="Mean pain (0-10)",
-    )
-    ax_pain.set_ylim(0, 10)
-    ax_pain.set_ylabel("Mean pain (0-10)")
-    handles = ax_km.get_legend_handles_labels()[0] + ax_pain.get_legend_handles_labels()[0]
-    if handles:
-        ax_km.legend(handles=handles, loc="upper left", fontsize="small")
-
-    lo, hi = ACWR_BAND
-    ax_acwr.axhspan(lo, hi, color="#55A868", alpha=0.2, label=f"{lo}-{hi} band")
-    days = [p.day for p in acwr_points]
-    ratios = [p.ratio if p.ratio is not None else float("nan") for p in acwr_points]
-    ax_acwr.plot(days, ratios, color="#333333", label="Acute:chronic ratio")
-    ax_acwr.set_ylabel("ACWR (7 d : 28 d)")
-    finite = [r for r in ratios if r == r]
-    ax_acwr.set_ylim(0, max(2.0, max(finite, default=0) * 1.1))
-    ax_acwr.legend(loc="upper left", fontsize="small")
-    ax_acwr.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    fig.autofmt_xdate()
-    fig.tight_layout()
-
-    return _save(fig, path, fmt)
+    _check_suffix(path)
+    x0, x1 = _x_range(weeks, [p.day for p in acwr_points])
+    top = Panel(72, 36, 836, 320, x0, x1)
+    bottom = Panel(72, 349, 836, 538, x0, x1)
+    scene = Scene(WIDTH, HEIGHT, title)
+    scene.add(Text(WIDTH / 2, 21, title, TITLE))
+    scene.add(*_km_panel(top, weeks, pain_by_week), *_acwr_panel(bottom, acwr_points), *_date_axis(bottom, top))
+    return scene.save(path)
 
 
-def plot_trends(points: Sequence, weeks: Sequence[WeekLoad], pain: Sequence, path: Path) -> Path:
+def _retest_panel(p: Panel, points: Sequence[TrendPoint]) -> list[Shape]:
+    """Top panel of the trends chart: Kujala, limb symmetry per test and plank, with a dotted 90 % line."""
+    def xy(day: date, v: float) -> tuple[float, float]:
+        return p.x(day.toordinal()), p.y(v, 105)
+
+    shapes: list[Shape] = [Polyline(((p.left, p.y(90, 105)), (p.right, p.y(90, 105))), "#999999", 1.0, (1.5, 2.5))]
+    legend: list[tuple[str, str, str, float]] = []
+    kj = [xy(t.day, t.kujala) for t in points if t.kujala is not None]
+    if kj:
+        shapes += _series(kj, BLUE, "circle")
+        legend.append(("circle", BLUE, "Kujala (0-100)", 1.0))
+    for test, colour in zip(sorted({k for t in points for k in t.lsi}), ("#55A868", "#8172B2", "#CCB974")):
+        shapes += _series([xy(t.day, t.lsi[test]) for t in points if test in t.lsi], colour, "square")
+        legend.append(("square", colour, f"LSI {test} (%)", 1.0))
+    plank = [xy(t.day, t.plank_s) for t in points if t.plank_s is not None]
+    if plank:
+        shapes += _series(plank, "#937860", "triangle")
+        legend.append(("triangle", "#937860", "Plank (s)", 1.0))
+    shapes += [_frame(p), *_y_axis(p, nice_ticks(105, 6), 105, "")]
+    return shapes + _legend(p, legend, "lower right")
+
+
+def _weekly_panel(p: Panel, weeks: Sequence[WeekLoad], pain: Sequence[PainObs]) -> list[Shape]:
+    """Bottom panel of the trends chart: weekly km bars and the weekly mean pain of every diary entry."""
+    top_km = max((w.distance_km for w in weeks), default=0) * 1.1 or 10
+    by_week: dict[date, list[int]] = {}
+    for e in pain:
+        by_week.setdefault(e.day - timedelta(days=e.day.weekday()), []).append(e.score)
+    means = sorted((d + timedelta(days=3), sum(v) / len(v)) for d, v in by_week.items())
+    shapes = _bars(p, weeks, top_km, 0.6) + _series([(p.x(d.toordinal()), p.y(v, 10)) for d, v in means], RED, "circle")
+    shapes += [_frame(p), *_y_axis(p, [t for t in nice_ticks(top_km) if t <= top_km], top_km, "km / week")]
+    return shapes + _y_axis(p, nice_ticks(10, 5), 10, "pain 0-10", right=True)
+
+
+def plot_trends(points: Sequence[TrendPoint], weeks: Sequence[WeekLoad], pain: Sequence[PainObs], path: Path) -> Path:
     """Re-test trends on one time axis: Kujala and limb symmetry (top), weekly km with mean pain (bottom).
 
     ``points`` are :class:`kneecoach.tracking.progress.TrendPoint`; ``pain`` diary entries. Deterministic
     output as :func:`plot_load`.
     """
     path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in {"png", "svg"}:
-        raise ValueError(f"plot file must end in .png or .svg, got {path.name!r}")
-    fig = Figure(figsize=(9, 6), dpi=100)
-    ax_t, ax_km = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-    kj = [(p.day, p.kujala) for p in points if p.kujala is not None]
-    if kj:
-        ax_t.plot([d for d, _ in kj], [v for _, v in kj], marker="o", color="#4C72B0", label="Kujala (0-100)")
-    tests = sorted({t for p in points for t in p.lsi})
-    for t, colour in zip(tests, ("#55A868", "#8172B2", "#CCB974")):
-        pts = [(p.day, p.lsi[t]) for p in points if t in p.lsi]
-        ax_t.plot([d for d, _ in pts], [v for _, v in pts], marker="s", color=colour, label=f"LSI {t} (%)")
-    plank = [(p.day, p.plank_s) for p in points if p.plank_s is not None]
-    if plank:
-        ax_t.plot([d for d, _ in plank], [v for _, v in plank], marker="^", color="#937860", label="Plank (s)")
-    ax_t.axhline(90, color="#999999", linestyle=":", linewidth=1)
-    ax_t.set_ylim(0, 105)
-    ax_t.set_title("Re-tests: Kujala, limb symmetry and plank")
-    if ax_t.get_legend_handles_labels()[0]:
-        ax_t.legend(loc="lower right", fontsize="small")
-    xs = [w.week_start + timedelta(days=3) for w in weeks]
-    ax_km.bar(xs, [w.distance_km for w in weeks], width=5, color="#4C72B0", alpha=0.6, label="Weekly km")
-    ax_km.set_ylim(0, max((w.distance_km for w in weeks), default=0) * 1.1 or 10)
-    ax_km.set_ylabel("km / week")
-    by_week: dict[date, list[int]] = {}
-    for e in pain:
-        by_week.setdefault(e.day - timedelta(days=e.day.weekday()), []).append(e.score)
-    ax_p = ax_km.twinx()
-    pw = sorted((d + timedelta(days=3), sum(v) / len(v)) for d, v in by_week.items())
-    ax_p.plot([d for d, _ in pw], [v for _, v in pw], color="#C44E52", marker="o", label="Mean pain (0-10)")
-    ax_p.set_ylim(0, 10)
-    ax_p.set_ylabel("pain 0-10")
-    ax_km.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    return _save(fig, path, fmt)
+    _check_suffix(path)
+    x0, x1 = _x_range(weeks, [t.day for t in points] + [e.day + timedelta(days=3) for e in pain])
+    top = Panel(72, 36, 836, 320, x0, x1)
+    bottom = Panel(72, 349, 836, 538, x0, x1)
+    title = "Re-tests: Kujala, limb symmetry and plank"
+    scene = Scene(WIDTH, HEIGHT, title)
+    scene.add(Text((top.left + top.right) / 2, 21, title, TITLE))
+    scene.add(*_retest_panel(top, points), *_weekly_panel(bottom, weeks, pain), *_date_axis(bottom, top))
+    return scene.save(path)

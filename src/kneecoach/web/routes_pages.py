@@ -87,7 +87,7 @@ def home(request: Request, user: User = Depends(current_user), db: Session = DB)
         "has_profile": has_profile, "has_selftests": has_selftests, "plan_version": plan[0] if plan else None,
         "referral": referral, "retest_due": due,
         "has_assessment": assessment is not None, "links": links_of_runner(db, user.id),
-        "run_count": len(repo.run_rows(db, user.id)),
+        "run_count": (repo.run_span(db, user.id) or (0,))[0],  # one COUNT, not every row
     })
 
 
@@ -338,7 +338,7 @@ def review_page(request: Request, owner: User = Depends(viewable_owner), user: U
 
 @router.get("/upload")
 def upload_form(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
-    return render(request, "upload.html", {"results": None, "runs": repo.run_rows(db, user.id)[-20:][::-1],
+    return render(request, "upload.html", {"results": None, "runs": repo.latest_run_rows(db, user.id, 20)[::-1],
                                            "max_mb": services.MAX_UPLOAD_BYTES // (1024 * 1024)})
 
 
@@ -381,7 +381,7 @@ async def upload_submit(request: Request, user: User = Depends(current_runner),
     if wants_json:
         return JSONResponse({"files": [r.__dict__ for r in results], "jobs": pending}, status_code=status)
     return render(request, "upload.html", {"results": results, "pending": pending,
-                                           "runs": repo.run_rows(db, user.id)[-20:][::-1],
+                                           "runs": repo.latest_run_rows(db, user.id, 20)[::-1],
                                            "max_mb": services.MAX_UPLOAD_BYTES // (1024 * 1024)},
                   status_code=status)
 
