@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from pydantic import ValidationError
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
-from kneecoach.intake.profile import Profile
+    from kneecoach.intake.profile import Profile
+
+# yaml, pydantic and the profile model are imported where a profile is parsed: `kneecoach example`
+# and the error type are used by commands that must start quickly and never parse a profile.
 
 
 class ProfileError(ValueError):
@@ -37,6 +40,10 @@ def validation_problems(exc: ValidationError) -> list[str]:
 
 
 def parse_profile(data: Any, source: str = "profile") -> Profile:
+    from pydantic import ValidationError
+
+    from kneecoach.intake.profile import Profile
+
     if not isinstance(data, dict):
         raise ProfileError(source, ["expected a mapping of fields (name, symptoms, running, ...)"])
     try:
@@ -47,6 +54,8 @@ def parse_profile(data: Any, source: str = "profile") -> Profile:
 
 def load_profile(path: Path) -> Profile:
     """Load a YAML (or JSON) profile file."""
+    import yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -73,4 +82,6 @@ def example_text(name: str) -> str:
 
 
 def load_example(name: str) -> Profile:
+    import yaml
+
     return parse_profile(yaml.safe_load(example_text(name)), f"example {name}")

@@ -16,7 +16,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from kneecoach.knowledge.schema import (
@@ -305,8 +304,6 @@ def _looks_like_citation(text: str) -> bool:
     return bool(_YEAR.search(text) and _WHERE.search(text) and re.match(r"[A-Z]", text.strip()) and len(text) > 40)
 
 
-#: libyaml's C parser when present (about 10x faster); same safe semantics as yaml.safe_load.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -314,8 +311,12 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _read_yaml_text(text: str, name: str) -> Any:
+    import yaml  # only when the knowledge is not in the cache
+
+    # libyaml's C parser when present (about 10x faster); same safe semantics as yaml.safe_load.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise KnowledgeBaseError([f"{name}: not valid YAML: {exc}"]) from exc
 
