@@ -90,3 +90,21 @@ def test_squat_video_upload_in_chromium(video_server, page, tmp_path):
     submit(page, "button:has-text('Record in my self-tests')")
     assert "/results" in page.url
     assert "knee drops inward" in page.inner_text("main").lower()
+
+    # The right leg, this time asking kneecoach to keep the clip: it is listed, playable and deletable.
+    page.goto(server + "/selftests")
+    right = tmp_path / "right.mp4"
+    right.write_bytes(b"fake clip bytes")
+    page.set_input_files("#clip-right", str(right))
+    page.locator("form.video-upload:has(#clip-right) input[name='keep']").check()
+    submit(page, "button:has-text('Analyse the right leg')")
+    page.wait_for_selector("#clip-kept", timeout=30_000)
+    page.goto(server + "/selftests#squat-video")
+    kept = page.locator("ul.clips li")
+    assert kept.count() == 1 and "right leg" in kept.inner_text() and "+4.0°" in kept.inner_text()
+    href = kept.locator("a").get_attribute("href")
+    assert page.request.get(server + href).body() == b"fake clip bytes"
+    page.locator("#squat-video").screenshot(path=str(Path(__file__).parents[2] / "docs" / "screenshots" / "16-kept-clip.png"))
+    submit(page, "ul.clips button:has-text('Delete')")
+    assert "The clip is deleted" in page.inner_text("main")
+    assert page.locator("ul.clips li").count() == 0
