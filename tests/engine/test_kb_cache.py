@@ -74,3 +74,23 @@ def test_the_key_changes_with_the_files_and_the_versions(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(pydantic, "VERSION", "0.0.0-other")
     assert cache.cache_key("0" * 64) != a
+
+
+def test_the_key_covers_the_code_that_checks_rule_paths() -> None:
+    """A rule naming a profile field is checked against intake/assessment code: it must be in the key."""
+    from pathlib import Path
+
+    import kneecoach
+
+    import hashlib
+
+    pkg = Path(kneecoach.__file__).parent
+    assert {"knowledge", "figures", "assessment", "intake"} <= set(cache._CODE_PACKAGES)
+    # ...and the digest really reads those files: it differs from one computed without intake/.
+
+    h = hashlib.sha256()
+    for sub in ("knowledge", "figures", "assessment"):
+        for path in sorted((pkg / sub).glob("*.py")):
+            h.update(f"{sub}/{path.name}".encode())
+            h.update(path.read_bytes())
+    assert cache.code_digest() != h.hexdigest()

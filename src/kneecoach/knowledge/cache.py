@@ -8,8 +8,9 @@ the next load whose files hash to the same digest reads it back in a few millise
 
 What keeps it safe to trust:
 
-* The key covers the SHA-256 of every knowledge file's bytes, the source of the modules that
-  define and check the knowledge (so a code change re-validates), and the kneecoach, pydantic and
+* The key covers the SHA-256 of every knowledge file's bytes, the source of the packages that
+  define and check the knowledge (``knowledge``, ``figures``, and ``assessment`` and ``intake``
+  whose profile and progress fields the rules may name; so a code change re-validates), and the kneecoach, pydantic and
   Python versions. An edited file therefore always goes through full validation again, and a
   broken edit is refused as before, whatever the cache holds.
 * Only a knowledge base that passed every check is ever written.
@@ -36,8 +37,10 @@ if TYPE_CHECKING:
 
 __all__ = ["cache_dir", "cache_key", "code_digest", "read", "write"]
 
-#: Packages whose code decides what a valid knowledge base is, or defines the cached objects.
-_CODE_PACKAGES = ("knowledge", "figures")
+#: Packages whose code decides what a valid knowledge base is, or defines the cached objects:
+#: the schema and checks, the figure model, and the profile and progress fields that rules and
+#: phase criteria may name (checked by ``KnowledgeBase.problems`` through ``assessment``).
+_CODE_PACKAGES = ("knowledge", "figures", "assessment", "intake")
 
 
 def enabled() -> bool:
