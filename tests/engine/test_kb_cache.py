@@ -94,3 +94,15 @@ def test_the_key_covers_the_code_that_checks_rule_paths() -> None:
             h.update(f"{sub}/{path.name}".encode())
             h.update(path.read_bytes())
     assert cache.code_digest() != h.hexdigest()
+
+
+def test_a_missing_file_is_reported_with_the_other_files_problems(kb_copy: Path) -> None:
+    """Every problem at once: a missing file does not hide a schema error in another file."""
+    (kb_copy / "adjuncts.yaml").unlink()
+    claims = kb_copy / "claims.yaml"
+    claims.write_text(claims.read_text(encoding="utf-8").replace("source:", "sauce:", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError) as err:
+        load_kb_from(kb_copy)
+    joined = "\n".join(err.value.problems)
+    assert "adjuncts.yaml: file missing" in joined
+    assert "claims.yaml" in joined and "sauce" in joined

@@ -9,9 +9,9 @@ the next load whose files hash to the same digest reads it back in a few millise
 What keeps it safe to trust:
 
 * The key covers the SHA-256 of every knowledge file's bytes, the source of the packages that
-  define and check the knowledge (``knowledge``, ``figures``, and ``assessment`` and ``intake``
-  whose profile and progress fields the rules may name; so a code change re-validates), and the kneecoach, pydantic and
-  Python versions. An edited file therefore always goes through full validation again, and a
+  define and check the knowledge (``knowledge``, ``figures``, and ``assessment`` and ``intake``,
+  whose profile and progress fields the rules may name: a code change re-validates), and the
+  kneecoach, pydantic and Python versions. An edited file therefore always goes through full validation again, and a
   broken edit is refused as before, whatever the cache holds.
 * Only a knowledge base that passed every check is ever written.
 * The cache lives in the user's own cache folder (``$KNEECOACH_CACHE_DIR``, else
@@ -56,13 +56,9 @@ def cache_dir() -> Path:
     return Path(base) / "kneecoach"
 
 
-def code_digest() -> str:
-    """SHA-256 of the knowledge and figure code (changes whenever that code does)."""
-    return _code_digest()
-
-
 @lru_cache(maxsize=1)
-def _code_digest() -> str:
+def code_digest() -> str:
+    """SHA-256 of the code in :data:`_CODE_PACKAGES` (changes whenever that code does)."""
     pkg = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
     for sub in _CODE_PACKAGES:
@@ -79,7 +75,7 @@ def cache_key(files_digest: str) -> str:
     from kneecoach import __version__
 
     h = hashlib.sha256()
-    for part in (files_digest, _code_digest(), __version__, pydantic.VERSION, sys.version):
+    for part in (files_digest, code_digest(), __version__, pydantic.VERSION, sys.version):
         h.update(part.encode())
         h.update(b"\0")
     return f"kb-{h.hexdigest()[:32]}.pickle"
@@ -95,9 +91,7 @@ def read(files_digest: str) -> KnowledgeBase | None:
     try:
         with path.open("rb") as fh:
             kb: Any = pickle.load(fh)  # noqa: S301 - our own file in the user's cache folder, keyed by content
-    except FileNotFoundError:
-        return None
-    except Exception:  # noqa: BLE001 - a damaged cache is never an error, only a miss
+    except Exception:  # noqa: BLE001 - a missing or damaged cache is never an error, only a miss
         return None
     if not isinstance(kb, KnowledgeBase) or kb.digest != files_digest:
         return None

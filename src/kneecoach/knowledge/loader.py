@@ -304,12 +304,6 @@ def _looks_like_citation(text: str) -> bool:
     return bool(_YEAR.search(text) and _WHERE.search(text) and re.match(r"[A-Z]", text.strip()) and len(text) > 40)
 
 
-
-
-def _read_yaml(path: Path) -> Any:
-    return _read_yaml_text(path.read_text(encoding="utf-8"), path.name)
-
-
 def _read_yaml_text(text: str, name: str) -> Any:
     import yaml  # only when the knowledge is not in the cache
 
@@ -341,7 +335,7 @@ def load_kb_from(folder: Path, *, use_cache: bool = True) -> KnowledgeBase:
 
     A knowledge base that passed every check before, from files with the same bytes, comes from
     the cache (:mod:`kneecoach.knowledge.cache`) instead; ``use_cache=False`` always re-checks
-    (``kneecoach kb check`` does).
+    (``kneecoach kb check --full``).
     """
     from kneecoach.knowledge import cache
 
@@ -356,15 +350,15 @@ def load_kb_from(folder: Path, *, use_cache: bool = True) -> KnowledgeBase:
             problems.append(f"{name}: file missing")
             continue
         digest.update(contents[name])
-    if problems:
-        raise KnowledgeBaseError(problems)
-    if use_cache:
+    if use_cache and not problems:
         cached = cache.read(digest.hexdigest())
         if cached is not None:
             return cached
 
     parsed: dict[str, Any] = {}
     for name, (model, many) in FILES.items():
+        if name not in contents:
+            continue  # reported as missing; the other files are still checked so every problem shows
         raw = _read_yaml_text(contents[name].decode("utf-8"), name)
         try:
             if many:

@@ -97,6 +97,13 @@ def _clip_response(db: Session, owner_id: int, clip_id: int) -> Response:
                              "X-Content-Type-Options": "nosniff"})
 
 
+def _delete_clip(db: Session, user: User, clip_id: int) -> None:
+    try:
+        repo.delete_video_clip(db, user.id, clip_id)
+    except repo.NotFound as exc:
+        raise HTTPException(status_code=404, detail="No such clip.") from exc
+
+
 @router.post("/selftests/video")
 async def upload_page(request: Request, clip: UploadFile = File(...), side: str = Form("auto"),
                       keep: bool = Form(False), user: User = Depends(current_runner)) -> Response:
@@ -130,10 +137,7 @@ def clip_page(clip_id: int, owner: User = Depends(viewable_owner), db: Session =
 
 @router.post("/selftests/clips/{clip_id}/delete")
 def delete_clip_page(request: Request, clip_id: int, user: User = Depends(current_runner), db: Session = DB) -> Response:
-    try:
-        repo.delete_video_clip(db, user.id, clip_id)
-    except repo.NotFound as exc:
-        raise HTTPException(status_code=404, detail="No such clip.") from exc
+    _delete_clip(db, user, clip_id)
     flash(request, "The clip is deleted.")
     return RedirectResponse("/selftests#squat-video", status_code=303)
 
@@ -183,8 +187,5 @@ def clip_api(clip_id: int, owner: User = Depends(viewable_owner), db: Session = 
 
 @api.delete("/clips/{clip_id}", summary="Delete one of your kept clips")
 def delete_clip_api(clip_id: int, user: User = Depends(current_runner), db: Session = DB) -> dict[str, Any]:
-    try:
-        repo.delete_video_clip(db, user.id, clip_id)
-    except repo.NotFound as exc:
-        raise HTTPException(status_code=404, detail="No such clip.") from exc
+    _delete_clip(db, user, clip_id)
     return {"deleted": clip_id}

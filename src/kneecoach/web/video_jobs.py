@@ -126,7 +126,7 @@ class VideoJobs:
         self._write(job_id, {"id": job_id, "owner_id": owner_id, "side": side, "status": "queued",
                              "progress": 0.0, "created": time.time(), "result": None, "error": None,
                              "error_code": None, "applied": False, "keep": keep, "clip_id": None,
-                             "filename": Path(filename).name[:200] or "clip", "content_type": content_type})
+                             "filename": filename, "content_type": content_type})
         self.pool.submit(self._run, job_id)
         return job_id
 

@@ -309,9 +309,9 @@ def _columns(tracks: list[Element], need_distance: bool) -> _Columns | None:
     return _times(time_t), _floats(alt_t), _floats(hr_t), _floats(cad_t), cum, positions  # type: ignore[return-value]
 
 
-def _count(track: Element, path: str) -> int:
-    """How many ``path`` elements (in the track's own namespace) the track holds, counted in C."""
-    return int(_count_xpath(etree.QName(track).namespace, path)(track))
+def _count(track: Element, tag: str) -> int:
+    """How many ``tag`` children (in the track's own namespace) the track holds, counted in C."""
+    return int(_count_xpath(etree.QName(track).namespace, tag)(track))
 
 
 def _count_any(track: Element, tag: str) -> int:
@@ -320,8 +320,7 @@ def _count_any(track: Element, tag: str) -> int:
 
 
 @lru_cache(maxsize=32)
-def _count_xpath(namespace: str | None, path: str) -> Any:
+def _count_xpath(namespace: str | None, tag: str) -> Any:
     if namespace is None:
-        return etree.XPath(f"count({path})")
-    prefixed = "/".join(f"t:{step}" for step in path.split("/"))
-    return etree.XPath(f"count({prefixed})", namespaces={"t": namespace})
+        return etree.XPath(f"count({tag})")
+    return etree.XPath(f"count(t:{tag})", namespaces={"t": namespace})
