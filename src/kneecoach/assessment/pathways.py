@@ -14,7 +14,7 @@ from kneecoach.assessment.reasoning import Finding
 from kneecoach.intake.profile import Profile
 from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.knowledge.schema import Criterion, Pathway
-from kneecoach.plan.models import CriterionResult, CriterionStatus, PathwayChoice
+from kneecoach.plan.models import CriterionResult, CriterionStatus, PathwayChoice, PathwayReferral
 
 __all__ = ["CriterionResult", "PathwayChoice", "check_criterion", "choose_pathway"]
 
@@ -46,6 +46,15 @@ def choose_pathway(profile: Profile, findings: list[Finding], kb: KnowledgeBase)
     chosen = matching[0]  # the default pathway always matches (kb check guarantees exactly one)
     because = [labels[f] for f in (*chosen.findings_all, *chosen.findings_any) if f in finding_ids]
     claims = [*chosen.claims, *chosen.ramp.claims]
+    referral = None
+    if chosen.referral is not None:
+        referral = PathwayReferral(
+            urgency=chosen.referral.urgency,
+            reason=chosen.referral.reason,
+            action=kb.rules.urgency_action[chosen.referral.urgency],
+            raised_by=because,
+            sources=sorted({kb.claim_source(c) for c in chosen.referral.claims}),
+        )
     return PathwayChoice(
         id=chosen.id,
         name=chosen.name,
@@ -57,4 +66,6 @@ def choose_pathway(profile: Profile, findings: list[Finding], kb: KnowledgeBase)
         ramp_note=chosen.ramp.note,
         criteria=[check_criterion(c, profile, kb) for c in chosen.criteria],
         sources=sorted({kb.claim_source(c) for c in claims}),
+        referral=referral,
+        restart_walk_run=chosen.ramp.restart_walk_run,
     )

@@ -43,6 +43,16 @@ class RampRule(_Out):
     restart_km: float = Field(gt=0, description="Weekly km to restart from when not running.")
     calm_load_factor: float = Field(gt=0, le=1, description="Share of current km kept while pain is high.")
     long_run_share: float = Field(gt=0, le=1)
+    long_run_spike_pct: float = Field(
+        default=10, gt=0, le=100,
+        description="No planned run more than this % longer than the longest run of the previous 30 days.",
+    )
+    walk_run_below_km: float = Field(
+        default=0, ge=0, description="Weeks under this many km are walk-run weeks, progressed by walk_run_steps."
+    )
+    walk_run_steps: list[str] = Field(
+        default_factory=list, description="The walk-run schedule, one step a week, in plain words."
+    )
     rationale: str
     sources: list[str]
 
@@ -59,6 +69,22 @@ class RampWeek(_Out):
     long_run_km: float = Field(ge=0)
     cutback: bool = False
     note: str = ""
+    walk_run: str = Field(default="", description="The walk-run sessions of a low-volume week, in plain words.")
+
+
+class RunningHold(_Out):
+    """Running is held at 0 km: why, in plain words, and what lets it restart.
+
+    Set by the plan builder (severe pain at intake, a pathway that refers and waits for a
+    clinician's clearance, return-to-run criteria not met yet). The weekly review and the
+    Today page read it and never raise running while it is set.
+    """
+
+    reason: str
+    restart: str = Field(description="What has to happen before running restarts, and how it restarts.")
+    until: Literal["pain_rule", "criteria", "clearance"] = Field(
+        description="pain_rule: the pain rule is met again; criteria: return-to-run criteria; clearance: an examination."
+    )
 
 
 class Dose(_Out):
@@ -135,6 +161,16 @@ class CriterionResult(_Out):
     sources: list[str]
 
 
+class PathwayReferral(_Out):
+    """See a clinician while this pathway's plan (without running) goes on: the urgency, the reason, what to do."""
+
+    urgency: Literal["emergency", "urgent", "soon"]
+    reason: str
+    action: str
+    raised_by: list[str] = Field(default_factory=list, description="The answers that fit the pattern, in words.")
+    sources: list[str]
+
+
 class PathwayChoice(_Out):
     """The condition pathway chosen (pathways.yaml), why, and which others also resembled the answers."""
 
@@ -148,6 +184,10 @@ class PathwayChoice(_Out):
     ramp_note: str
     criteria: list[CriterionResult]
     sources: list[str]
+    referral: PathwayReferral | None = Field(
+        default=None, description="Examine first: set on triage pathways (suspected bone stress, an acute injury)."
+    )
+    restart_walk_run: bool = False
 
     @property
     def running_on_hold(self) -> bool:
@@ -194,3 +234,11 @@ class Plan(_Out):
         default=None, description="Phase id the runner is in, decided from exit criteria at the last review."
     )
     cadence_target_spm: float | None = Field(default=None, description="Opt-in step-rate target, steps/min.")
+    running_hold: RunningHold | None = Field(
+        default=None, description="Set while running is held at 0 km (the ramp's weeks are then 0 km with the reason)."
+    )
+
+    @property
+    def running_allowed(self) -> bool:
+        """False while the plan holds running: no face, review or Today view may plan a run then."""
+        return self.running_hold is None
