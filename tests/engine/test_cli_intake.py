@@ -51,9 +51,14 @@ def answers(kb, *, flag_yes: str | None = None, age: str = "", pain: bool = True
     return "\n".join(lines) + "\n"
 
 
-def with_conditional(text: str, replies: list[str]) -> str:
-    """Fill the conditional safety questions' answers in at their place."""
-    return text.replace("CONDITIONAL\n", "".join(r + "\n" for r in replies))
+def with_conditional(text: str, replies: list[str], *, pain: bool = True) -> str:
+    """Fill the conditional safety questions' answers in at their place.
+
+    With knee pain, the triage questions (bone stress, acute injury; ``refers: false``) follow the
+    safety questions and are answered "no" here.
+    """
+    triage = [rf for rf in load_kb().red_flags.values() if not rf.refers] if pain else []
+    return text.replace("CONDITIONAL\n", "".join(r + "\n" for r in [*replies, *["n"] * len(triage)]))
 
 
 def test_intake_writes_a_profile_that_assesses(tmp_path):
@@ -138,7 +143,7 @@ def test_pain_free_runner_gets_a_prevention_profile(tmp_path):
 
     kb = load_kb()
     out = tmp_path / "free.yaml"
-    result = runner.invoke(app, ["intake", "-o", str(out)], input=with_conditional(answers(kb, pain=False), []))
+    result = runner.invoke(app, ["intake", "-o", str(out)], input=with_conditional(answers(kb, pain=False), [], pain=False))
     assert result.exit_code == 0, result.output
     profile = load_profile(out)
     assert profile.pain_free and not profile.kujala

@@ -46,8 +46,10 @@ def choose_pathway(profile: Profile, findings: list[Finding], kb: KnowledgeBase)
     chosen = matching[0]  # the default pathway always matches (kb check guarantees exactly one)
     because = [labels[f] for f in (*chosen.findings_all, *chosen.findings_any) if f in finding_ids]
     claims = [*chosen.claims, *chosen.ramp.claims]
+    criteria = [check_criterion(c, profile, kb) for c in chosen.criteria]
     referral = None
-    if chosen.referral is not None:
+    if chosen.referral is not None and any(c.status != "met" for c in criteria):
+        # Examine first, until the examination (the pathway's criterion) is recorded.
         referral = PathwayReferral(
             urgency=chosen.referral.urgency,
             reason=chosen.referral.reason,
@@ -64,7 +66,7 @@ def choose_pathway(profile: Profile, findings: list[Finding], kb: KnowledgeBase)
         also_matched=[p.name for p in matching[1:] if p.findings_all or p.findings_any or p.when],
         ramp_mode=chosen.ramp.mode,
         ramp_note=chosen.ramp.note,
-        criteria=[check_criterion(c, profile, kb) for c in chosen.criteria],
+        criteria=criteria,
         sources=sorted({kb.claim_source(c) for c in claims}),
         referral=referral,
         restart_walk_run=chosen.ramp.restart_walk_run,

@@ -89,10 +89,14 @@ def _optional_float(question: str, low: float, high: float) -> float | None:
 
 
 def _ask_flags(questions: list[RedFlag], flags: dict[str, bool], kb: KnowledgeBase) -> None:
-    """Ask each red-flag question; a "yes" ends the questionnaire with the referral and what to do."""
+    """Ask each red-flag question; a "yes" ends the questionnaire with the referral and what to do.
+
+    A triage question (``refers: false``: bone stress, an acute injury) is only recorded: the
+    assessment reads the pattern of answers, so one "yes" does not end the questionnaire.
+    """
     for rf in questions:
         flags[rf.id] = typer.confirm(rf.question, default=False)
-        if flags[rf.id]:
+        if flags[rf.id] and rf.refers:
             console.print(f"\n[bold red]Please see a clinician before starting a plan.[/] {rf.reason}")
             console.print(f"[bold]{kb.rules.urgency_action[rf.urgency]}[/]")
             console.print(kb.rules.referral_message)
@@ -159,9 +163,14 @@ def intake_cmd(
 
     # Questions that only apply to some people (age, injury, knee replacement): asked now that we know.
     relevant = [rf for rf in questions_for(_partial_profile(data), kb) if rf.id not in flags]
-    if relevant:
+    safety = [rf for rf in relevant if rf.refers]
+    triage = [rf for rf in relevant if not rf.refers]
+    if safety:
         console.print("\n[bold]A few more safety questions that apply to you.[/]")
-        _ask_flags(relevant, flags, kb)
+        _ask_flags(safety, flags, kb)
+    if triage:
+        console.print("\n[bold]How it started, and the bone[/] (an injury or a bone stress pattern needs an examination first).")
+        _ask_flags(triage, flags, kb)
 
     data["running"] = {
         "current_weekly_km": _number("Kilometres a week now", 0, 500),

@@ -117,7 +117,7 @@ class Clearance(_Model):
     recorded; the date shows how old the clearance is.
     """
 
-    on: date = Field(description="The date of the examination that cleared running.")
+    examined_on: date = Field(description="The date of the examination that cleared running.")
     by: str = Field(default="clinician", min_length=1, max_length=100, description="Who cleared it (e.g. 'Dr Lee, GP').")
     note: str = Field(default="", max_length=500)
 

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 from icalendar import Calendar, Event
 
 from kneecoach.plan.models import Plan, PlannedExercise, PlanPhase
+from kneecoach.render.triage import week_text
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -130,7 +131,7 @@ def weekly_schedule(plan: Plan, runs_per_week: int = 3, start: date | None = Non
                     days[d].exercises.append(ex)
         weeks.append(
             WeekPlan(week=number, phase=phase, km=round(km, 1), long_run_km=round(long_km, 1),
-                     cutback=bool(rw and rw.cutback), note=rw.note if rw else "", days=days)
+                     cutback=bool(rw and rw.cutback), note=week_text(rw) if rw else "", days=days)
         )
     return weeks
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kneecoach.engine import Assessment
 from kneecoach.knowledge.loader import KnowledgeBase, load_kb
+from kneecoach.render.triage import examine_first_lines, hold_lines, raised_by_text, week_text
 
 URGENCY_LABEL = {"emergency": "emergency: today", "urgent": "urgent: within days", "soon": "soon: within weeks"}
 CRITERION_MARK = {"met": "met", "not_met": "not met yet", "not_recorded": "not recorded yet"}
@@ -60,7 +61,7 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dic
         if a.referral.action:
             out += [f"**What to do:** {a.referral.action}", ""]
         out += [
-            f"- **{h.question}** ({URGENCY_LABEL[h.urgency]}) {h.reason} (sources: {_src(h.sources)})"
+            f"- **{h.question}** ({URGENCY_LABEL[h.urgency]}) {h.reason} {raised_by_text(h)} (sources: {_src(h.sources)})"
             for h in a.referral.reasons
         ]
         out += ["", "No exercise plan is given while a warning sign is present.", ""]
@@ -89,6 +90,12 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dic
             "(seed `001_9eaeebca36d4881b.txt` offers them to every runner).",
             "",
         ]
+    examine = examine_first_lines(a.pathway)
+    if examine and a.pathway and a.pathway.referral:
+        out += [f"## {examine[0]}", "", *(line + "\n" for line in examine[1:]), f"(sources: {_src(a.pathway.referral.sources)})", ""]
+    held = hold_lines(a.plan)
+    if held:
+        out += [f"**{held[0]}** {held[1]}", ""]
     if a.pathway:
         pw = a.pathway
         out += [f"## Pathway: {pw.name}", "", pw.summary, ""]
@@ -219,7 +226,7 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dic
             "| Week | km | Long run km | Note |",
             "|---|---|---|---|",
         ]
-        out += [f"| {w.week} | {w.km:g} | {w.long_run_km:g} | {w.note} |" for w in plan.mileage_ramp]
+        out += [f"| {w.week} | {w.km:g} | {w.long_run_km:g} | {_cell(week_text(w))} |" for w in plan.mileage_ramp]
         out += [""]
 
     out += ["---", "", f"*{a.disclaimer}*", "", f"Knowledge base {a.kb_version}.", ""]
