@@ -27,7 +27,7 @@ from kneecoach.plan.models import (
     RampWeek,
     RunningHold,
 )
-from kneecoach.plan.ramp import build_ramp, start_km
+from kneecoach.plan.ramp import DEFAULT_RUNS_PER_WEEK, build_ramp, start_km
 
 
 def dose_text(d: KbDose) -> str:
@@ -98,6 +98,18 @@ def _select(
         sources=_sources(kb, [*ex.claims, *(g.claim for g in ex.caution_when if g.finding in finding_ids)]),
         evidence=exercise_evidence(kb, ex.id),
     )
+
+
+def assumed_longest_run(profile: Profile) -> float:
+    """The longest run of the last 30 days: as given, else an even share of the current week.
+
+    Unknown, it is taken as the shortest it can be (all runs equal), so week 1's long run can
+    never be a spike over a longest run the runner did not tell us about.
+    """
+    run = profile.running
+    if run.longest_recent_run_km > 0 or run.current_weekly_km <= 0:
+        return run.longest_recent_run_km
+    return run.current_weekly_km / (run.runs_per_week or DEFAULT_RUNS_PER_WEEK)
 
 
 def running_hold(profile: Profile, pathway: PathwayChoice, rules: Rules) -> RunningHold | None:
@@ -219,7 +231,7 @@ def build_plan(
             run.target_weekly_km,
             rules.ramp,
             runs_per_week=run.runs_per_week,
-            longest_recent_km=run.longest_recent_run_km,
+            longest_recent_km=assumed_longest_run(profile),
         )
         if "pain_above_rule" in finding_ids:
             notes.append(

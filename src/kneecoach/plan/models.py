@@ -47,6 +47,9 @@ class RampRule(_Out):
         default=10, gt=0, le=100,
         description="No planned run more than this % longer than the longest run of the previous 30 days.",
     )
+    long_run_spike_min_km: float = Field(
+        default=5, ge=0, description="Runs shorter than this are not judged as spikes (as in the load warnings)."
+    )
     walk_run_below_km: float = Field(
         default=0, ge=0, description="Weeks under this many km are walk-run weeks, progressed by walk_run_steps."
     )

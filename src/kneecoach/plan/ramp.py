@@ -67,7 +67,8 @@ def start_km(current_km: float, pain_during_run: int, max_during_run: int, rule:
     """
     if current_km < 0:
         raise RampError(f"current weekly distance cannot be negative (got {current_km})")
-    if current_km == 0:
+    if current_km == 0 or current_km * rule.max_increase_pct / 100.0 < 0.1:
+        # Not running, or so little that it cannot grow within the rule in 0.1 km steps: a restart.
         return rule.restart_km
     if pain_during_run > max_during_run:
         return max(floor_tenth(current_km * rule.calm_load_factor), min(rule.restart_km, current_km))
@@ -90,7 +91,8 @@ def _week(
         return RampWeek(week=n, km=0.0, long_run_km=0.0, cutback=cutback, note=note)
     wanted = max(floor_tenth(km * rule.long_run_share), ceil_tenth(km / runs))
     long_run = min(wanted, km)
-    if longest_before > 0:
+    if longest_before > 0 and long_run >= rule.long_run_spike_min_km:
+        # Runs shorter than long_run_spike_min_km are not judged as spikes (as in the load warnings).
         cap = spike_cap(longest_before, rule.long_run_spike_pct)
         if long_run > cap:
             long_run = cap
@@ -203,7 +205,8 @@ def check_ramp(
             problems.append(f"week {w.week}: {runs} runs of at most {w.long_run_km} km cannot make {w.km} km")
         before = [x.long_run_km for x in weeks[max(0, i - SPIKE_WINDOW_WEEKS): i]] or [longest_recent_km]
         longest = max(before)
-        if longest > 0 and (w.long_run_km - longest) / longest * 100.0 > rule.long_run_spike_pct:
+        judged = w.long_run_km >= rule.long_run_spike_min_km
+        if judged and longest > 0 and (w.long_run_km - longest) / longest * 100.0 > rule.long_run_spike_pct:
             problems.append(
                 f"week {w.week}: long run {w.long_run_km} km is more than {rule.long_run_spike_pct:g}% over {longest} km"
             )
