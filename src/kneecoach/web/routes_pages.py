@@ -139,6 +139,7 @@ def _intake_context(values: dict, errors: dict, flags: list | None = None, note:
     return {
         "values": values, "errors": errors, "kujala": kb.kujala_items(),
         "red_flags": flags if flags is not None else kb.red_flags_for(None, values),
+        "triage": kb.triage_questions(),
         "flags_note": note,
         "locations": [(p.value, _label(p.value)) for p in PainLocation],
         "aggravators": [(a.value, _label(a.value)) for a in Aggravator],
