@@ -9,7 +9,7 @@ same criteria re-evaluate against it.
 
 from __future__ import annotations
 
-from kneecoach.assessment.predicates import evaluate, recorded
+from kneecoach.assessment.predicates import evaluate, explain, recorded
 from kneecoach.assessment.reasoning import Finding
 from kneecoach.intake.profile import Profile
 from kneecoach.knowledge.loader import KnowledgeBase
@@ -24,6 +24,15 @@ def _matches(p: Pathway, profile: Profile, finding_ids: set[str], kb: KnowledgeB
     if p.findings_any and not set(p.findings_any) & finding_ids:
         return False
     return p.when is None or evaluate(p.when, profile, kb.rules).ok
+
+
+def _answers_behind(p: Pathway, profile: Profile, kb: KnowledgeBase) -> list[str]:
+    """The runner's answers that made the pathway's findings hold, in words (for "because of your answers")."""
+    out: list[str] = []
+    for fid in (*p.findings_all, *p.findings_any):
+        if fid in kb.findings:
+            out.extend(t for t in explain(kb.findings[fid].when, profile, kb.rules, kb) if t not in out)
+    return out
 
 
 def check_criterion(c: Criterion, profile: Profile, kb: KnowledgeBase) -> CriterionResult:
@@ -54,7 +63,7 @@ def choose_pathway(profile: Profile, findings: list[Finding], kb: KnowledgeBase)
             urgency=chosen.referral.urgency,
             reason=chosen.referral.reason,
             action=kb.rules.urgency_action[chosen.referral.urgency],
-            raised_by=because,
+            raised_by=_answers_behind(chosen, profile, kb) or because,
             sources=sorted({kb.claim_source(c) for c in chosen.referral.claims}),
         )
     return PathwayChoice(

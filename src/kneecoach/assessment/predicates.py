@@ -133,11 +133,11 @@ def evaluate(when: When, profile: Profile, rules: Rules, side: Side | None = Non
     return Match(True, found_side, found_value)
 
 
-def _answer_text(path: str, value: Any, kb_kujala: Any = None) -> str:
-    """One answer in words: 'age: 12', 'Kujala "Do you limp?": Slightly or now and then'."""
+def _answer_text(path: str, value: Any, kb: Any = None) -> str:
+    """One answer in words: 'age: 12', 'Kujala "Do you limp?": Slightly or now and then', '"Does hopping ...?": yes'."""
     v = _plain(value)
-    if path.startswith("kujala.") and kb_kujala is not None:
-        item = next((i for i in kb_kujala.items if i.id == path.removeprefix("kujala.")), None)
+    if path.startswith("kujala.") and kb is not None:
+        item = next((i for i in kb.kujala.items if i.id == path.removeprefix("kujala.")), None)
         if item is not None:
             option = next((o.text for o in item.options if o.id == v), v)
             return f'Kujala "{item.question}": {option}'
@@ -147,26 +147,31 @@ def _answer_text(path: str, value: Any, kb_kujala: Any = None) -> str:
         v = "yes" if v else "no"
     elif isinstance(v, BaseModel):
         v = "recorded"
+    if path.startswith("red_flags.") and kb is not None and path.removeprefix("red_flags.") in kb.red_flags:
+        return f'"{kb.red_flags[path.removeprefix("red_flags.")].question}": {v}'
     label = path.replace("_", " ").replace(".", ": ")
     return f"{label}: {v}"
 
 
-def explain(when: When, profile: Profile, rules: Rules, kb_kujala: Any = None) -> list[str]:
+def explain(when: When, profile: Profile, rules: Rules, kb: Any = None) -> list[str]:
     """The answers that made ``when`` hold, in words (empty when it does not hold).
 
-    A red flag raised from answers given elsewhere (age with a Kujala limp answer) says which
-    answers raised it, so the runner can check them rather than be told of a question never asked.
+    A red flag raised from answers given elsewhere (age with a Kujala limp answer), or a triage
+    pattern (bone stress, an acute injury), says which answers raised it, so the runner can check
+    them rather than be told of a question never asked. ``kb`` (the knowledge base) turns Kujala
+    and question ids into their questions.
     """
     if not evaluate(when, profile, rules).ok:
         return []
     out: list[str] = []
     for node in (*when.all, *when.any):
         if isinstance(node, When):
-            out.extend(explain(node, profile, rules, kb_kujala))
+            found = explain(node, profile, rules, kb)
         elif evaluate_predicate(node, profile, rules, None).ok and node.op not in ("absent",):
-            text = _answer_text(node.field, resolve(profile, node.field), kb_kujala)
-            if text not in out:
-                out.append(text)
+            found = [_answer_text(node.field, resolve(profile, node.field), kb)]
+        else:
+            found = []
+        out.extend(t for t in found if t not in out)
     return out
 
 

@@ -83,7 +83,7 @@ def screen(profile: Profile, kb: KnowledgeBase) -> ScreenResult:
         if not rf.refers:
             continue  # a triage question: its answer feeds findings and pathways, not a referral by itself
         said_yes = profile.red_flags.get(rf.id) is True
-        raised_by = explain(rf.raised_when, profile, kb.rules, kb.kujala) if rf.raised_when is not None else []
+        raised_by = explain(rf.raised_when, profile, kb.rules, kb) if rf.raised_when is not None else []
         if said_yes or raised_by:
             hits.append(
                 RedFlagHit(

@@ -126,7 +126,7 @@ def running_hold(profile: Profile, pathway: PathwayChoice, rules: Rules) -> Runn
         if pathway.referral is not None:
             return RunningHold(
                 until="clearance",
-                reason=pathway.referral.reason,
+                reason=f"your answers need an examination before any running ({pathway.name}).",
                 restart=(
                     f"{pathway.ramp_note} Once you have been examined, record the date and who cleared you "
                     "(profile: history, cleared_to_run) and re-run the assessment."

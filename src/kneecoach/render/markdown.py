@@ -71,6 +71,12 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dic
         out += [f"- {q}" for q in questions]
         out += [""]
 
+    examine = examine_first_lines(a.pathway)
+    if examine and a.pathway and a.pathway.referral:
+        out += [f"## {examine[0]}", "", *(line + "\n" for line in examine[1:]), f"(sources: {_src(a.pathway.referral.sources)})", ""]
+    held = hold_lines(a.plan)
+    if held:
+        out += [f"**{held[0]}** {held[1]}", ""]
     if a.kujala:
         if a.kujala.score is not None:
             out += [f"## Kujala anterior knee pain score: {a.kujala.score}/100", "", a.kujala.interpretation, ""]
@@ -90,12 +96,6 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dic
             "(seed `001_9eaeebca36d4881b.txt` offers them to every runner).",
             "",
         ]
-    examine = examine_first_lines(a.pathway)
-    if examine and a.pathway and a.pathway.referral:
-        out += [f"## {examine[0]}", "", *(line + "\n" for line in examine[1:]), f"(sources: {_src(a.pathway.referral.sources)})", ""]
-    held = hold_lines(a.plan)
-    if held:
-        out += [f"**{held[0]}** {held[1]}", ""]
     if a.pathway:
         pw = a.pathway
         out += [f"## Pathway: {pw.name}", "", pw.summary, ""]
