@@ -154,6 +154,10 @@ class Running(_Model):
     target_weekly_km: float = Field(gt=0, description="The prior or goal level to return to.")
     runs_per_week: int = Field(default=3, ge=0, le=14)
     longest_recent_run_km: float = Field(default=0, ge=0)
+    recent_rise_pct: float | None = Field(
+        default=None, ge=-100, le=10000,
+        description="How much weekly distance rose over the last 6 weeks, %; filled in from imported runs.",
+    )
     hilly_routes: bool = False
     cambered_or_banked_routes: bool = False
     does_strength_work: bool = False

@@ -30,7 +30,13 @@ MAX_UPLOAD_FILES = 50
 
 
 def assess_and_store(db: Session, owner_id: int, profile: Profile, reason: str) -> Any:
-    """Run the engine on ``profile`` and store profile, assessment and plan (one transaction)."""
+    """Run the engine on ``profile`` and store profile, assessment and plan (one transaction).
+
+    The rise in weekly distance is read from the runner's imported runs first (bone stress screen).
+    """
+    from kneecoach.store.run_load import with_run_load
+
+    profile = with_run_load(db, owner_id, profile)
     assessment = kb.run_assessment(profile)
     repo.save_assessment_and_plan(db, owner_id, profile, assessment, reason=reason)
     return assessment

@@ -31,7 +31,7 @@ depends_on: str | Sequence[str] | None = None
 _profiles = sa.table("profiles", sa.column("id", sa.Integer()), sa.column("data", sa.JSON()))
 
 #: Fields that schema 3 added; a v2 reader would refuse them as unknown.
-_V3_ONLY = {"history": ("cleared_to_run", "knee_flexion_pct_of_other_side")}
+_V3_ONLY = {"history": ("cleared_to_run", "knee_flexion_pct_of_other_side"), "running": ("recent_rise_pct",)}
 #: Fields that schema 3 lets be None ("not answered"); a v2 reader needs a value or nothing.
 _V3_NULLABLE = {"symptoms": ("swelling", "pain_at_rest"), "history": ("full_range_of_motion",)}
 _V3_FLAGS = (
