@@ -120,6 +120,9 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dic
     out += [""]
 
     out += ["## Likely imbalances (hypotheses, ranked)", ""]
+    if a.pathway and a.pathway.referral and a.hypotheses:
+        out += ["*Until the knee has been examined, these readings are background only: they are not the "
+                "reason for the pain, and the plan does not build on them.*", ""]
     if not a.hypotheses:
         out += ["No imbalance stands out from the answers given.", ""]
     for n, h in enumerate(a.hypotheses, 1):
