@@ -170,3 +170,21 @@ def test_held_plan_stays_held_in_the_review(kb) -> None:
     plan = assess(load_example("bone_stress_marathoner"), kb).plan
     assert plan.running_hold is not None and plan.running_hold.until == "clearance"
     assert _review_action(plan, 0, 20) == "pause_running"
+
+
+def test_review_lifts_a_pain_hold_only_when_it_restarts_running(kb) -> None:
+    """Severe pain at intake holds running; a calm week later the review restarts it and the hold goes."""
+    from kneecoach.intake.load import load_example
+    from kneecoach.tracking.review import apply_review
+
+    plan = assess(load_example("severe_pain_runner"), kb).plan
+    today = MONDAY + timedelta(weeks=1) - timedelta(days=1)
+    calm = [PainObs(MONDAY + timedelta(days=d), "daily", 1) for d in range(7)]
+    rv = review([], calm, [], plan, today, strength_exercise_ids=set())
+    new = apply_review(plan, rv)
+    assert new.mileage_ramp[0].km > 0 and new.running_hold is None
+    still = apply_review(plan, review([], [PainObs(today, "during", 8)], [], plan, today, strength_exercise_ids=set()))
+    assert still.mileage_ramp[0].km == 0 and still.running_hold is not None
+    held = assess(load_example("bone_stress_marathoner"), kb).plan
+    again = apply_review(held, review([], calm, [], held, today, strength_exercise_ids=set()))
+    assert [w.km for w in again.mileage_ramp] == [0] and again.running_hold == held.running_hold

@@ -589,5 +589,8 @@ def apply_review(plan: Plan, review: Review) -> Plan:
             "mileage_ramp": ramp,
             "start_km": ramp[0].km,
             "notes": [*plan.notes, note, *extra],
+            # Issue 15: a plan's running hold lasts while next week plans no running; once the review
+            # restarts running (the pain rule is met again), the hold is lifted with it.
+            "running_hold": plan.running_hold if ramp[0].km == 0 else None,
         }
     )
