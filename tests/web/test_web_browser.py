@@ -357,6 +357,32 @@ def test_acl_pathway_holds_running_with_criteria_shown(server, page):
     shot(page, "12-plan-acl-criteria")
 
 
+def test_bone_stress_answers_hold_running_and_refer(server, page):
+    """Issue 15: the triage questions sit with the knee-pain questions; a bone stress pattern refers
+    (urgent) and the plan holds running at 0 km, saying why, in a visible box."""
+    new_account(page, server, "bsi@example.org", "Alex Marathon")
+    page.goto(server + "/intake")
+    for flag in kb.red_flags_for(None):
+        page.check(f"input[name='red_flags.{flag.id}'][value='false']")
+    page.check("input[name='symptoms.sides'][value='left']")
+    page.check("input[name='symptoms.locations'][value='below_kneecap']")
+    page.check("input[name='symptoms.aggravators'][value='walking']")
+    page.check("input[name='red_flags.bsi_fast_load_rise'][value='true']")
+    page.check("input[name='red_flags.bsi_pain_on_hopping'][value='true']")
+    page.fill("#f-running\\.current_weekly_km", "70")
+    page.fill("#f-running\\.target_weekly_km", "70")
+    submit(page, "button:has-text('Save and continue')")
+    assert_at(page, "**/selftests")
+    page.goto(page.url.replace("/selftests", "/home"))
+    submit(page, "nav >> text=Plan")
+    box = page.locator("section.examine-first")
+    assert box.is_visible() and "within days" in box.inner_text()
+    assert page.locator("section.running-hold").is_visible()
+    rows = page.locator("table.ramp tbody tr")
+    assert rows.count() == 1 and float(rows.first.inner_text().split()[1]) == 0
+    shot(page, "17-plan-bone-stress-hold")
+
+
 def test_retest_page_and_trend_chart(server, page):
     """Intake with a Kujala score, then the Re-test page in the browser; the progress page draws the
     trend chart with both measurements and reads the change against the minimal important change."""
