@@ -287,7 +287,7 @@ def _review(s: Session, owner: int, today: date) -> tuple[int, Plan, Review]:
         raise _fail("no plan stored yet: run `kneecoach assess PROFILE --save` first.")
     version, plan = latest
     try:
-        from kneecoach.knowledge.loader import load_kb
+        from kneecoach.assessment.kb import load_kb
 
         strength = strength_exercise_ids(load_kb())
     except (ImportError, OSError, ValueError):
@@ -305,7 +305,7 @@ def review_cmd(
     day: DateOpt = None,
 ) -> None:
     """Review load vs pain and strength work; decide progress / hold / step back."""
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
     from kneecoach.store.loop import NoProfile, load_progress
     from kneecoach.tracking.progress import apply_progress
     from kneecoach.tracking.review import apply_review
@@ -356,7 +356,7 @@ def recheck_cmd(
     import yaml
 
     from kneecoach.intake.load import ProfileError
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
     from kneecoach.store.loop import NoProfile, load_progress, record_retest
 
     kb = load_kb()
@@ -434,7 +434,7 @@ def plot_cmd(
 
 
 def _plot_trends(path: Path, db: str | None, weeks: int) -> None:
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
     from kneecoach.store.loop import NoProfile, load_progress
     from kneecoach.tracking.load import weekly_load
     from kneecoach.tracking.plots import plot_trends

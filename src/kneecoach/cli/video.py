@@ -29,7 +29,7 @@ def video(
     stride: Annotated[int, typer.Option(min=1, max=4, help="Analyse every n-th frame (faster; see README for the effect).")] = 1,
 ) -> None:
     """Frontal plane projection angle, pelvic drop, trunk lean and depth per rep and per side."""
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
     from kneecoach.video.pose import video_available
     from kneecoach.video.quality import VideoQualityError
 

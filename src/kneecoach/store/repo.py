@@ -570,7 +570,7 @@ def add_pain(
 @lru_cache(maxsize=1)
 def _kb_exercise_ids() -> frozenset[str] | None:
     try:
-        from kneecoach.knowledge.loader import load_kb
+        from kneecoach.assessment.kb import load_kb
     except ImportError:  # pragma: no cover - the knowledge package ships with kneecoach
         return None
     try:
