@@ -200,3 +200,18 @@ def test_gate_clip_too_long_when_the_container_hides_its_length(monkeypatch: pyt
     with pytest.raises(VideoQualityError) as e:
         pose.extract_pose(CLIP)
     assert e.value.code == "clip_too_long"
+
+
+def test_the_cli_keeps_mediapipe_start_up_lines_off_the_terminal(tmp_path: Path) -> None:
+    """MediaPipe's and TensorFlow Lite's native log lines never reach a runner's terminal (issue 18)."""
+    import subprocess
+    import sys
+
+    res = subprocess.run(
+        [str(Path(sys.executable).parent / "kneecoach"), "selftest", "video", str(CLIP), "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, env={**__import__("os").environ, "XDG_DATA_HOME": str(tmp_path)},
+    )
+    both = res.stdout + res.stderr
+    assert "Cannot measure this clip" in both  # the real answer still shows (the runner is turned away)
+    for noise in ("TensorFlow Lite", "absl::InitializeLog", "inference_feedback_manager", "W0000"):
+        assert noise not in both, f"native log line reached the terminal: {noise}"

@@ -41,6 +41,7 @@ def video(
     if missing:
         console.print(f"[red]{escape(missing)}[/]")
         raise typer.Exit(2)
+    from kneecoach.video.pose import native_logs_silenced
     from kneecoach.video.report import analyse_clip, apply_to_profile_data
 
     kb = load_kb()
@@ -48,7 +49,8 @@ def video(
     if profile is not None:
         raw = _read_profile(profile)
     try:
-        report = analyse_clip(clip, kb, side=side, stride=stride, out_dir=out or clip.parent)
+        with native_logs_silenced():
+            report = analyse_clip(clip, kb, side=side, stride=stride, out_dir=out or clip.parent)
     except VideoQualityError as exc:
         if fmt == "json":
             print(json.dumps({"error": exc.code, "message": str(exc)}))
