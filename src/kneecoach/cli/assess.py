@@ -146,23 +146,26 @@ def example_cmd(
     name: Annotated[str, typer.Argument(help="Which example.")] = "marathoner_000",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: print).")] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the examples.")] = False,
+    retest: Annotated[bool, typer.Option("--retest", help="The example's re-test file instead (for `kneecoach recheck --from`).")] = False,
 ) -> None:
-    """Write a realistic example profile to edit into your own."""
-    from kneecoach.intake.load import ProfileError, example_names, example_text
+    """Write a realistic example profile (or, with --retest, its re-test three weeks on) to edit into your own."""
+    from kneecoach.intake.load import ProfileError, example_names, example_text, retest_example_names, retest_example_text
 
     if list_:
+        with_retest = set(retest_example_names())
         for n in example_names():
-            typer.echo(n)
+            typer.echo(f"{n}  (has --retest)" if n in with_retest else n)
         return
     try:
-        text = example_text(name)
+        text = retest_example_text(name) if retest else example_text(name)
     except ProfileError as exc:
         raise fail("unknown example", exc.problems) from exc
     if output:
         if output.exists():
             raise fail(f"{output} exists", ["refusing to overwrite; choose another name or delete it"])
         output.write_text(text, encoding="utf-8")
-        console.print(f"Wrote {output}. Edit it, then run: kneecoach assess {output}")
+        next_step = f"kneecoach recheck --from {output}" if retest else f"kneecoach assess {output}"
+        console.print(f"Wrote {output}. Edit it, then run: {next_step}")
     else:
         typer.echo(text, nl=False)
 
