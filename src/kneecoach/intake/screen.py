@@ -56,7 +56,7 @@ class ScreenResult(BaseModel):
 def questions_for(profile: Profile, kb: KnowledgeBase) -> list[RedFlag]:
     """The red-flag questions to ask this person: age and history decide some (``show_when``)."""
     # Imported here: the predicate language lives with the assessment, which imports this module.
-    from kneecoach.assessment.predicates import evaluate
+    from kneecoach.knowledge.predicates import evaluate
 
     return [
         rf
@@ -76,7 +76,7 @@ def screen(profile: Profile, kb: KnowledgeBase) -> ScreenResult:
         raise UnknownRedFlagError(
             f"unknown red-flag question(s): {', '.join(unknown)}; known: {', '.join(kb.red_flags)}"
         )
-    from kneecoach.assessment.predicates import explain
+    from kneecoach.knowledge.predicates import explain
 
     hits: list[RedFlagHit] = []
     for rf in kb.red_flags.values():

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import math
 
-from kneecoach.plan.models import RampRule, RampWeek
+from kneecoach.knowledge.load_rules import RampRule
+from kneecoach.plan.models import RampWeek
 
 MAX_WEEKS = 104  # two years: beyond that a plan should be re-made, not extended
 SPIKE_WINDOW_WEEKS = 4  # planned weeks whose long runs are always within the 30-day spike window
