@@ -30,3 +30,15 @@ def test_json_carries_the_reasons(kb) -> None:
     limp = json.loads(assess(load_example("red_flag_kujala_limp"), kb).model_dump_json())
     hit = next(r for r in limp["referral"]["reasons"] if r["id"] == "adolescent_hip_limp")
     assert hit["raised_by"] and limp["plan"] is None
+
+
+def test_terminal_summary_states_referral_hold_and_raised_by(kb) -> None:
+    from kneecoach.render.summary import render_summary
+
+    bone = render_summary(assess(load_example("bone_stress_marathoner"), kb))
+    assert "See a clinician for an examination first (urgent: within days)" in bone
+    assert "Running is on hold" in bone and "fracture" in bone
+    severe = render_summary(assess(load_example("severe_pain_runner"), kb))
+    assert "**Running:** none. Running is on hold: your knee hurts 8/10" in severe
+    limp = render_summary(assess(load_example("red_flag_kujala_limp"), kb))
+    assert 'Raised by answers you already gave: age: 12; Kujala "Do you limp?"' in limp
