@@ -217,8 +217,8 @@ def build_plan(
     notes: list[str] = []
     hold = running_hold(profile, pathway, rules)
     if hold is not None:
+        # The reason and the way back are in ``running_hold``, which every face shows first.
         ramp = [RampWeek(week=1, km=0, long_run_km=0, note=f"no running: {hold.reason}")]
-        notes.append(f"Running is on hold: {hold.reason} {hold.restart}")
     else:
         pain_during = profile.symptoms.pain_during_run if profile.symptoms else 0
         current = run.current_weekly_km
@@ -240,6 +240,11 @@ def build_plan(
             )
         if run.current_weekly_km == 0:
             notes.append(f"You are not running now: the ramp restarts at {ramp[0].km:g} km a week of walk-run.")
+        elif pathway.restart_walk_run and run.current_weekly_km > ramp[0].km:
+            notes.append(
+                f"Cleared after an examination: running restarts at {ramp[0].km:g} km a week of walk-run, not at "
+                f"your earlier {run.current_weekly_km:g} km, and builds back by the ramp rule."
+            )
         if ramp[0].walk_run:
             notes.append(
                 f"Weeks under {rules.ramp.walk_run_below_km:g} km are walk-run weeks: each moves one step along the "
