@@ -11,6 +11,8 @@ prevention check.
 
 from __future__ import annotations
 
+from datetime import date
+
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -104,6 +106,23 @@ def _ask_flags(questions: list[RedFlag], flags: dict[str, bool], kb: KnowledgeBa
             raise typer.Exit(3)
 
 
+def _ask_clearance(history: dict[str, Any]) -> None:
+    """After a "yes" to a triage question: has a clinician already examined the knee and cleared running?"""
+    while True:
+        raw = typer.prompt(
+            "If a doctor or physiotherapist has examined the knee and cleared you to run, the date (YYYY-MM-DD; blank if not)",
+            default="", show_default=False,
+        ).strip()
+        if not raw:
+            return
+        try:
+            history["cleared_to_run"] = {"examined_on": date.fromisoformat(raw).isoformat(),
+                                         "by": typer.prompt("Who cleared you", default="clinician")}
+            return
+        except ValueError:
+            console.print("[red]Please give the date as YYYY-MM-DD.[/]")
+
+
 def _partial_profile(data: dict[str, Any]) -> Profile:
     """The answers so far as a profile, to decide which conditional questions apply."""
     return parse_profile({**data, "running": {"current_weekly_km": 0, "target_weekly_km": 1}}, "intake so far")
@@ -155,6 +174,9 @@ def intake_cmd(
         }
         history["full_range_of_motion"] = typer.confirm("Does the knee bend and straighten fully again?", default=True)
         history["full_extension"] = typer.confirm("Does the knee straighten as far as the other one?", default=True)
+        flexion = _optional_float("How far does it bend, as a % of the other knee", 0, 150)
+        if flexion is not None:
+            history["knee_flexion_pct_of_other_side"] = flexion
         history["walking_normally"] = typer.confirm("Are you walking normally again?", default=True)
     if typer.confirm("Did the pain start with a fall, twist or blow to the leg?", default=False):
         history["trauma"] = {"kind": typer.prompt("What happened"), "weeks_ago": _number("How many weeks ago", 0, 520)}
@@ -172,6 +194,8 @@ def intake_cmd(
     if triage:
         console.print("\n[bold]How it started, and the bone[/] (an injury or a bone stress pattern needs an examination first).")
         _ask_flags(triage, flags, kb)
+        if any(flags.get(rf.id) for rf in triage):
+            _ask_clearance(history)
 
     data["running"] = {
         "current_weekly_km": _number("Kilometres a week now", 0, 500),
