@@ -175,3 +175,18 @@ def test_triage_question_cannot_be_raised_without_asking(kb_copy):
     edit(kb_copy, "red_flags.yaml", lambda d: _by_id(d, "bsi_pain_on_hopping").update(
         raised_when={"all": [{"field": "age", "op": "ge", "value": 9}]}))
     assert any("bsi_pain_on_hopping" in p and "refers: false" in p for p in problems(kb_copy))
+
+
+def test_packaged_says_texts_name_their_answer_where_they_need_one():
+    """Plain-words 'says' on a numeric test carries {value}, so "because of your answers" shows the number."""
+    from kneecoach.knowledge.schema import When
+
+    kb = load_checked(packaged_data_dir())
+
+    def preds(w):
+        for n in (*w.all, *w.any):
+            yield from (preds(n) if isinstance(n, When) else [n])
+
+    rules = [f.when for f in kb.findings.values()] + [r.raised_when for r in kb.red_flags.values() if r.raised_when]
+    numeric = [p for w in rules for p in preds(w) if p.says and p.op in ("lt", "le", "gt", "ge")]
+    assert numeric and all("{value}" in p.says for p in numeric)

@@ -66,7 +66,7 @@ def test_flag_raised_from_answers_says_which(kb, base_profile):
     profile = make(base_profile, age=13, kujala={"limp": "c"})
     result = assess(profile, kb)
     hit = next(h for h in result.referral.reasons if h.id == "adolescent_hip_limp")
-    assert hit.raised_by == ["age: 13", 'Kujala "Do you limp?": All the time']
+    assert hit.raised_by == ["age 13", 'Kujala "Do you limp?": All the time']
     assert "adolescent_hip_limp" not in result.unanswered_red_flags
     md = render_markdown(result, kb)
     assert "All the time" in md, "the faces say which answers raised the flag"

@@ -41,4 +41,4 @@ def test_terminal_summary_states_referral_hold_and_raised_by(kb) -> None:
     severe = render_summary(assess(load_example("severe_pain_runner"), kb))
     assert "**Running:** none. Running is on hold: your knee hurts 8/10" in severe
     limp = render_summary(assess(load_example("red_flag_kujala_limp"), kb))
-    assert 'Raised by answers you already gave: age: 12; Kujala "Do you limp?"' in limp
+    assert 'Raised by answers you already gave: age 12; Kujala "Do you limp?"' in limp

@@ -60,5 +60,5 @@ def test_runs_raise_the_bone_stress_pattern_for_their_owner_only(tmp_path: Path)
     assert mine.running.recent_rise_pct == 92.9 and theirs.running.recent_rise_pct == 0.0
     a = assess(mine)
     assert a.pathway.id == "bone_stress_suspected" and a.plan.running_hold is not None
-    assert any("recent rise pct: 92.9" in t for t in a.pathway.referral.raised_by)
+    assert any("weekly distance up 92.9 %" in t for t in a.pathway.referral.raised_by)
     assert assess(theirs).pathway.id != "bone_stress_suspected"

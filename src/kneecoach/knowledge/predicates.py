@@ -137,8 +137,12 @@ def evaluate(when: When, profile: Any, rules: Rules, side: Side | None = None) -
     return Match(True, found_side, found_value)
 
 
-def _answer_text(path: str, value: Any, kb: Any = None) -> str:
-    """One answer in words: 'age: 12', 'Kujala "Do you limp?": Slightly or now and then', '"Does hopping ...?": yes'."""
+def _answer_text(path: str, value: Any, kb: Any = None, says: str = "") -> str:
+    """One answer in words: 'age: 12', 'Kujala "Do you limp?": Slightly or now and then', '"Does hopping ...?": yes'.
+
+    ``says`` (the predicate's plain words, ``{value}`` for the answer) replaces the field's path:
+    'an injury to the leg 2 weeks ago'.
+    """
     v = _plain(value)
     if path.startswith("kujala.") and kb is not None:
         item = next((i for i in kb.kujala.items if i.id == path.removeprefix("kujala.")), None)
@@ -153,6 +157,10 @@ def _answer_text(path: str, value: Any, kb: Any = None) -> str:
         v = "recorded"
     if path.startswith("red_flags.") and kb is not None and path.removeprefix("red_flags.") in kb.red_flags:
         return f'"{kb.red_flags[path.removeprefix("red_flags.")].question}": {v}'
+    if isinstance(v, float):
+        v = f"{v:g}"
+    if says:
+        return says.replace("{value}", str(v))
     label = path.replace("_", " ").replace(".", ": ")
     return f"{label}: {v}"
 
@@ -172,7 +180,7 @@ def explain(when: When, profile: Any, rules: Any, kb: Any = None) -> list[str]:
         if isinstance(node, When):
             found = explain(node, profile, rules, kb)
         elif evaluate_predicate(node, profile, rules, None).ok and node.op not in ("absent",):
-            found = [_answer_text(node.field, resolve(profile, node.field), kb)]
+            found = [_answer_text(node.field, resolve(profile, node.field), kb, node.says)]
         else:
             found = []
         out.extend(t for t in found if t not in out)

@@ -133,11 +133,14 @@ class Predicate(_KB):
     a literal or ``"$rules.<path>"`` to reuse a number from rules.yaml.
     ``lsi_below`` compares the limb symmetry index of a per-side number with
     ``value`` (percent); ``sides_differ`` is true when the two recorded sides differ.
+    ``says`` puts the test in a runner's words for "because of your answers" lines, with
+    ``{value}`` for the answer given; without it the field's path and the answer are shown.
     """
 
     field: str
     op: Op
     value: Any = None
+    says: str = Field(default="", description="The test in plain words, e.g. 'an injury to the leg {value} weeks ago'.")
 
 
 class When(_KB):
