@@ -62,3 +62,18 @@ def test_runs_raise_the_bone_stress_pattern_for_their_owner_only(tmp_path: Path)
     assert a.pathway.id == "bone_stress_suspected" and a.plan.running_hold is not None
     assert any("weekly distance up 92.9 %" in t for t in a.pathway.referral.raised_by)
     assert assess(theirs).pathway.id != "bone_stress_suspected"
+
+
+def test_retest_after_a_pain_hold_takes_the_new_ramp() -> None:
+    """A plan held for severe pain keeps no 0 km ramp once a re-test's plan may run again (and vice versa)."""
+    from kneecoach.intake.load import load_example
+    from kneecoach.store.loop import merge_retest_plan
+
+    held = assess(load_example("severe_pain_runner")).plan
+    calm = load_example("severe_pain_runner")
+    calm.symptoms.pain_during_run, calm.symptoms.pain_after_run = 2, 2
+    new = assess(calm).plan
+    merged = merge_retest_plan(held, new)
+    assert merged.running_hold is None and merged.mileage_ramp == new.mileage_ramp and merged.mileage_ramp[0].km > 0
+    back = merge_retest_plan(new, held)
+    assert back.running_hold is not None and [w.km for w in back.mileage_ramp] == [0]
