@@ -148,10 +148,13 @@ def build_ramp(
             return walk_runs - 1
         return None
 
-    def add(n: int, km: float, **kw: object) -> RampWeek:
-        repeat = kw.pop("repeat_walk_run", False)
-        index = (max(walk_runs - 1, 0) if 0 < km < rule.walk_run_below_km else None) if repeat else walk_run_index(km)
-        w = _week(n, km, rule, runs, longest_before(), index, **kw)  # type: ignore[arg-type]
+    def add(n: int, km: float, *, cutback: bool = False, note: str = "") -> RampWeek:
+        """Append week ``n``; a lighter week repeats the walk-run step before it rather than moving on."""
+        if cutback:
+            index = max(walk_runs - 1, 0) if 0 < km < rule.walk_run_below_km else None
+        else:
+            index = walk_run_index(km)
+        w = _week(n, km, rule, runs, longest_before(), index, cutback=cutback, note=note)
         long_runs.append(w.long_run_km)
         weeks.append(w)
         return w
@@ -168,8 +171,7 @@ def build_ramp(
             weeks[-1] = weeks[-1].model_copy(update={"note": f"target not reached in {max_weeks} weeks: review and re-plan"})
             break
         if n % rule.cutback_every_weeks == 0 and highest > 0:
-            add(n, floor_tenth(highest * (1 - rule.cutback_pct / 100.0)), cutback=True, note="lighter week",
-                repeat_walk_run=True)
+            add(n, floor_tenth(highest * (1 - rule.cutback_pct / 100.0)), cutback=True, note="lighter week")
             continue
         if weeks[-1].cutback:
             km = highest  # back to the level before the lighter week, not a new high straight away
