@@ -141,16 +141,26 @@ def keeps_shape(shown: str, actual: str) -> bool:
     return i == len(wanted)
 
 
-@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def runnable(doc: Path) -> list[Command]:
+    return [c for c in commands_in(doc) if not skip_reason(c.text)]
+
+
+#: Documents with at least one command to run here (the others only serve, or show none).
+RUNNABLE_DOCS = [d for d in DOCS if runnable(d)]
+
+
+def test_most_documented_commands_are_run() -> None:
+    """The skip list stays an exception: most commands the documents show are really run."""
+    cmds = [c for d in DOCS for c in commands_in(d)]
+    assert len([c for c in cmds if not skip_reason(c.text)]) >= 0.7 * len(cmds)
+    assert {d.name for d in RUNNABLE_DOCS} >= {"README.md", "formats.md", "figures.md"}
+
+
+@pytest.mark.parametrize("doc", RUNNABLE_DOCS, ids=lambda p: p.name)
 def test_documented_commands_run_as_written(doc: Path, tmp_path: Path) -> None:
-    cmds = commands_in(doc)
-    runnable = [c for c in cmds if not skip_reason(c.text)]
-    if not runnable:
-        reasons = sorted({f"`{c.text}`: {skip_reason(c.text)}" for c in cmds})
-        pytest.skip(f"{doc.name}: nothing to run here ({'; '.join(reasons) or 'no kneecoach command'})")
     env = sandbox(tmp_path)
     problems: list[str] = []
-    for c in runnable:
+    for c in runnable(doc):
         res = subprocess.run(["bash", "-c", c.text], cwd=tmp_path, env=env, capture_output=True, text=True,
                              timeout=300, stdin=subprocess.DEVNULL)
         output = res.stdout + res.stderr
