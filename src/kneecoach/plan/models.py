@@ -7,6 +7,7 @@ edits the knowledge files.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -194,3 +195,12 @@ class Plan(_Out):
         default=None, description="Phase id the runner is in, decided from exit criteria at the last review."
     )
     cadence_target_spm: float | None = Field(default=None, description="Opt-in step-rate target, steps/min.")
+    start_date: date | None = Field(
+        default=None,
+        description="Monday on which plan week 1 begins (set when the plan is first stored; None in older plans).",
+    )
+    base_ramp: list[RampWeek] | None = Field(
+        default=None,
+        description="The ramp as first built. The weekly review walks it; saving a review (--apply) keeps it and "
+        "only rewrites mileage_ramp, so a saved review never changes what the next one decides.",
+    )
