@@ -8,6 +8,8 @@ next week. With ``apply=True`` every review is saved as the next plan version (a
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -47,12 +49,13 @@ def strength_ids() -> frozenset[str]:
 
 
 def week_runs(monday: date, km: float, long_km: float, *, race_km: float = 0.0) -> list[Activity]:
-    """``km`` over four runs, the Sunday one ``long_km`` long; a race (if any) on Saturday."""
+    """``km`` over the week, the Sunday run ``long_km`` long and no other run longer; a race (if any) on Saturday."""
     out: list[Activity] = []
     rest = max(km - long_km, 0.0)
-    for d, share in zip(RUN_DAYS[:3], (0.3, 0.3, 0.4)):
-        if rest * share > 0:
-            out.append(_act(monday + timedelta(days=d), rest * share))
+    n = max(3, math.ceil(rest / long_km - 1e-9)) if long_km > 0 else 3
+    for d in range(n):
+        if rest > 0:
+            out.append(_act(monday + timedelta(days=d % 6), rest / n, hour=6 + d // 6 * 6))
     if long_km > 0:
         out.append(_act(monday + timedelta(days=6), long_km))
     if race_km:
@@ -87,9 +90,12 @@ class Sim:
     reviews: list[Review] = field(default_factory=list)
     plans: list[Plan] = field(default_factory=list)
 
-    def review_on(self, day: date, plan: Plan | None = None) -> Review:
-        return review(self.runs, self.pain, self.ex, plan or self.plan, day,
-                      strength_exercise_ids=set(strength_ids()), flags=self.flags)
+    def review_on(self, day: date, plan: Plan | None = None, *, known_until: date | None = None) -> Review:
+        """The review on ``day`` of what was logged up to ``known_until`` (default: everything)."""
+        cut = known_until or day
+        return review([r for r in self.runs if r.start.date() <= cut], [p for p in self.pain if p.day <= cut],
+                      [e for e in self.ex if e.day <= cut], plan or self.plan, day,
+                      strength_exercise_ids=set(strength_ids()), flags=[f for f in self.flags if f.day <= cut])
 
 
 def simulate(story: Callable[[int], Week], weeks: int = 26, *, apply: bool = False, plan: Plan | None = None) -> Sim:

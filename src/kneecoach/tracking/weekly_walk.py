@@ -258,7 +258,12 @@ def _prescribe(st: _State, base: list[RampWeek], rule: RampRule, target: float, 
 
 
 def _rebuild(st: _State, base: list[RampWeek], rule: RampRule, resume: float) -> None:
-    """Rebuild the way back to the current plan week from ``resume`` km; the ramp rule counts from there."""
+    """Rebuild the way back to the current plan week from ``resume`` km; the ramp rule counts from there.
+
+    A planned lighter week is skipped as the point to rejoin: the rebuild has lighter weeks of its own.
+    """
+    while base[st.pos].cutback and st.pos < len(base) - 1:
+        st.pos += 1
     rejoin = base[st.pos].km
     st.override = None
     st.highest = resume
