@@ -366,11 +366,9 @@ def walk(
         settle_over = [p.score for p in week_pain if p.timing in SETTLE_TIMINGS and p.score > prule.max_next_morning]
         within_rule = not run_over and not settle_over and (max_pain or 0) < prule.step_back_at
         done = run_km >= DONE_FRACTION * presc.km - 1e-9
-        cap_before = _long_cap(runs, wk_start)
-        single_spike = any(not r.race and cap_before is not None and r.distance_km > cap_before + 1e-9 for r in in_week)
         non_race_km = sum(r.distance_km for r in in_week if not r.race)
         week_spike = presc.km > 0 and non_race_km > floor_tenth(rule.allowed_next(st.highest)) + 0.05
-        spike = (single_spike or week_spike) and not race
+        spike = week_spike and not race
         refer = _refer_reason(week_flags)
         severe = severe_pain_reason(plan, week_pain)
         credit = presc.km if done and presc.km > 0 else run_km
@@ -486,8 +484,8 @@ def walk(
                     f"({easy:g} km) before the plan goes on.")
             elif spike:
                 action, reason = "spike", (
-                    f"Spike: {run_km:g} km ran above what the ramp rule allowed or had a run more than "
-                    f"{LONG_RUN_MAX_INCREASE_PCT:g} % longer than your longest of the last {LONG_RUN_WINDOW_DAYS} days. "
+                    f"Spike: {run_km:g} km is more than the ramp rule allowed "
+                    f"({floor_tenth(rule.allowed_next(st.highest)):g} km from your highest week, {st.highest:g} km). "
                     "It is not the base: next week goes back to the plan.")
             else:
                 lighter_next = True
