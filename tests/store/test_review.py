@@ -85,7 +85,7 @@ def test_scenario_seed_000_through_real_files(factory: sessionmaker[Session], tm
     write_gpx(folder / "zz-copies", last_long.start, last_long.distance_km)
     with transaction(factory) as s:
         owner = repo.get_or_create_local_runner(s).id
-        plan_rec = repo.save_plan(s, owner, make_plan(), "initial")
+        plan_rec = repo.save_plan(s, owner, make_plan().model_copy(update={"start_date": MONDAY}), "initial")
     report = imports.import_path(factory, owner, folder)
     assert report.imported == 48 and not report.errors
     assert report.duplicates == [f"zz-copies/{last_long.start:%Y%m%dT%H%M}.gpx"]

@@ -51,6 +51,7 @@ from kneecoach.tracking.load import (
 )
 from kneecoach.tracking.weekly_walk import (
     LISTEN_SOURCE,
+    REVIEW_SOURCES,
     RUN_TIMINGS,
     STRENGTH_LAPSE_DAYS,
     Action,
@@ -518,7 +519,7 @@ def review(
         long_run_cap_km=d.long_run_cap_km,
         limits=d.limits,
     )
-    sources = sorted({STRENGTH_SOURCE, LISTEN_SOURCE, "frandsen2025", "impellizzeri2020", *plan.pain_rule.sources,
+    sources = sorted({STRENGTH_SOURCE, LISTEN_SOURCE, *REVIEW_SOURCES, *plan.pain_rule.sources,
                       *plan.ramp_rule.sources} | ({HILLS_SOURCE} if hills else set()))
     return Review(
         today=today,

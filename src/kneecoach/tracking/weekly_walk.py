@@ -99,6 +99,10 @@ RUN_TIMINGS = frozenset({"during", "after"})
 SETTLE_TIMINGS = frozenset({"next_morning", "daily"})
 
 PAIN_MODEL = "thomee1997, silbernagel2007"
+#: Every source the walk's rules rest on (knowledge/data/sources.yaml), listed with each review.
+REVIEW_SOURCES = ("thomee1997", "silbernagel2007", "gilgenammann2020", "frandsen2025", "nielsen2014", "buist2008",
+                  "impellizzeri2020", "impellizzeri2021", "lolli2019", "mujika2001", "farrar2001", "spiering2021",
+                  "schwellnus2022")
 LISTEN_SOURCE = "001_9eaeebca36d4881b.txt"
 
 Action = Literal[
@@ -441,7 +445,7 @@ def walk(
             action, reason = "hold", (
                 f"Hold at {presc.km:g} km: strength work has lapsed (over {STRENGTH_LAPSE_DAYS} days) while pain rose to "
                 f"{max_pain}/10; restart 2-3 strength sessions a week before adding distance "
-                "(000_4e2dc1858106602e.txt).")
+                "(000_4e2dc1858106602e.txt, spiering2021; a change of 2 points matters: farrar2001).")
         elif run_km == 0 and presc.km > 0:
             if st.break_weeks == 0:
                 st.break_from = presc.km
@@ -455,16 +459,17 @@ def walk(
                 _rebuild(st, base, rule, resume)
                 action, reason = "resume", (
                     f"{k} weeks without running: resume at {resume:g} km ({share:.0%} of the {st.break_from:g} km "
-                    "you were at) and rebuild from there.")
+                    "you were at) and rebuild from there (mujika2001; a convention).")
             else:
                 resume = floor_tenth(min(rule.restart_km, st.break_from, target))
                 _rebuild(st, base, rule, resume)
                 action, reason = "restart", (
-                    f"{k} weeks without running: fitness built before has mostly faded, so restart at {resume:g} km.")
+                    f"{k} weeks without running: fitness built before has mostly faded (mujika2001), so restart at "
+                    f"{resume:g} km.")
         elif not done:
             action, reason = "hold", (
                 f"Hold: {run_km:g} of {presc.km:g} km run ({run_km / presc.km:.0%}); a week counts as done from "
-                f"{DONE_FRACTION:.0%}, so repeat it.")
+                f"{DONE_FRACTION:.0%} (watches read up to about 9 % short: gilgenammann2020), so repeat it.")
         else:
             st.highest = max(st.highest, credit)
             if st.ceiling is not None and credit >= st.ceiling - 1e-9:
