@@ -337,30 +337,19 @@ def load_cmd(
 
 def _review(s: Session, owner: int, today: date) -> tuple[int, Plan, Review]:
     """The stored plan (version, plan) and the review of its completed weeks up to ``today``."""
-    from kneecoach.store import run_log
-    from kneecoach.tracking.review import review, strength_exercise_ids
-    from kneecoach.tracking.weekly_walk import LONG_RUN_WINDOW_DAYS, plan_start
+    from kneecoach.store.review_data import load_review
+    from kneecoach.tracking.review import strength_exercise_ids
 
-    latest = repo.latest_plan(s, owner)
-    if latest is None:
-        raise _fail("no plan stored yet: run `kneecoach assess PROFILE --save` first.")
-    version, plan = latest
     try:
         from kneecoach.knowledge.loader import load_kb
 
         strength = strength_exercise_ids(load_kb())
     except (ImportError, OSError, ValueError):
         strength = {e.exercise_id for e in repo.list_exercise(s, owner)}
-    stored_on = repo.plan_history(s, owner)[-1].created_at.date()
-    start = plan_start(plan, stored_on)
-    # From the plan's first week (and the 30 days before it, for the long-run limit), at least 20 weeks.
-    since = min(start - timedelta(days=LONG_RUN_WINDOW_DAYS), today - timedelta(weeks=20))
-    runs = repo.list_runs(s, owner, since=since)
-    pain = repo.pain_obs(repo.list_pain(s, owner, since=since))
-    ex = repo.exercise_obs(repo.list_exercise(s, owner, since=since))
-    flags = run_log.day_flags(run_log.list_day_marks(s, owner, since=since))
-    return version, plan, review(runs, pain, ex, plan, today, strength_exercise_ids=strength, flags=flags,
-                                 plan_start=start)
+    found = load_review(s, owner, today, strength)
+    if found is None:
+        raise _fail("no plan stored yet: run `kneecoach assess PROFILE --save` first.")
+    return found
 
 
 @app.command("review")
@@ -425,12 +414,9 @@ def review_cmd(
 
 
 def _referral_reasons(plan: Plan) -> list[str]:
-    """The signs that mean seeing a clinician, as every face of the review states them."""
-    from kneecoach.tracking.weekly_walk import PAUSE_REFER_AFTER_WEEKS, REFER_FLAGS
+    from kneecoach.store.review_data import referral_reasons
 
-    return [*REFER_FLAGS.values(),
-            f"pain at or above {plan.pain_rule.pause_running_at}/10 that keeps running paused for more than "
-            f"{PAUSE_REFER_AFTER_WEEKS} weeks"]
+    return referral_reasons(plan)
 
 
 @app.command("recheck")

@@ -238,14 +238,13 @@ def log_exercise(body: ExerciseIn, user: User = Depends(current_runner),
     return CreatedOut(id=row.id)
 
 
-@router.get("/users/{owner_id}/review", summary="Load vs pain review and the decision for next week")
+@router.get("/users/{owner_id}/review", summary="The weekly review: reviewed plan week, decision, strength, warnings")
 def get_review(owner: User = Depends(viewable_owner), db: Session = DB) -> dict[str, Any]:
+    """The same document as ``kneecoach review -f json``."""
     view = services.review_view(db, owner.id)
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet, so nothing to review against.")
-    from dataclasses import asdict
-
-    return _jsonable(asdict(view.review))
+    return {**view.review.as_json(), "disclaimer": view.disclaimer, "referral_reasons": view.referral_reasons}
 
 
 @router.post("/retest", status_code=201, summary="Store a re-test (all 13 Kujala answers and the self-tests); "

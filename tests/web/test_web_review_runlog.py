@@ -1,0 +1,77 @@
+"""Issue 21 on the web: a run logged by hand in the diary, and the review page's plan week."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from kneecoach.store import repo
+from kneecoach.store.models import DayMark, RunRecord
+
+
+def _start_plan_last_week(db_url: str, uid: int) -> float:
+    """Move the stored plan's week 1 to last week; returns week 1's distance."""
+    engine = create_engine(db_url)
+    try:
+        with Session(engine) as s:
+            _, plan = repo.latest_plan(s, uid)  # type: ignore[misc]
+            monday = date.today() - timedelta(days=date.today().weekday(), weeks=1)
+            repo.save_plan(s, uid, plan.model_copy(update={"start_date": monday}), "test: started last week")
+            s.commit()
+            return plan.mileage_ramp[0].km
+    finally:
+        engine.dispose()
+
+
+def _rows(db_url: str, model) -> list:  # type: ignore[no-untyped-def]
+    engine = create_engine(db_url)
+    try:
+        with Session(engine) as s:
+            return list(s.scalars(select(model)))
+    finally:
+        engine.dispose()
+
+
+def test_hand_run_counts_and_the_review_shows_the_plan_week_done(browser, db_url):
+    uid = browser.signup("r@example.org")
+    browser.intake()
+    week1 = _start_plan_last_week(db_url, uid)
+    monday = date.today() - timedelta(days=date.today().weekday(), weeks=1)
+
+    # bad input: a clear message, nothing stored
+    r = browser.post("/diary/run", {"run_day": monday.isoformat(), "distance": "abc", "minutes": "30"})
+    assert r.status_code == 400 and "Enter a number" in r.text
+    r = browser.post("/diary/run", {"run_day": monday.isoformat(), "distance": "30", "minutes": "10"})
+    assert r.status_code == 400 and "faster than any runner" in r.text
+    assert _rows(db_url, RunRecord) == []
+
+    per_run = round(week1 / 3, 2)
+    for d in (1, 3, 5):
+        r = browser.post("/diary/run", {"run_day": (monday + timedelta(days=d)).isoformat(), "distance": str(per_run),
+                                        "minutes": "40", "run_pain": "1"})
+        assert r.status_code == 303, r.text[:400]
+    runs = _rows(db_url, RunRecord)
+    assert len(runs) == 3 and all(x.source_format == "manual" and x.source_name == "hand-entered" for x in runs)
+
+    page = browser.c.get(f"/u/{uid}/review").text
+    assert "Week 1 of your plan" in page and "Done:" in page
+    assert "Next week (week 2" in page and "See a clinician if" in page
+
+    r = browser.post("/diary/day", {"mark_day": date.today().isoformat(), "kind": "swelling"})
+    assert r.status_code == 303 and [m.kind for m in _rows(db_url, DayMark)] == ["swelling"]
+    page = browser.c.get(f"/u/{uid}/review").text
+    assert "see a clinician" in page and "swelling of the knee" in page
+    r = browser.post("/diary/day", {"mark_day": date.today().isoformat(), "kind": "flu"})
+    assert r.status_code == 400 and "Choose what happened" in r.text
+
+
+def test_miles_from_the_diary_form(browser, db_url):
+    browser.signup("m@example.org")
+    browser.intake()
+    r = browser.post("/diary/run", {"run_day": date.today().isoformat(), "distance": "3.1", "unit": "mi",
+                                    "minutes": "30", "race": "1"})
+    assert r.status_code == 303
+    (run,) = _rows(db_url, RunRecord)
+    assert abs(run.distance_m - 3.1 * 1609.344) < 1 and run.race
