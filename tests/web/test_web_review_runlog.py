@@ -75,3 +75,19 @@ def test_miles_from_the_diary_form(browser, db_url):
     assert r.status_code == 303
     (run,) = _rows(db_url, RunRecord)
     assert abs(run.distance_m - 3.1 * 1609.344) < 1 and run.race
+
+
+def test_only_the_owner_marks_a_race(make_browser, db_url):
+    a, b = make_browser(), make_browser()
+    a.signup("a@example.org")
+    b.signup("b@example.org")
+    ha = {"X-CSRF-Token": a.c.get("/api/v1/csrf").json()["csrf_token"]}
+    hb = {"X-CSRF-Token": b.c.get("/api/v1/csrf").json()["csrf_token"]}
+    run = a.c.post("/api/v1/runs/manual", json={"day": "2026-11-03", "distance": 21.1, "minutes": 110},
+                   headers=ha).json()
+    assert b.c.post(f"/api/v1/runs/{run['id']}/race", headers=hb).status_code == 404
+    assert b.c.post("/api/v1/runs/999999/race", headers=hb).status_code == 404
+    assert not _rows(db_url, RunRecord)[0].race
+    r = a.c.post(f"/api/v1/runs/{run['id']}/race", headers=ha)
+    assert r.status_code == 200 and r.json()["race"] and r.json()["hand_entered"]
+    assert _rows(db_url, RunRecord)[0].race
