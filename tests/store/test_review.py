@@ -12,12 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .conftest import act, make_plan, write_fit, write_gpx
 from kneecoach.plan.models import Plan
-from kneecoach.plan.ramp import check_ramp
+from kneecoach.plan.ramp import build_ramp, check_ramp, floor_tenth
 from kneecoach.store import imports, repo
 from kneecoach.store.db import transaction
 from kneecoach.tracking.activity import Activity
 from kneecoach.tracking.diary import ExerciseObs, PainObs
-from kneecoach.plan.ramp import build_ramp, floor_tenth
 from kneecoach.tracking.review import (
     apply_review,
     find_pain_threshold,

@@ -28,11 +28,11 @@ See ``docs/tracking-review.md`` for the thresholds and their rationale.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import mean
-from typing import Any, Literal
+from typing import Any
 
 from kneecoach.plan.models import Plan, RampWeek
 from kneecoach.tracking.activity import Activity
