@@ -49,7 +49,8 @@ def test_hand_runs_are_reviewed_like_imports(db: str) -> None:
     assert (week["number"], week["prescribed_km"], week["run_km"], week["done"]) == (1, 25, 24, True)
     assert doc["decision"]["action"] == "progress" and doc["decision"]["next_week"]["km"] == 27.5
     assert doc["disclaimer"] and any("giving way" in x for x in doc["referral_reasons"])
-    assert doc["acwr"] is None and "never" in doc["acwr_note"]  # under four weeks of history
+    assert doc["acwr"]["ratio"] is None and doc["acwr"]["decision_input"] is False  # under four weeks of history
+    assert "never" in doc["acwr_note"]
     assert doc["saved_plan_version"] is None
     # The same decision on Wednesday of the next week, and after --apply
     later = _json("--date", MONDAY + timedelta(days=9), "--db", db)
