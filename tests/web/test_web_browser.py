@@ -220,11 +220,19 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     submit(page, "button:has-text('Save pain')")
     page.wait_for_selector("text=Pain entry saved.")
     shot(page, "07-diary", full=False)
+    # a treadmill run typed in by hand (issue 21)
+    page.fill("#f-run_day", "2026-11-03")
+    page.fill("#f-distance", "5")
+    page.fill("#f-minutes", "31")
+    submit(page, "button:has-text('Save run')")
+    page.wait_for_selector("text=Run saved (entered by hand).")
 
     submit(page, "nav >> text=Review")
     page.wait_for_selector("svg.chart rect.bar")
     assert page.locator("svg.chart rect.bar").count() >= 1
     assert "Next week" in page.inner_text(".decision")
+    assert "plan" in page.inner_text("#reviewed-week").lower()
+    assert page.is_visible("text=See a clinician if")
     shot(page, "08-review")
 
 
