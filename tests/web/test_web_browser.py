@@ -273,6 +273,17 @@ def test_mobile_layout_has_no_horizontal_scroll(server, page):
     shot(page, "09-intake-mobile", full=False)
 
 
+def test_diary_with_hand_run_form_fits_a_phone(server, page):
+    """The diary, with the hand-run and day-mark forms, fits a 390 px screen (issue 21)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    new_account(page, server, "phone-diary@example.org", "Robin")
+    page.goto(server + "/diary")
+    assert page.is_visible("#f-distance") and page.is_visible("#f-minutes")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
+    shot(page, "21-diary-mobile", full=False)
+
+
 def test_clinician_sees_invited_runner_read_only(server, page):
     new_account(page, server, "inviter@example.org", "Ivy Runner")
     page.goto(server + "/intake")
