@@ -22,6 +22,8 @@ the documentation states the same numbers.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -218,11 +220,21 @@ def _base(plan: Plan) -> list[RampWeek]:
     return list(plan.base_ramp or plan.mileage_ramp) or [RampWeek(week=1, km=0.0, long_run_km=0.0)]
 
 
-def _long_cap(runs: Sequence[Activity], before: date) -> float | None:
-    """The longest a run may be in the week starting ``before`` (None: no run in the window to judge from)."""
-    window = [r.distance_km for r in runs
-              if not r.race and before - timedelta(days=LONG_RUN_WINDOW_DAYS) <= activity_day(r) < before]
-    return floor_tenth(max(window) * (1 + LONG_RUN_MAX_INCREASE_PCT / 100)) if window else None
+class _LongestRuns:
+    """The longest non-race run in the 30 days before a day, from runs sorted by start (bisect, no rescans)."""
+
+    def __init__(self, runs: Sequence[Activity]) -> None:
+        kept = [r for r in runs if not r.race]
+        self.days = [activity_day(r) for r in kept]
+        self.kms = [r.distance_km for r in kept]
+
+    def cap(self, before: date) -> float | None:
+        """The longest a run may be in the week starting ``before`` (None: no run in the window to judge from)."""
+        lo = bisect_left(self.days, before - timedelta(days=LONG_RUN_WINDOW_DAYS))
+        hi = bisect_left(self.days, before)
+        if lo >= hi:
+            return None
+        return floor_tenth(max(self.kms[lo:hi]) * (1 + LONG_RUN_MAX_INCREASE_PCT / 100))
 
 
 def _prescribe(st: _State, base: list[RampWeek], rule: RampRule, target: float, long_cap: float | None,
@@ -321,9 +333,10 @@ def _refer_reason(flags: Sequence[DayFlag]) -> str:
     return "; ".join(found)
 
 
-def _lapsed(exercise: Sequence[ExerciseObs], strength_ids: Collection[str], day: date) -> bool:
-    days = [e.day for e in exercise if e.exercise_id in strength_ids and e.day <= day]
-    return bool(days) and (day - max(days)).days > STRENGTH_LAPSE_DAYS
+def _lapsed(strength_days: Sequence[date], day: date) -> bool:
+    """Strength work lapsed on ``day``: the last session (``strength_days`` sorted) is over the lapse limit ago."""
+    i = bisect_left(strength_days, day + timedelta(days=1))
+    return i > 0 and (day - strength_days[i - 1]).days > STRENGTH_LAPSE_DAYS
 
 
 def walk(
@@ -351,18 +364,29 @@ def walk(
     base, rule, prule, target = _base(plan), plan.ramp_rule, plan.pain_rule, plan.target_km
     st = _State(pos=0, highest=base[0].km)
     notes: list[str] = []
-    presc = _prescribe(st, base, rule, target, _long_cap(runs, start), notes)
+    longest_runs = _LongestRuns(runs)
+    strength_days = sorted(e.day for e in exercise if e.exercise_id in strength_ids)
+    runs_by_week: dict[date, list[Activity]] = defaultdict(list)
+    for r in runs:
+        runs_by_week[week_start(activity_day(r))].append(r)
+    pain_by_week: dict[date, list[PainObs]] = defaultdict(list)
+    for p in pain:
+        pain_by_week[week_start(p.day)].append(p)
+    flags_by_week: dict[date, list[DayFlag]] = defaultdict(list)
+    for f in flags:
+        flags_by_week[week_start(f.day)].append(f)
+    presc = _prescribe(st, base, rule, target, longest_runs.cap(start), notes)
     action: Action = "start"
     reason = f"Plan week 1 starts {start:%a %d %b}: {presc.km:g} km, long run {presc.long_run_km:g} km."
     weeks: list[WeekJudged] = []
     wk_start = start
     while wk_start + timedelta(days=6) <= today:
         wk_end = wk_start + timedelta(days=6)
-        in_week = [r for r in runs if wk_start <= activity_day(r) <= wk_end]
-        week_pain = [p for p in pain if wk_start <= p.day <= wk_end]
-        week_flags = [f for f in flags if wk_start <= f.day <= wk_end]
+        in_week = runs_by_week.get(wk_start, [])
+        week_pain = pain_by_week.get(wk_start, [])
+        week_flags = flags_by_week.get(wk_start, [])
         run_km = round(sum(r.distance_km for r in in_week), 2)
-        longest = max((r.distance_km for r in in_week), default=0.0)
+        week_longest = max((r.distance_km for r in in_week), default=0.0)
         race = any(r.race for r in in_week)
         ill_days = len({f.day for f in week_flags if f.kind == ILL_FLAG})
         max_pain = max((p.score for p in week_pain), default=None)
@@ -440,7 +464,7 @@ def walk(
             if settle_over:
                 parts.append(f"next-morning pain reached {max(settle_over)}/10 (limit {prule.max_next_morning})")
             action, reason = "hold", f"Hold: {' and '.join(parts)}, so repeat the same week ({presc.km:g} km)."
-        elif (_lapsed(exercise, strength_ids, wk_end) and max_pain is not None
+        elif (_lapsed(strength_days, wk_end) and max_pain is not None
               and max_pain >= (st.prev_max_pain or 0) + PAIN_RISE_POINTS):
             action, reason = "hold", (
                 f"Hold at {presc.km:g} km: strength work has lapsed (over {STRENGTH_LAPSE_DAYS} days) while pain rose to "
@@ -501,12 +525,12 @@ def walk(
                 st.last_within_rule_km = run_km
         if not ill_days:
             st.prev_max_pain = max_pain
-        weeks.append(WeekJudged(len(weeks) + 1, wk_start, presc, run_km, round(longest, 2), len(in_week), done,
+        weeks.append(WeekJudged(len(weeks) + 1, wk_start, presc, run_km, round(week_longest, 2), len(in_week), done,
                                 max_pain, ill_days, race, spike, action, reason))
         st.last_presc_km, st.last_credit = presc.km, credit
         wk_start += timedelta(days=7)
         notes = []
-        presc = _prescribe(st, base, rule, target, _long_cap(runs, wk_start), notes)
+        presc = _prescribe(st, base, rule, target, longest_runs.cap(wk_start), notes)
         if lighter_next:
             if presc.kind == "lighter":
                 action = "lighter_week"
@@ -540,7 +564,7 @@ def walk(
             f"Running stays paused until the return-to-run criteria are met (still open: {waiting}). Re-test them "
             "(kneecoach recheck); keep the exercises going.")
         presc = Prescription(0.0, 0.0, presc.plan_week, "pause", "return-to-run criteria still open")
-    lapsed = _lapsed(exercise, strength_ids, wk_start - timedelta(days=1))
+    lapsed = _lapsed(strength_days, wk_start - timedelta(days=1))
     return WalkResult(
         start=start,
         weeks=weeks,
@@ -551,7 +575,7 @@ def walk(
         highest_km=st.highest,
         allowed_km=floor_tenth(rule.allowed_next(st.highest)),
         ceiling_km=st.ceiling,
-        long_run_cap_km=_long_cap(runs, wk_start),
+        long_run_cap_km=longest_runs.cap(wk_start),
         strength_lapsed=lapsed,
         limits=list(dict.fromkeys(notes)),
         upcoming=_upcoming(st, base, presc, len(weeks) + 1),
