@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from .conftest import make_plan
 from kneecoach.cli import app
+from kneecoach.cli.app import EXIT_BAD_INPUT, EXIT_REFERRAL
 from kneecoach.store import repo
 from kneecoach.store.db import make_engine, make_session_factory, transaction
 
@@ -33,9 +34,9 @@ def db(tmp_path: Path) -> str:
     return path
 
 
-def _json(*args: object) -> dict:
+def _json(*args: object, code: int = 0) -> dict:
     r = run("review", "-f", "json", *args)
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == code, r.output
     return json.loads(r.output)
 
 
@@ -71,7 +72,7 @@ def test_log_run_validation_and_miles(db: str) -> None:
         (("log", "day", "flu"), "day mark must be one of"),
     ]:
         r = run(*args, "--db", db)
-        assert r.exit_code == 1 and msg in r.output, (args, r.output)
+        assert r.exit_code == EXIT_BAD_INPUT and msg in r.output, (args, r.output)
     factory = make_session_factory(make_engine(f"sqlite:///{db}"))
     with transaction(factory) as s:
         assert repo.list_runs(s, repo.get_or_create_local_runner(s).id) == []
@@ -89,10 +90,11 @@ def test_marked_day_refers_and_severe_pain_any_timing_pauses(db: str) -> None:
     doc = _json("--date", MONDAY + timedelta(days=3), "--db", db)
     assert doc["decision"]["action"] == "pause_running" and doc["decision"]["next_week"]["km"] == 0
     assert run("log", "day", "giving_way", "--date", MONDAY + timedelta(days=3), "--db", db).exit_code == 0
-    doc = _json("--date", MONDAY + timedelta(days=3), "--db", db)
+    doc = _json("--date", MONDAY + timedelta(days=3), "--db", db, code=EXIT_REFERRAL)
     assert doc["decision"]["action"] == "see_clinician" and "giving way" in doc["decision"]["reason"]
-    text = run("review", "--date", MONDAY + timedelta(days=3), "--db", db).output
-    assert "See a clinician if" in text and "Education, not a diagnosis" in text
+    r = run("review", "--date", MONDAY + timedelta(days=3), "--db", db)
+    assert r.exit_code == EXIT_REFERRAL
+    assert "See a clinician if" in r.output and "Education, not a diagnosis" in r.output
 
 
 def test_race_marked_from_runs(db: str) -> None:
@@ -104,4 +106,4 @@ def test_race_marked_from_runs(db: str) -> None:
     assert [x.race for x in rows] == [False, True]
     r = run("runs", "--race", rows[0].id, "--db", db)
     assert r.exit_code == 0 and "marked as a race" in r.output
-    assert run("runs", "--race", 9999, "--db", db).exit_code == 1
+    assert run("runs", "--race", 9999, "--db", db).exit_code == EXIT_BAD_INPUT

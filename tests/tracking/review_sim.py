@@ -29,7 +29,7 @@ def marathoner_plan() -> Plan:
     """The plan the intake writes for examples/marathoner_000.yaml, starting on :data:`START`."""
     from kneecoach.engine import assess
     from kneecoach.intake.load import load_profile
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
 
     import kneecoach.examples as ex_pkg
     from pathlib import Path
@@ -42,7 +42,7 @@ def marathoner_plan() -> Plan:
 
 @lru_cache(maxsize=1)
 def strength_ids() -> frozenset[str]:
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
     from kneecoach.tracking.review import strength_exercise_ids
 
     return frozenset(strength_exercise_ids(load_kb()))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kneecoach.knowledge.loader import load_kb
+from kneecoach.assessment.kb import load_kb
 from kneecoach.tracking import review, weekly_walk
 from kneecoach.tracking.load import load_warnings
 
@@ -83,3 +83,10 @@ def test_a_wrong_number_would_be_caught(tmp_path: Path) -> None:
     doc.write_text("| A week counts as done from | 85 % | `weekly_walk.DONE_FRACTION` |\n", encoding="utf-8")
     ((what, value, ref),) = rows(doc)
     assert float(NUMBER.search(value).group()) != resolve(ref) * 100  # type: ignore[union-attr]
+
+
+def test_every_day_mark_has_a_label_and_a_meaning() -> None:
+    from kneecoach.tracking.diary import DAY_FLAG_KINDS, DAY_FLAG_LABELS
+
+    assert set(DAY_FLAG_LABELS) == set(DAY_FLAG_KINDS)
+    assert set(DAY_FLAG_KINDS) == {*weekly_walk.REFER_FLAGS, weekly_walk.ILL_FLAG}

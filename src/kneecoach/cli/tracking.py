@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from kneecoach.plan.models import Plan
     from kneecoach.tracking.review import Review
 
-from kneecoach.cli.app import app
+from kneecoach.cli.app import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_REFERRAL, app
 from kneecoach.store import migrate, repo
 from kneecoach.store.db import make_engine, make_session_factory, resolve_url, transaction
 
@@ -49,9 +49,15 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
+    """One line on stderr and the exit for it: ``EXIT_FAILED`` (could not be done) unless told otherwise."""
     err.print(f"[red]Error:[/red] {message}", highlight=False)
-    return typer.Exit(1)
+    return typer.Exit(code)
+
+
+def _bad_input(message: str) -> typer.Exit:
+    """The input is wrong (exit 2): the runner can fix it and run the command again."""
+    return _fail(message, EXIT_BAD_INPUT)
 
 
 
@@ -76,7 +82,7 @@ def _day(value: str | None) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _fail(f"--date must be YYYY-MM-DD (e.g. 2026-03-31), got {value!r}") from None
+        raise _bad_input(f"--date must be YYYY-MM-DD (e.g. 2026-03-31), got {value!r}") from None
 
 
 # --------------------------------------------------------------------------- db
@@ -113,7 +119,7 @@ def import_cmd(
 
     for p in paths:
         if not p.exists():
-            raise _fail(f"no such file or folder: {p}")
+            raise _bad_input(f"no such file or folder: {p}")
     factory, owner = _open(db)
     with Progress(
         TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True
@@ -128,7 +134,7 @@ def import_cmd(
         except Exception as exc:  # noqa: BLE001
             raise _fail(f"import failed, nothing was stored ({_describe(exc)})") from exc
     if report.files_seen == 0:
-        raise _fail("no GPX, TCX or FIT files found there (looked inside folders and .zip archives).")
+        raise _bad_input("no GPX, TCX or FIT files found there (looked inside folders and .zip archives).")
     out.print(report.summary() + ".")
     for name in report.duplicates:
         out.print(f"  duplicate: {name}", highlight=False)
@@ -140,7 +146,7 @@ def import_cmd(
     for e in report.errors:
         err.print(f"  [red]error:[/red] {e.error}", highlight=False)
     if report.all_failed:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 # --------------------------------------------------------------------------- log
@@ -161,7 +167,7 @@ def log_pain(
         with transaction(factory) as s:
             repo.add_pain(s, owner, when, timing.replace("-", "_"), score, note)
     except ValueError as exc:
-        raise _fail(str(exc)) from exc
+        raise _bad_input(str(exc)) from exc
     out.print(f"Logged pain {score}/10 ({timing}) on {when}.")
 
 
@@ -184,7 +190,7 @@ def log_exercise(
             row = repo.add_exercise(s, owner, when, exercise_id, sets, reps, hold, load_kg, note)
             ex = row.exercise_id
     except ValueError as exc:
-        raise _fail(str(exc)) from exc
+        raise _bad_input(str(exc)) from exc
     out.print(f"Logged {ex} on {when}.")
 
 
@@ -208,7 +214,7 @@ def log_run(
             row = run_log.add_hand_run(s, owner, when, distance, minutes, unit=unit, pain=pain, race=race)
             km = row.distance_m / 1000
     except ValueError as exc:
-        raise _fail(str(exc)) from exc
+        raise _bad_input(str(exc)) from exc
     extra = f", pain {pain}/10" if pain is not None else ""
     out.print(f"Logged a hand-entered run of {km:.2f} km in {minutes:g} min on {when}{extra}"
               f"{' (race)' if race else ''}.", highlight=False)
@@ -230,7 +236,7 @@ def log_day(
         with transaction(factory) as s:
             run_log.add_day_mark(s, owner, when, kind.replace("-", "_"), note)
     except ValueError as exc:
-        raise _fail(str(exc)) from exc
+        raise _bad_input(str(exc)) from exc
     out.print(f"Marked {when} as {kind.replace('_', ' ')}.", highlight=False)
 
 
@@ -253,10 +259,13 @@ def runs_cmd(
     if confirm is not None:
         with transaction(factory) as s:
             try:
-                repo.confirm_run(s, owner, confirm)
+                was_flagged = repo.confirm_run(s, owner, confirm)
             except LookupError as exc:
-                raise _fail(str(exc)) from exc
-        out.print(f"Run {confirm} confirmed: it now counts toward load.")
+                raise _bad_input(str(exc)) from exc
+        if was_flagged:
+            out.print(f"Run {confirm} confirmed: it now counts toward load.")
+        else:
+            out.print(f"Run {confirm} was never flagged as too fast: it already counts toward load.")
     if race is not None:
         from kneecoach.store import run_log
 
@@ -264,7 +273,7 @@ def runs_cmd(
             try:
                 run_log.set_race(s, owner, race)
             except (LookupError, ValueError) as exc:
-                raise _fail(str(exc)) from exc
+                raise _bad_input(str(exc)) from exc
         out.print(f"Run {race} marked as a race.")
     with transaction(factory) as s:
         if start is not None or all_:
@@ -341,7 +350,7 @@ def _review(s: Session, owner: int, today: date) -> tuple[int, Plan, Review]:
     from kneecoach.tracking.review import strength_exercise_ids
 
     try:
-        from kneecoach.knowledge.loader import load_kb
+        from kneecoach.assessment.kb import load_kb
 
         strength = strength_exercise_ids(load_kb())
     except (ImportError, OSError, ValueError):
@@ -362,13 +371,13 @@ def review_cmd(
     """Review the plan's completed weeks: which plan week you are in, whether it was done, and next week."""
     import json
 
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
     from kneecoach.store.loop import NoProfile, load_progress
     from kneecoach.tracking.progress import apply_progress
     from kneecoach.tracking.review import apply_review
 
     if fmt not in ("text", "json"):
-        raise _fail(f"--format must be text or json, got {fmt!r}")
+        raise _bad_input(f"--format must be text or json, got {fmt!r}")
     today = _day(day)
     factory, owner = _open(db)
     with transaction(factory) as s:
@@ -386,6 +395,8 @@ def review_cmd(
             doc = rv.as_json()
             doc.update(disclaimer=plan.disclaimer, referral_reasons=_referral_reasons(plan), saved_plan_version=saved)
             out.print_json(json.dumps(doc))
+            if rv.decision.action == "see_clinician":
+                raise typer.Exit(EXIT_REFERRAL)
             return
         table = Table("week", "dates", "prescribed", "ran", "done", "max pain", "decision")
         for w in rv.walked[-12:]:
@@ -411,6 +422,8 @@ def review_cmd(
         out.print(f"[italic]{plan.disclaimer}[/]", highlight=False)
         if saved is not None:
             out.print(f"Saved plan version {saved} (was {version}).")
+    if rv.decision.action == "see_clinician":
+        raise typer.Exit(EXIT_REFERRAL)  # a clinician should be seen first: the exit code says so too
 
 
 def _referral_reasons(plan: Plan) -> list[str]:
@@ -432,7 +445,7 @@ def recheck_cmd(
     import yaml
 
     from kneecoach.intake.load import ProfileError
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
     from kneecoach.store.loop import NoProfile, load_progress, record_retest
 
     kb = load_kb()
@@ -442,7 +455,7 @@ def recheck_cmd(
             text = from_file.read_text(encoding="utf-8")
             answers = json.loads(text) if from_file.suffix.lower() == ".json" else yaml.safe_load(text)
         except (OSError, ValueError, yaml.YAMLError) as exc:
-            raise _fail(f"cannot read {from_file}: {exc}") from exc
+            raise _bad_input(f"cannot read {from_file}: {exc}") from exc
     else:
         from kneecoach.cli.intake import ask_retest
 
@@ -456,7 +469,7 @@ def recheck_cmd(
         err.print(f"[red]Error:[/red] re-test refused, nothing stored ({exc.source}):", highlight=False)
         for problem in exc.problems:
             err.print(f"  - {problem}", highlight=False)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
     except NoProfile as exc:
         raise _fail(str(exc)) from exc
     if a.referral is not None:
@@ -484,7 +497,7 @@ def plot_cmd(
     from kneecoach.tracking.plots import plot_load
 
     if path.suffix.lower() not in {".png", ".svg"}:
-        raise _fail(f"plot file must end in .png or .svg, got {path.name!r}")
+        raise _bad_input(f"plot file must end in .png or .svg, got {path.name!r}")
     factory, owner = _open(db)
     today = date.today()
     start = today - timedelta(weeks=weeks)
@@ -510,13 +523,13 @@ def plot_cmd(
 
 
 def _plot_trends(path: Path, db: str | None, weeks: int) -> None:
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
     from kneecoach.store.loop import NoProfile, load_progress
     from kneecoach.tracking.load import weekly_load
     from kneecoach.tracking.plots import plot_trends
 
     if path.suffix.lower() not in {".png", ".svg"}:
-        raise _fail(f"plot file must end in .png or .svg, got {path.name!r}")
+        raise _bad_input(f"plot file must end in .png or .svg, got {path.name!r}")
     factory, owner = _open(db)
     today = date.today()
     kb = load_kb()

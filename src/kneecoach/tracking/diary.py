@@ -76,6 +76,15 @@ DayFlagKind = Literal["ill", "chest_symptoms", "night_pain", "rest_pain", "swell
 #: What a runner can mark on a day besides a pain score: being ill (fever or whole-body
 #: symptoms), and the signs that turn the weekly review into "see a clinician".
 DAY_FLAG_KINDS: tuple[str, ...] = get_args(DayFlagKind)
+#: Each kind in the runner's words (the diary form).
+DAY_FLAG_LABELS: dict[str, str] = {
+    "ill": "Ill (fever or whole-body symptoms)",
+    "chest_symptoms": "Chest pain or palpitations",
+    "night_pain": "Knee pain at night (new)",
+    "rest_pain": "Knee pain at rest (new)",
+    "swelling": "Knee swelling",
+    "giving_way": "Knee gave way",
+}
 
 
 @dataclass(frozen=True, slots=True)

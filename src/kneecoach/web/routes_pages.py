@@ -413,9 +413,9 @@ def _diary_context(db: Session, user: User, values: dict, errors: dict) -> dict:
 
 def _runlog_context() -> dict:
     """The hand-run and day-mark forms' choices (routes_runlog handles their posts)."""
-    from kneecoach.web.routes_runlog import DAY_MARK_LABELS
+    from kneecoach.tracking.diary import DAY_FLAG_LABELS
 
-    return {"day_marks": DAY_MARK_LABELS}
+    return {"day_marks": DAY_FLAG_LABELS}
 
 
 @router.get("/diary")

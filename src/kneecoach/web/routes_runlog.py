@@ -17,25 +17,13 @@ from sqlalchemy.orm import Session
 
 from kneecoach.store import run_log
 from kneecoach.store.models import User
-from kneecoach.tracking.diary import DAY_FLAG_KINDS
+from kneecoach.tracking.diary import DAY_FLAG_LABELS as DAY_MARK_LABELS
 from kneecoach.web.deps import DB, current_runner
 from kneecoach.web.forms import flatten_form, parse_day
 from kneecoach.web.templating import flash, render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["api"])
-
-#: What the diary's day-mark form offers, in the runner's words.
-DAY_MARK_LABELS: dict[str, str] = {
-    "ill": "Ill (fever or whole-body symptoms)",
-    "chest_symptoms": "Chest pain or palpitations",
-    "night_pain": "Knee pain at night (new)",
-    "rest_pain": "Knee pain at rest (new)",
-    "swelling": "Knee swelling",
-    "giving_way": "Knee gave way",
-}
-assert set(DAY_MARK_LABELS) == set(DAY_FLAG_KINDS)
-
 
 class HandRunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
