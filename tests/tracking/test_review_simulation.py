@@ -31,10 +31,17 @@ def _kms(sim: Sim) -> list[float]:
 def _check_rules(sim: Sim) -> None:
     """The plan's rules on every decision of the simulation."""
     rule = sim.plan.ramp_rule
+    base = sim.plan.base_ramp or sim.plan.mileage_ramp
     for rv in sim.reviews:
         d = rv.decision
         nxt = d.next_week
         assert nxt.km <= floor_tenth(rule.allowed_next(d.highest_km)) + 1e-9 or d.highest_km == 0
+        # Independently of the walk's state: never above the plan's week it serves, and never above
+        # what the rule allows from the highest completed week, each counted at its prescription (a
+        # spike week counts as the plan week it was, never at the distance that broke the rule).
+        assert nxt.km <= base[nxt.plan_week - 1].km + 1e-9
+        obeyed = [w.prescribed.km for w in rv.walked if w.done] + [base[0].km]
+        assert nxt.km <= floor_tenth(rule.allowed_next(max(obeyed))) + 1e-9
         assert nxt.km <= sim.plan.target_km
         assert nxt.long_run_km <= nxt.km
         before = d.next_week_start
