@@ -57,7 +57,7 @@ def test_hand_run_counts_and_the_review_shows_the_plan_week_done(browser, db_url
 
     page = browser.c.get(f"/u/{uid}/review").text
     assert "Week 1 of your plan" in page and "Done:" in page
-    assert "Next week (week 2" in page and "See a clinician if" in page
+    assert "This week (week 2" in page and "See a clinician if" in page  # week 2 began this Monday
 
     r = browser.post("/diary/day", {"mark_day": date.today().isoformat(), "kind": "swelling"})
     assert r.status_code == 303 and [m.kind for m in _rows(db_url, DayMark)] == ["swelling"]

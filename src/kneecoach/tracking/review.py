@@ -203,6 +203,11 @@ class Review:
     upcoming: list[RampWeek] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 
+    @property
+    def week_word(self) -> str:
+        """"this week" when the decided week is already under way (a mid-week review), else "next week"."""
+        return "this week" if self.decision.next_week_start <= self.today else "next week"
+
     def pain_by_week(self) -> dict[date, float | None]:
         """Week start -> mean pain (what :func:`kneecoach.tracking.plots.plot_load` draws)."""
         return {w.load.week_start: w.mean_pain for w in self.weeks}
@@ -212,7 +217,7 @@ class Review:
         d = self.decision
         lines = [
             d.reviewed_line(),
-            f"Decision: {d.action.replace('_', ' ')} — next week (week {d.next_week_number}, from "
+            f"Decision: {d.action.replace('_', ' ')} — {self.week_word} (week {d.next_week_number}, from "
             f"{d.next_week_start:%d %b}) {d.next_week_km:g} km, long run {d.long_run_km:g} km. {d.reason}",
         ]
         lines.extend(w.message for w in self.warnings)
