@@ -25,7 +25,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal
 
@@ -152,6 +152,8 @@ class WeekJudged:
     spike: bool
     action: Action
     reason: str
+    #: The week was done and the walk moved on along the plan (the caller may name a lighter week next).
+    moved_on: bool = False
 
     @property
     def end(self) -> date:
@@ -297,7 +299,7 @@ def _upcoming(st: _State, base: list[RampWeek], presc: Prescription, number: int
         return [first]
     rest: list[RampWeek] = []
     if st.override is not None:
-        rest = [*st.queue, *base[st.pos + (0 if st.queue else 0):]] if st.queue else list(base[st.pos:])
+        rest = [*st.queue, *base[st.pos:]]
     elif st.queue:
         rest = [*st.queue[1:], *base[st.pos:]]
     else:
@@ -337,6 +339,177 @@ def _lapsed(strength_days: Sequence[date], day: date) -> bool:
     """Strength work lapsed on ``day``: the last session (``strength_days`` sorted) is over the lapse limit ago."""
     i = bisect_left(strength_days, day + timedelta(days=1))
     return i > 0 and (day - strength_days[i - 1]).days > STRENGTH_LAPSE_DAYS
+
+
+@dataclass(frozen=True)
+class _Week:
+    """What one completed week holds, before it is judged."""
+
+    start: date
+    runs: list[Activity]
+    pain: list[PainObs]
+    flags: list[DayFlag]
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=6)
+
+
+def _judge(
+    st: _State, wk: _Week, presc: Prescription, plan: Plan, base: list[RampWeek], strength_days: Sequence[date]
+) -> WeekJudged:
+    """Judge one completed week in the decision order, moving the walk's state on; returns the week judged.
+
+    The order: red flag > pause > illness > step back > hold (pain above the rule, a strength
+    lapse while pain rises, a week not done, a break) > spike or race > the ramp (the caller
+    names a planned lighter week once it knows next week).
+    """
+    rule, prule, target = plan.ramp_rule, plan.pain_rule, plan.target_km
+    in_week, week_pain, week_flags, wk_end = wk.runs, wk.pain, wk.flags, wk.end
+    run_km = round(sum(r.distance_km for r in in_week), 2)
+    week_longest = max((r.distance_km for r in in_week), default=0.0)
+    race = any(r.race for r in in_week)
+    ill_days = len({f.day for f in week_flags if f.kind == ILL_FLAG})
+    max_pain = max((p.score for p in week_pain), default=None)
+    run_over = [p.score for p in week_pain if p.timing in RUN_TIMINGS and p.score > prule.max_during_run]
+    settle_over = [p.score for p in week_pain if p.timing in SETTLE_TIMINGS and p.score > prule.max_next_morning]
+    within_rule = not run_over and not settle_over and (max_pain or 0) < prule.step_back_at
+    done = run_km >= DONE_FRACTION * presc.km - 1e-9
+    non_race_km = sum(r.distance_km for r in in_week if not r.race)
+    week_spike = presc.km > 0 and non_race_km > floor_tenth(rule.allowed_next(st.highest)) + 0.05
+    spike = week_spike and not race
+    refer = _refer_reason(week_flags)
+    severe = severe_pain_reason(plan, week_pain)
+    credit = presc.km if done and presc.km > 0 else run_km
+    lighter_next = False
+
+    if refer:
+        st.paused, st.pause_weeks, st.override = True, 0, None
+        st.paused_from = st.paused_from or max(run_km, presc.km)
+        action, reason = "see_clinician", (
+            f"See a clinician before running again: {refer}. Keep to pain-free daily activity meanwhile.")
+    elif severe:
+        if st.paused:
+            st.pause_weeks += 1
+        else:
+            st.paused, st.pause_weeks, st.override, st.paused_from = True, 0, None, max(run_km, presc.km)
+        if st.pause_weeks >= PAUSE_REFER_AFTER_WEEKS:
+            action, reason = "see_clinician", (
+                f"See a clinician: running has been paused for {st.pause_weeks} weeks and {severe}. "
+                "A pause longer than two weeks needs a professional look.")
+        else:
+            action, reason = "pause_running", (
+                f"Pause running: {severe}. Cycle, swim or walk instead and keep the exercises within the pain "
+                f"rule; running restarts once daily activities are calm (pain-monitoring model: {PAIN_MODEL}).")
+    elif st.paused:
+        st.pause_weeks += 1
+        if within_rule:
+            half = floor_tenth(st.last_within_rule_km * 0.5) if st.last_within_rule_km > 0 else rule.restart_km
+            resume = floor_tenth(min(rule.restart_km, half, target))
+            st.paused = False
+            _rebuild(st, base, rule, resume)
+            st.ceiling = st.paused_from if st.paused_from > resume else None
+            st.paused_from = 0.0
+            action, reason = "restart", (
+                f"Restart after the pause: pain has settled, so run {resume:g} km next week (the lower of the "
+                f"restart distance, {rule.restart_km:g} km, and half the last week that stayed within the pain "
+                "rule); the ramp counts from here.")
+        elif st.pause_weeks >= PAUSE_REFER_AFTER_WEEKS:
+            action, reason = "see_clinician", (
+                f"See a clinician: running has been paused for {st.pause_weeks} weeks and pain has not settled "
+                f"(highest {max_pain}/10).")
+        else:
+            action, reason = "pause_running", (
+                f"Keep running paused: pain has not settled yet (highest {max_pain}/10 this week).")
+    elif ill_days:
+        back = floor_tenth(presc.km * ILLNESS_RETURN_FACTOR)
+        st.override = Prescription(back, floor_tenth(back * rule.long_run_share), st.pos + 1, "easy",
+                                   "gradual return after illness")
+        action, reason = "ill_return", (
+            f"Ill on {ill_days} day(s): run only once fever and whole-body symptoms have gone, then return "
+            f"gradually at {back:g} km ({ILLNESS_RETURN_FACTOR:.0%} of the week). This week is left out of the "
+            "trends (schwellnus2022).")
+    elif max_pain is not None and max_pain >= prule.step_back_at:
+        hurt = run_km if run_km > 0 else presc.km
+        resume = floor_tenth(hurt * rule.calm_load_factor)
+        _rebuild(st, base, rule, resume)
+        st.ceiling = floor_tenth(hurt) if hurt > resume else None
+        action, reason = "step_back", (
+            f"Step back: pain reached {max_pain}/10 (the plan's step-back level is {prule.step_back_at}/10), so "
+            f"next week is {resume:g} km, {rule.calm_load_factor:.0%} of the {hurt:g} km that hurt; the ramp "
+            f"rebuilds from there and {hurt:g} km stays the ceiling until pain keeps within the rule "
+            f"({LISTEN_SOURCE}).")
+    elif not within_rule:
+        parts = []
+        if run_over:
+            parts.append(f"pain during/after runs reached {max(run_over)}/10 (limit {prule.max_during_run})")
+        if settle_over:
+            parts.append(f"next-morning pain reached {max(settle_over)}/10 (limit {prule.max_next_morning})")
+        action, reason = "hold", f"Hold: {' and '.join(parts)}, so repeat the same week ({presc.km:g} km)."
+    elif (_lapsed(strength_days, wk_end) and max_pain is not None
+          and max_pain >= (st.prev_max_pain or 0) + PAIN_RISE_POINTS):
+        action, reason = "hold", (
+            f"Hold at {presc.km:g} km: strength work has lapsed (over {STRENGTH_LAPSE_DAYS} days) while pain rose to "
+            f"{max_pain}/10; restart 2-3 strength sessions a week before adding distance "
+            "(000_4e2dc1858106602e.txt, spiering2021; a change of 2 points matters: farrar2001).")
+    elif run_km == 0 and presc.km > 0:
+        if st.break_weeks == 0:
+            st.break_from = presc.km
+        st.break_weeks += 1
+        k = st.break_weeks
+        if k <= RESUME_AS_WAS_WEEKS:
+            action, reason = "resume", f"No running this week: pick up where you were ({presc.km:g} km)."
+        elif k <= BREAK_RESTART_AFTER_WEEKS:
+            share = BREAK_FACTOR_SHORT - (BREAK_FACTOR_SHORT - BREAK_FACTOR_LONG) * (k - 2) / (BREAK_RESTART_AFTER_WEEKS - 2)
+            resume = floor_tenth(st.break_from * share)
+            _rebuild(st, base, rule, resume)
+            action, reason = "resume", (
+                f"{k} weeks without running: resume at {resume:g} km ({share:.0%} of the {st.break_from:g} km "
+                "you were at) and rebuild from there (mujika2001; a convention).")
+        else:
+            resume = floor_tenth(min(rule.restart_km, st.break_from, target))
+            _rebuild(st, base, rule, resume)
+            action, reason = "restart", (
+                f"{k} weeks without running: fitness built before has mostly faded (mujika2001), so restart at "
+                f"{resume:g} km.")
+    elif not done:
+        action, reason = "hold", (
+            f"Hold: {run_km:g} of {presc.km:g} km run ({run_km / presc.km:.0%}); a week counts as done from "
+            f"{DONE_FRACTION:.0%} (watches read up to about 9 % short: gilgenammann2020), so repeat it.")
+    else:
+        st.highest = max(st.highest, credit)
+        if st.ceiling is not None and credit >= st.ceiling - 1e-9:
+            st.ceiling = None
+        if st.override is not None:
+            st.override = None
+        elif st.queue:
+            st.queue.pop(0)
+        else:
+            st.pos = min(st.pos + 1, len(base) - 1)
+        if race:
+            easy = floor_tenth(st.highest * (1 - rule.cutback_pct / 100))
+            st.override = Prescription(easy, floor_tenth(easy * rule.long_run_share), st.pos + 1, "easy",
+                                       "easy week after a race")
+            action, reason = "easy_after_race", (
+                f"Race week done. A race is a planned single-run spike: it is not the base, and next week is easy "
+                f"({easy:g} km) before the plan goes on.")
+        elif spike:
+            action, reason = "spike", (
+                f"Spike: {run_km:g} km is more than the ramp rule allowed "
+                f"({floor_tenth(rule.allowed_next(st.highest)):g} km from your highest week, {st.highest:g} km). "
+                "It is not the base: next week goes back to the plan.")
+        else:
+            lighter_next = True
+            action, reason = "progress", f"Week done ({run_km:g} of {presc.km:g} km) with pain within the plan's limits."
+    if run_km > 0:
+        st.break_weeks = 0
+        if within_rule and not ill_days:
+            st.last_within_rule_km = run_km
+    if not ill_days:
+        st.prev_max_pain = max_pain
+    st.last_presc_km, st.last_credit = presc.km, credit
+    return WeekJudged(0, wk.start, presc, run_km, round(week_longest, 2), len(in_week), done, max_pain, ill_days,
+                      race, spike, action, reason, moved_on=lighter_next)
 
 
 def walk(
@@ -381,153 +554,11 @@ def walk(
     weeks: list[WeekJudged] = []
     wk_start = start
     while wk_start + timedelta(days=6) <= today:
-        wk_end = wk_start + timedelta(days=6)
-        in_week = runs_by_week.get(wk_start, [])
-        week_pain = pain_by_week.get(wk_start, [])
-        week_flags = flags_by_week.get(wk_start, [])
-        run_km = round(sum(r.distance_km for r in in_week), 2)
-        week_longest = max((r.distance_km for r in in_week), default=0.0)
-        race = any(r.race for r in in_week)
-        ill_days = len({f.day for f in week_flags if f.kind == ILL_FLAG})
-        max_pain = max((p.score for p in week_pain), default=None)
-        run_over = [p.score for p in week_pain if p.timing in RUN_TIMINGS and p.score > prule.max_during_run]
-        settle_over = [p.score for p in week_pain if p.timing in SETTLE_TIMINGS and p.score > prule.max_next_morning]
-        within_rule = not run_over and not settle_over and (max_pain or 0) < prule.step_back_at
-        done = run_km >= DONE_FRACTION * presc.km - 1e-9
-        non_race_km = sum(r.distance_km for r in in_week if not r.race)
-        week_spike = presc.km > 0 and non_race_km > floor_tenth(rule.allowed_next(st.highest)) + 0.05
-        spike = week_spike and not race
-        refer = _refer_reason(week_flags)
-        severe = severe_pain_reason(plan, week_pain)
-        credit = presc.km if done and presc.km > 0 else run_km
-        lighter_next = False
-
-        if refer:
-            st.paused, st.pause_weeks, st.override = True, 0, None
-            st.paused_from = st.paused_from or max(run_km, presc.km)
-            action, reason = "see_clinician", (
-                f"See a clinician before running again: {refer}. Keep to pain-free daily activity meanwhile.")
-        elif severe:
-            if st.paused:
-                st.pause_weeks += 1
-            else:
-                st.paused, st.pause_weeks, st.override, st.paused_from = True, 0, None, max(run_km, presc.km)
-            if st.pause_weeks >= PAUSE_REFER_AFTER_WEEKS:
-                action, reason = "see_clinician", (
-                    f"See a clinician: running has been paused for {st.pause_weeks} weeks and {severe}. "
-                    "A pause longer than two weeks needs a professional look.")
-            else:
-                action, reason = "pause_running", (
-                    f"Pause running: {severe}. Cycle, swim or walk instead and keep the exercises within the pain "
-                    f"rule; running restarts once daily activities are calm (pain-monitoring model: {PAIN_MODEL}).")
-        elif st.paused:
-            st.pause_weeks += 1
-            if within_rule:
-                half = floor_tenth(st.last_within_rule_km * 0.5) if st.last_within_rule_km > 0 else rule.restart_km
-                resume = floor_tenth(min(rule.restart_km, half, target))
-                st.paused = False
-                _rebuild(st, base, rule, resume)
-                st.ceiling = st.paused_from if st.paused_from > resume else None
-                action, reason = "restart", (
-                    f"Restart after the pause: pain has settled, so run {resume:g} km next week (the lower of the "
-                    f"restart distance, {rule.restart_km:g} km, and half the last week that stayed within the pain "
-                    "rule); the ramp counts from here.")
-            elif st.pause_weeks >= PAUSE_REFER_AFTER_WEEKS:
-                action, reason = "see_clinician", (
-                    f"See a clinician: running has been paused for {st.pause_weeks} weeks and pain has not settled "
-                    f"(highest {max_pain}/10).")
-            else:
-                action, reason = "pause_running", (
-                    f"Keep running paused: pain has not settled yet (highest {max_pain}/10 this week).")
-        elif ill_days:
-            back = floor_tenth(presc.km * ILLNESS_RETURN_FACTOR)
-            st.override = Prescription(back, floor_tenth(back * rule.long_run_share), st.pos + 1, "easy",
-                                       "gradual return after illness")
-            action, reason = "ill_return", (
-                f"Ill on {ill_days} day(s): run only once fever and whole-body symptoms have gone, then return "
-                f"gradually at {back:g} km ({ILLNESS_RETURN_FACTOR:.0%} of the week). This week is left out of the "
-                "trends (schwellnus2022).")
-        elif max_pain is not None and max_pain >= prule.step_back_at:
-            hurt = run_km if run_km > 0 else presc.km
-            resume = floor_tenth(hurt * rule.calm_load_factor)
-            _rebuild(st, base, rule, resume)
-            st.ceiling = floor_tenth(hurt) if hurt > resume else None
-            action, reason = "step_back", (
-                f"Step back: pain reached {max_pain}/10 (the plan's step-back level is {prule.step_back_at}/10), so "
-                f"next week is {resume:g} km, {rule.calm_load_factor:.0%} of the {hurt:g} km that hurt; the ramp "
-                f"rebuilds from there and {hurt:g} km stays the ceiling until pain keeps within the rule "
-                f"({LISTEN_SOURCE}).")
-        elif not within_rule:
-            parts = []
-            if run_over:
-                parts.append(f"pain during/after runs reached {max(run_over)}/10 (limit {prule.max_during_run})")
-            if settle_over:
-                parts.append(f"next-morning pain reached {max(settle_over)}/10 (limit {prule.max_next_morning})")
-            action, reason = "hold", f"Hold: {' and '.join(parts)}, so repeat the same week ({presc.km:g} km)."
-        elif (_lapsed(strength_days, wk_end) and max_pain is not None
-              and max_pain >= (st.prev_max_pain or 0) + PAIN_RISE_POINTS):
-            action, reason = "hold", (
-                f"Hold at {presc.km:g} km: strength work has lapsed (over {STRENGTH_LAPSE_DAYS} days) while pain rose to "
-                f"{max_pain}/10; restart 2-3 strength sessions a week before adding distance "
-                "(000_4e2dc1858106602e.txt, spiering2021; a change of 2 points matters: farrar2001).")
-        elif run_km == 0 and presc.km > 0:
-            if st.break_weeks == 0:
-                st.break_from = presc.km
-            st.break_weeks += 1
-            k = st.break_weeks
-            if k <= RESUME_AS_WAS_WEEKS:
-                action, reason = "resume", f"No running this week: pick up where you were ({presc.km:g} km)."
-            elif k <= BREAK_RESTART_AFTER_WEEKS:
-                share = BREAK_FACTOR_SHORT - (BREAK_FACTOR_SHORT - BREAK_FACTOR_LONG) * (k - 2) / (BREAK_RESTART_AFTER_WEEKS - 2)
-                resume = floor_tenth(st.break_from * share)
-                _rebuild(st, base, rule, resume)
-                action, reason = "resume", (
-                    f"{k} weeks without running: resume at {resume:g} km ({share:.0%} of the {st.break_from:g} km "
-                    "you were at) and rebuild from there (mujika2001; a convention).")
-            else:
-                resume = floor_tenth(min(rule.restart_km, st.break_from, target))
-                _rebuild(st, base, rule, resume)
-                action, reason = "restart", (
-                    f"{k} weeks without running: fitness built before has mostly faded (mujika2001), so restart at "
-                    f"{resume:g} km.")
-        elif not done:
-            action, reason = "hold", (
-                f"Hold: {run_km:g} of {presc.km:g} km run ({run_km / presc.km:.0%}); a week counts as done from "
-                f"{DONE_FRACTION:.0%} (watches read up to about 9 % short: gilgenammann2020), so repeat it.")
-        else:
-            st.highest = max(st.highest, credit)
-            if st.ceiling is not None and credit >= st.ceiling - 1e-9:
-                st.ceiling = None
-            if st.override is not None:
-                st.override = None
-            elif st.queue:
-                st.queue.pop(0)
-            else:
-                st.pos = min(st.pos + 1, len(base) - 1)
-            if race:
-                easy = floor_tenth(st.highest * (1 - rule.cutback_pct / 100))
-                st.override = Prescription(easy, floor_tenth(easy * rule.long_run_share), st.pos + 1, "easy",
-                                           "easy week after a race")
-                action, reason = "easy_after_race", (
-                    f"Race week done. A race is a planned single-run spike: it is not the base, and next week is easy "
-                    f"({easy:g} km) before the plan goes on.")
-            elif spike:
-                action, reason = "spike", (
-                    f"Spike: {run_km:g} km is more than the ramp rule allowed "
-                    f"({floor_tenth(rule.allowed_next(st.highest)):g} km from your highest week, {st.highest:g} km). "
-                    "It is not the base: next week goes back to the plan.")
-            else:
-                lighter_next = True
-                action, reason = "progress", f"Week done ({run_km:g} of {presc.km:g} km) with pain within the plan's limits."
-        if run_km > 0:
-            st.break_weeks = 0
-            if within_rule and not ill_days:
-                st.last_within_rule_km = run_km
-        if not ill_days:
-            st.prev_max_pain = max_pain
-        weeks.append(WeekJudged(len(weeks) + 1, wk_start, presc, run_km, round(week_longest, 2), len(in_week), done,
-                                max_pain, ill_days, race, spike, action, reason))
-        st.last_presc_km, st.last_credit = presc.km, credit
+        judged = _judge(st, _Week(wk_start, runs_by_week.get(wk_start, []), pain_by_week.get(wk_start, []),
+                                  flags_by_week.get(wk_start, [])), presc, plan, base, strength_days)
+        judged = replace(judged, number=len(weeks) + 1)
+        weeks.append(judged)
+        action, reason, lighter_next = judged.action, judged.reason, judged.moved_on
         wk_start += timedelta(days=7)
         notes = []
         presc = _prescribe(st, base, rule, target, longest_runs.cap(wk_start), notes)
@@ -543,6 +574,7 @@ def walk(
                 reason += f" Next: {presc.km:g} km (plan week {presc.plan_week})."
         if notes:
             reason += " Limits: " + "; ".join(dict.fromkeys(notes)) + "."
+        weeks[-1] = replace(weeks[-1], action=action, reason=reason)
 
     # The week under way: severe pain or a referral sign acts now, not next Sunday.
     current = [p for p in pain if p.day >= wk_start]
