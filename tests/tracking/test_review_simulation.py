@@ -258,3 +258,40 @@ def test_random_histories_never_break_the_rules(shares: list[float], pains: list
         assert w is not None
         if w.max_pain is not None and w.max_pain >= level:
             assert rv.decision.action in ("pause_running", "see_clinician") and rv.decision.next_week_km == 0
+
+
+def test_a_plan_held_for_pain_restarts_on_the_first_calm_week() -> None:
+    """A plan that starts with running held at 0 km for severe pain (issue 15) restarts by the pain rule."""
+    from kneecoach.plan.models import RampWeek
+
+    held = marathoner_plan().model_copy(update={"mileage_ramp": [RampWeek(week=1, km=0, long_run_km=0,
+                                                                          note="no running: pain 8/10")]})
+    sim = simulate(lambda n: Week(km=0, pain=[(2, "daily", 5)]) if n == 1 else Week(pain=[(2, "during", 1)]),
+                   14, plan=held)
+    first = sim.review_on(START - timedelta(days=1), held)
+    assert first.decision.action == "pause_running" and first.decision.next_week_km == 0
+    actions = [r.decision.action for r in sim.reviews]
+    assert actions[0] == "pause_running"  # pain not yet within the rule
+    assert actions[1] == "restart" and sim.reviews[1].decision.next_week_km == held.ramp_rule.restart_km
+    kms = _kms(sim)
+    assert kms[-1] > kms[1] and "lighter_week" in actions
+    for rv in sim.reviews:
+        d = rv.decision
+        assert d.next_week_km <= floor_tenth(held.ramp_rule.allowed_next(d.highest_km)) + 1e-9 or d.highest_km == 0
+
+
+def test_a_plan_held_by_criteria_never_runs() -> None:
+    """Return-to-run criteria still open (post_acl_003): no review plans a run, pain-free or not."""
+    from pathlib import Path
+
+    import kneecoach.examples as ex_pkg
+    from kneecoach.assessment.kb import load_kb
+    from kneecoach.engine import assess
+    from kneecoach.intake.load import load_profile
+
+    plan = assess(load_profile(Path(ex_pkg.__file__).parent / "post_acl_003.yaml"), load_kb()).plan
+    assert plan is not None and plan.pathway is not None and plan.pathway.running_on_hold
+    held = plan.model_copy(update={"start_date": START})
+    sim = simulate(lambda n: Week(km=0, pain=[(2, "daily", 0)]), 5, plan=held)
+    assert all(r.decision.action == "pause_running" and r.decision.next_week_km == 0 for r in sim.reviews)
+    assert "criteria" in sim.reviews[-1].decision.reason

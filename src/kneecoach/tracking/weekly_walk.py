@@ -275,11 +275,17 @@ def _prescribe(st: _State, base: list[RampWeek], rule: RampRule, target: float, 
     return Prescription(km, min(long_run, km), st.pos + 1, kind, note)
 
 
-def _rebuild(st: _State, base: list[RampWeek], rule: RampRule, resume: float) -> None:
+def _rebuild(st: _State, base: list[RampWeek], rule: RampRule, resume: float, target: float) -> None:
     """Rebuild the way back to the current plan week from ``resume`` km; the ramp rule counts from there.
 
     A planned lighter week is skipped as the point to rejoin: the rebuild has lighter weeks of its own.
     """
+    if resume > 0 and all(w.km == 0 for w in base[st.pos:]):
+        # The plan holds running with no running week after it (severe pain at intake): the way
+        # back is a fresh ramp from the restart to the target, in place of the held weeks.
+        base[st.pos:] = build_ramp(resume, target, rule)
+        st.queue, st.override, st.highest = [], None, resume
+        return
     while base[st.pos].cutback and st.pos < len(base) - 1:
         st.pos += 1
     rejoin = base[st.pos].km
@@ -407,7 +413,7 @@ def _judge(
             half = floor_tenth(st.last_within_rule_km * 0.5) if st.last_within_rule_km > 0 else rule.restart_km
             resume = floor_tenth(min(rule.restart_km, half, target))
             st.paused = False
-            _rebuild(st, base, rule, resume)
+            _rebuild(st, base, rule, resume, target)
             st.ceiling = st.paused_from if st.paused_from > resume else None
             st.paused_from = 0.0
             action, reason = "restart", (
@@ -432,7 +438,7 @@ def _judge(
     elif max_pain is not None and max_pain >= prule.step_back_at:
         hurt = run_km if run_km > 0 else presc.km
         resume = floor_tenth(hurt * rule.calm_load_factor)
-        _rebuild(st, base, rule, resume)
+        _rebuild(st, base, rule, resume, target)
         st.ceiling = floor_tenth(hurt) if hurt > resume else None
         action, reason = "step_back", (
             f"Step back: pain reached {max_pain}/10 (the plan's step-back level is {prule.step_back_at}/10), so "
@@ -462,13 +468,13 @@ def _judge(
         elif k <= BREAK_RESTART_AFTER_WEEKS:
             share = BREAK_FACTOR_SHORT - (BREAK_FACTOR_SHORT - BREAK_FACTOR_LONG) * (k - 2) / (BREAK_RESTART_AFTER_WEEKS - 2)
             resume = floor_tenth(st.break_from * share)
-            _rebuild(st, base, rule, resume)
+            _rebuild(st, base, rule, resume, target)
             action, reason = "resume", (
                 f"{k} weeks without running: resume at {resume:g} km ({share:.0%} of the {st.break_from:g} km "
                 "you were at) and rebuild from there (mujika2001; a convention).")
         else:
             resume = floor_tenth(min(rule.restart_km, st.break_from, target))
-            _rebuild(st, base, rule, resume)
+            _rebuild(st, base, rule, resume, target)
             action, reason = "restart", (
                 f"{k} weeks without running: fitness built before has mostly faded (mujika2001), so restart at "
                 f"{resume:g} km.")
@@ -536,6 +542,12 @@ def walk(
     flags = [f for f in flags if f.day <= today]
     base, rule, prule, target = _base(plan), plan.ramp_rule, plan.pain_rule, plan.target_km
     st = _State(pos=0, highest=base[0].km)
+    hold = getattr(plan, "running_hold", None)  # issue 15's plans say why running is held, and until what
+    held_by_criteria = (plan.pathway is not None and plan.pathway.running_on_hold) or (
+        hold is not None and getattr(hold, "until", "pain_rule") != "pain_rule")
+    if not held_by_criteria and all(w.km == 0 for w in base):
+        # Held for pain from the start: a pause like any other, which the first calm week ends.
+        st.paused, st.paused_from = True, 0.0
     notes: list[str] = []
     longest_runs = _LongestRuns(runs)
     strength_days = sorted(e.day for e in exercise if e.exercise_id in strength_ids)
@@ -590,12 +602,15 @@ def walk(
         presc = Prescription(0.0, 0.0, presc.plan_week, "pause", "running paused")
     elif action == "start" and presc.km == 0:
         action, reason = "pause_running", f"The plan starts without running: {presc.note or 'cross-train'}."
-    if plan.pathway is not None and plan.pathway.running_on_hold and action not in ("see_clinician",):
-        waiting = "; ".join(c.label for c in plan.pathway.criteria if c.status != "met")
-        action, reason = "pause_running", (
-            f"Running stays paused until the return-to-run criteria are met (still open: {waiting}). Re-test them "
-            "(kneecoach recheck); keep the exercises going.")
-        presc = Prescription(0.0, 0.0, presc.plan_week, "pause", "return-to-run criteria still open")
+    if held_by_criteria and action != "see_clinician":
+        if hold is not None:
+            why = f"Running stays paused: {hold.reason} {hold.restart}"
+        else:
+            waiting = "; ".join(c.label for c in plan.pathway.criteria if c.status != "met")  # type: ignore[union-attr]
+            why = (f"Running stays paused until the return-to-run criteria are met (still open: {waiting}). "
+                   "Re-test them (kneecoach recheck); keep the exercises going.")
+        action, reason = "pause_running", why
+        presc = Prescription(0.0, 0.0, presc.plan_week, "pause", "running held by the plan")
     lapsed = _lapsed(strength_days, wk_start - timedelta(days=1))
     return WalkResult(
         start=start,
