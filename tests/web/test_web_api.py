@@ -76,7 +76,8 @@ def test_api_flow(make_browser):
     assert b.c.post("/api/v1/runs/manual", json={"day": "2026-11-03", "distance": 40, "minutes": 20},
                     headers=h).status_code == 422  # faster than any runner
     runs = b.c.get(f"/api/v1/users/{uid}/runs").json()
-    assert len(runs) == 2
+    assert len(runs) == 2 and [r["source_format"] for r in runs] == ["gpx", "manual"]
+    assert not any(r["race"] for r in runs)
     r = b.c.post("/api/v1/day-marks", json={"day": "2026-11-04", "kind": "ill"}, headers=h)
     assert r.status_code == 201
     assert b.c.post("/api/v1/day-marks", json={"day": "2026-11-04", "kind": "flu"}, headers=h).status_code == 422

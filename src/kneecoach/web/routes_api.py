@@ -108,7 +108,8 @@ class RunOut(BaseModel):
     distance_km: float
     duration_s: float
     elevation_gain_m: float
-    source_format: str
+    source_format: str = Field(description='"manual" for a run typed in by hand (it counts like an import).')
+    race: bool = False
 
 
 def _me(user: User) -> MeOut:
@@ -213,7 +214,8 @@ async def upload_runs(request: Request, files: list[UploadFile] = File(...),
 def list_runs(owner: User = Depends(viewable_owner), db: Session = DB) -> list[RunOut]:
     return [
         RunOut(id=r.id, start=r.start_time.isoformat(), distance_km=round(r.distance_m / 1000, 3),
-               duration_s=r.duration_s, elevation_gain_m=r.elevation_gain_m, source_format=r.source_format)
+               duration_s=r.duration_s, elevation_gain_m=r.elevation_gain_m, source_format=r.source_format,
+               race=r.race)
         for r in repo.run_rows(db, owner.id)
     ]
 
