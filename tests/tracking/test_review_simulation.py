@@ -241,7 +241,7 @@ def test_before_week_one_is_complete_the_review_says_so() -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    shares=st.lists(st.sampled_from([0.0, 0.5, 0.85, 0.92, 1.0, 1.2, 1.6]), min_size=3, max_size=10),
+    shares=st.lists(st.sampled_from([0.0, 0.5, 0.85, 0.92, 1.0, 1.2, 1.6, 2.6]), min_size=3, max_size=10),
     pains=st.lists(st.tuples(st.integers(0, 6), st.sampled_from(["during", "after", "next_morning", "daily"]),
                              st.integers(0, 10)), max_size=12),
 )
@@ -295,3 +295,13 @@ def test_a_plan_held_by_criteria_never_runs() -> None:
     sim = simulate(lambda n: Week(km=0, pain=[(2, "daily", 0)]), 5, plan=held)
     assert all(r.decision.action == "pause_running" and r.decision.next_week_km == 0 for r in sim.reviews)
     assert "criteria" in sim.reviews[-1].decision.reason
+
+
+def test_step_back_from_far_above_the_plan_never_prescribes_above_the_plan_week() -> None:
+    # week 3: 45 km instead of 21.5, with pain 5/10: half of it is still above the plan's week
+    sim = simulate(lambda n: Week(km=45, pain=[(3, "during", 5)]) if n == 3 else Week(), 6)
+    rv = sim.reviews[2]
+    assert rv.decision.action == "step_back"
+    base = sim.plan.base_ramp or sim.plan.mileage_ramp
+    assert rv.decision.next_week_km <= base[rv.decision.next_week.plan_week - 1].km
+    _check_rules(sim)

@@ -291,8 +291,11 @@ def _rebuild(st: _State, base: list[RampWeek], rule: RampRule, resume: float, ta
     rejoin = base[st.pos].km
     st.override = None
     st.highest = resume
-    if resume <= 0 or resume >= rejoin:
-        st.queue = [RampWeek(week=1, km=max(resume, 0.0), long_run_km=floor_tenth(max(resume, 0.0) * rule.long_run_share))]
+    if resume >= rejoin:
+        st.queue = []  # already at the plan week: go on with it (never above it)
+        return
+    if resume <= 0:
+        st.queue = [RampWeek(week=1, km=0.0, long_run_km=0.0)]
         return
     st.queue = build_ramp(resume, rejoin, rule)[:-1]
 
