@@ -8,6 +8,7 @@ install``); skipped with a reason when it is absent. With
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -230,7 +231,7 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     submit(page, "nav >> text=Review")
     page.wait_for_selector("svg.chart rect.bar")
     assert page.locator("svg.chart rect.bar").count() >= 1
-    assert "Next week" in page.inner_text(".decision")
+    assert re.search(r"(Next|This) week \(week 1", page.inner_text(".decision"))  # "This" on a Monday
     assert "plan" in page.inner_text("#reviewed-week").lower()
     assert page.is_visible("text=See a clinician if")
     shot(page, "08-review")
