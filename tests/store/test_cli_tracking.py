@@ -102,7 +102,8 @@ def test_load_review_apply_and_plot(db: str, tmp_path: Path) -> None:
         day = today - timedelta(days=d)
         write_gpx(folder, datetime(day.year, day.month, day.day, 7, tzinfo=timezone.utc), 5.0 + (d % 3))
     assert run("import", folder, "--db", db).exit_code == 0
-    last_saturday = today - timedelta(days=today.weekday() + 2)  # in the last completed week
+    last_sunday = today if today.weekday() == 6 else today - timedelta(days=today.weekday() + 1)
+    last_saturday = last_sunday - timedelta(days=1)  # in the last completed week (complete on its Sunday)
     assert run("log", "pain", "6", "--timing", "during", "--date", str(last_saturday), "--db", db).exit_code == 0
 
     r = run("review", "--db", db)
