@@ -585,6 +585,8 @@ def walk(
             elif presc.km == 0:
                 action = "pause_running"
                 reason += f" The plan holds running at 0 km next week: {presc.note}."
+            elif presc.kind == "rebuild":
+                reason += f" Next: {presc.km:g} km, rebuilding towards plan week {presc.plan_week}."
             else:
                 reason += f" Next: {presc.km:g} km (plan week {presc.plan_week})."
         if notes:
