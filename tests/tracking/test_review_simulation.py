@@ -258,6 +258,10 @@ def test_random_histories_never_break_the_rules(shares: list[float], pains: list
         assert w is not None
         if w.max_pain is not None and w.max_pain >= level:
             assert rv.decision.action in ("pause_running", "see_clinician") and rv.decision.next_week_km == 0
+        if rv.decision.action == "hold":  # hold repeats the week: never lower
+            assert rv.decision.next_week_km >= w.prescribed.km - 1e-9
+        if w.done and rv.decision.action in ("progress", "spike") and rv.decision.next_week.kind != "lighter":
+            assert rv.decision.next_week_km >= w.prescribed.km - 1e-9  # a pain-free week done: only a lighter week is lower
 
 
 def test_a_plan_held_for_pain_restarts_on_the_first_calm_week() -> None:

@@ -261,8 +261,10 @@ def _prescribe(st: _State, base: list[RampWeek], rule: RampRule, target: float, 
     if st.ceiling is not None and km > st.ceiling:
         km = st.ceiling
         notes.append(f"{st.ceiling:g} km, the week that hurt, stays the ceiling until pain keeps within the rule there")
-    if st.last_credit > 0 and km > st.last_presc_km and km > st.last_credit * (1 + MAX_WEEK_RISE_PCT / 100):
-        km = floor_tenth(st.last_credit * (1 + MAX_WEEK_RISE_PCT / 100))
+    rise_cap = floor_tenth(st.last_credit * (1 + MAX_WEEK_RISE_PCT / 100))
+    if st.last_credit > 0 and km > st.last_presc_km and km > rise_cap:
+        # Never more than 30 % over the week before; repeating last week's prescription is never cut.
+        km = max(rise_cap, st.last_presc_km)
         notes.append(f"no week rises more than {MAX_WEEK_RISE_PCT:g} % over the week before")
     km = floor_tenth(min(km, max(target, 0.0))) if km > 0 else 0.0
     long_run = floor_tenth(km * rule.long_run_share)
@@ -507,6 +509,7 @@ def _judge(
                 f"Spike: {run_km:g} km is more than the ramp rule allowed "
                 f"({floor_tenth(rule.allowed_next(st.highest)):g} km from your highest week, {st.highest:g} km). "
                 "It is not the base: next week goes back to the plan.")
+            lighter_next = True
         else:
             lighter_next = True
             action, reason = "progress", f"Week done ({run_km:g} of {presc.km:g} km) with pain within the plan's limits."
@@ -579,7 +582,7 @@ def walk(
         presc = _prescribe(st, base, rule, target, longest_runs.cap(wk_start), notes)
         if lighter_next:
             if presc.kind == "lighter":
-                action = "lighter_week"
+                action = "lighter_week" if action == "progress" else action  # a spike keeps its name
                 reason += f" Next is a planned lighter week ({presc.km:g} km): every {rule.cutback_every_weeks}th week is " \
                           f"{rule.cutback_pct:g} % lighter."
             elif presc.km == 0:
