@@ -282,7 +282,7 @@ def test_diary_with_hand_run_form_fits_a_phone(server, page):
     assert page.is_visible("#f-distance") and page.is_visible("#f-minutes")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
-    shot(page, "21-diary-mobile", full=False)
+    shot_section(page, "form[action='/diary/run']", "21-diary-mobile", 900)
 
 
 def test_clinician_sees_invited_runner_read_only(server, page):
