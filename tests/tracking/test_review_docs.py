@@ -90,3 +90,7 @@ def test_every_day_mark_has_a_label_and_a_meaning() -> None:
 
     assert set(DAY_FLAG_LABELS) == set(DAY_FLAG_KINDS)
     assert set(DAY_FLAG_KINDS) == {*weekly_walk.REFER_FLAGS, weekly_walk.ILL_FLAG}
+    from kneecoach.store.models import DayMark
+
+    (check,) = [c for c in DayMark.__table__.constraints if getattr(c, "name", "") == "ck_day_marks_kind"]
+    assert set(re.findall(r"'(\w+)'", str(check.sqltext))) == set(DAY_FLAG_KINDS)  # the database agrees

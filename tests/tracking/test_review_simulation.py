@@ -19,6 +19,7 @@ from kneecoach.tracking.weekly_walk import (
     LONG_RUN_MAX_INCREASE_PCT,
     LONG_RUN_WINDOW_DAYS,
     MAX_WEEK_RISE_PCT,
+    REFER_FLAGS,
 )
 
 APPLY = pytest.mark.parametrize("apply", [False, True], ids=["review", "review--apply"])
@@ -309,3 +310,13 @@ def test_step_back_from_far_above_the_plan_never_prescribes_above_the_plan_week(
     base = sim.plan.base_ramp or sim.plan.mileage_ramp
     assert rv.decision.next_week_km <= base[rv.decision.next_week.plan_week - 1].km
     _check_rules(sim)
+
+
+@pytest.mark.parametrize("kind", ["night_pain", "rest_pain", "swelling", "giving_way", "bone_spot_pain"])
+def test_referral_signs_turn_the_decision_into_see_a_clinician(kind: str) -> None:
+    plain, _ = _same_either_way(lambda n: Week(flags=[(2, kind)]) if n == 4 else Week(), 6)
+    rv = plain.reviews[3]
+    assert rv.decision.action == "see_clinician" and rv.decision.next_week_km == 0
+    assert REFER_FLAGS[kind] in rv.decision.reason
+    # the sign is not logged again and pain stays calm: running restarts by the pause rule
+    assert plain.reviews[4].decision.action == "restart"

@@ -222,7 +222,8 @@ def log_run(
 
 @log_app.command("day")
 def log_day(
-    kind: Annotated[str, typer.Argument(help="ill | chest_symptoms | night_pain | rest_pain | swelling | giving_way")],
+    kind: Annotated[str, typer.Argument(
+        help="ill | chest_symptoms | night_pain | rest_pain | swelling | giving_way | bone_spot_pain")],
     day: DateOpt = None,
     note: Annotated[str, typer.Option("--note")] = "",
     db: DbOpt = None,

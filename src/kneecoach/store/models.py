@@ -200,7 +200,7 @@ class DayMark(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "kind in ('ill', 'chest_symptoms', 'night_pain', 'rest_pain', 'swelling', 'giving_way')",
+            "kind in ('ill', 'chest_symptoms', 'night_pain', 'rest_pain', 'swelling', 'giving_way', 'bone_spot_pain')",
             name="ck_day_marks_kind",
         ),
     )

@@ -72,7 +72,7 @@ def validate_exercise_numbers(
             raise ValueError(f"{name} of {value} looks like a typo (more than {upper})")
 
 
-DayFlagKind = Literal["ill", "chest_symptoms", "night_pain", "rest_pain", "swelling", "giving_way"]
+DayFlagKind = Literal["ill", "chest_symptoms", "night_pain", "rest_pain", "swelling", "giving_way", "bone_spot_pain"]
 #: What a runner can mark on a day besides a pain score: being ill (fever or whole-body
 #: symptoms), and the signs that turn the weekly review into "see a clinician".
 DAY_FLAG_KINDS: tuple[str, ...] = get_args(DayFlagKind)
@@ -84,6 +84,7 @@ DAY_FLAG_LABELS: dict[str, str] = {
     "rest_pain": "Knee pain at rest (new)",
     "swelling": "Knee swelling",
     "giving_way": "Knee gave way",
+    "bone_spot_pain": "Pain at one spot on a bone, or when hopping",
 }
 
 

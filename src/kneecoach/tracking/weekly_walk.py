@@ -92,6 +92,7 @@ REFER_FLAGS: dict[str, str] = {
     "swelling": "swelling of the knee",
     "giving_way": "the knee giving way",
     "chest_symptoms": "chest pain or palpitations with an illness (see a doctor before running again)",
+    "bone_spot_pain": "pain at one spot on a bone or on hopping (a possible bone stress injury)",
 }
 ILL_FLAG = "ill"
 
@@ -398,7 +399,8 @@ def _judge(
         st.paused, st.pause_weeks, st.override = True, 0, None
         st.paused_from = st.paused_from or max(run_km, presc.km)
         action, reason = "see_clinician", (
-            f"See a clinician before running again: {refer}. Keep to pain-free daily activity meanwhile.")
+            f"See a clinician before running again: {refer}. Keep to pain-free daily activity meanwhile; once "
+            "you have been seen and pain has settled for a week, running restarts by the pause rule.")
     elif severe:
         if st.paused:
             st.pause_weeks += 1

@@ -40,7 +40,7 @@ class DayMarkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     day: date
-    kind: Literal["ill", "chest_symptoms", "night_pain", "rest_pain", "swelling", "giving_way"]
+    kind: Literal["ill", "chest_symptoms", "night_pain", "rest_pain", "swelling", "giving_way", "bone_spot_pain"]
     note: str = Field(default="", max_length=500)
 
 

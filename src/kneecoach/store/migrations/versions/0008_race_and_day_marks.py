@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "kind in ('ill', 'chest_symptoms', 'night_pain', 'rest_pain', 'swelling', 'giving_way')",
+            "kind in ('ill', 'chest_symptoms', 'night_pain', 'rest_pain', 'swelling', 'giving_way', 'bone_spot_pain')",
             name="ck_day_marks_kind",
         ),
     )
