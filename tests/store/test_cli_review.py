@@ -53,6 +53,7 @@ def test_hand_runs_are_reviewed_like_imports(db: str) -> None:
     assert doc["acwr"]["ratio"] is None and doc["acwr"]["decision_input"] is False  # under four weeks of history
     assert "never" in doc["acwr_note"]
     assert doc["saved_plan_version"] is None
+    assert doc["upcoming"][0]["number"] == 2 and doc["upcoming"][0]["km"] == 27.5  # next week first, then the plan
     # The same decision on Wednesday of the next week, and after --apply
     later = _json("--date", MONDAY + timedelta(days=9), "--db", db)
     assert later["decision"] == doc["decision"]

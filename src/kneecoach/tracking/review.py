@@ -267,6 +267,8 @@ class Review:
             "weeks": [{"number": x.number, "start": x.start.isoformat(), "prescribed_km": x.prescribed.km,
                        "kind": x.prescribed.kind, "run_km": x.run_km, "done": x.done, "action": x.action}
                       for x in self.walked],
+            "upcoming": [{"number": w.week, "km": w.km, "long_run_km": w.long_run_km, "lighter": w.cutback,
+                          "note": w.note} for w in self.upcoming[:4]],
             "sources": self.sources,
         }
 
