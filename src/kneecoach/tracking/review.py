@@ -216,9 +216,9 @@ class Review:
         """The review in plain sentences, most important first (CLI, web, reports)."""
         d = self.decision
         lines = [
-            d.reviewed_line(),
             f"Decision: {d.action.replace('_', ' ')} — {self.week_word} (week {d.next_week_number}, from "
             f"{d.next_week_start:%d %b}) {d.next_week_km:g} km, long run {d.long_run_km:g} km. {d.reason}",
+            d.reviewed_line(),
         ]
         lines.extend(w.message for w in self.warnings)
         lines.append(self.strength.message)
