@@ -256,3 +256,37 @@ def test_postgres_profile_v3_data_migration() -> None:
     finally:
         if migrate.current(PG_URL) is not None:
             migrate.downgrade(PG_URL, "base")
+
+
+def _runs_survive_0008(url: str) -> None:
+    """A database at 0006 with a stored run: after 0008 the run is unchanged and is no race."""
+    migrate.upgrade(url, "0006")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO users (id, email, display_name, role, created_at) "
+                                 "VALUES (1, 'a@kneecoach.invalid', 'a', 'runner', CURRENT_TIMESTAMP)"))
+            conn.execute(sa.text(
+                "INSERT INTO runs (owner_id, start_time, duration_s, distance_m, elevation_gain_m, sport, "
+                "source_format, source_name, fingerprint, imported_at, speed_unconfirmed) VALUES "
+                "(1, CURRENT_TIMESTAMP, 1800, 6500, 12, 'running', 'gpx', 'a.gpx', 'fp1', CURRENT_TIMESTAMP, false)"))
+        migrate.upgrade(url)
+        with engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT distance_m, source_name, race FROM runs")).one()
+        assert (row[0], row[1], bool(row[2])) == (6500, "a.gpx", False)
+        migrate.downgrade(url, "0006")
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT distance_m FROM runs")).scalar_one() == 6500
+    finally:
+        engine.dispose()
+    migrate.downgrade(url, "base")
+
+
+def test_sqlite_0008_keeps_runs(tmp_path: Path) -> None:
+    _runs_survive_0008(f"sqlite:///{tmp_path / 'r.db'}")
+
+
+@pytest.mark.skipif(not PG_URL, reason="set KNEECOACH_TEST_POSTGRES_URL to an empty throwaway PostgreSQL database")
+def test_postgres_0008_keeps_runs() -> None:
+    assert PG_URL is not None
+    _runs_survive_0008(PG_URL)

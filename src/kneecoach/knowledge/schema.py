@@ -316,6 +316,11 @@ class Phase(_KB):
     exit_criteria: list[PhaseCriterion] = Field(
         default_factory=list, description="Checkable exit criteria; none = an ongoing phase (release, stretch)."
     )
+    loading: bool = Field(
+        default=False,
+        description="Its exercises load muscles or tendons (strength work the weekly review counts); "
+        "stretching, release and technique drills do not.",
+    )
 
 
 class AdviceItem(_KB):

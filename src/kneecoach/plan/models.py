@@ -7,6 +7,7 @@ edits the knowledge files.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -142,3 +143,12 @@ class Plan(_Out):
     def running_allowed(self) -> bool:
         """False while the plan holds running: no face, review or Today view may plan a run then."""
         return self.running_hold is None
+    start_date: date | None = Field(
+        default=None,
+        description="Monday on which plan week 1 begins (set when the plan is first stored; None in older plans).",
+    )
+    base_ramp: list[RampWeek] | None = Field(
+        default=None,
+        description="The ramp as first built. The weekly review walks it; saving a review (--apply) keeps it and "
+        "only rewrites mileage_ramp, so a saved review never changes what the next one decides.",
+    )

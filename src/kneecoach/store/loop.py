@@ -43,7 +43,8 @@ def merge_retest_plan(old: Plan | None, new: Plan) -> Plan:
     update: dict[str, Any] = {"rungs": old.rungs, "cadence_target_spm": old.cadence_target_spm,
                               "current_phase": old.current_phase}
     if keep_ramp:
-        update.update(mileage_ramp=old.mileage_ramp, start_km=old.start_km)
+        update.update(mileage_ramp=old.mileage_ramp, start_km=old.start_km, base_ramp=old.base_ramp,
+                      start_date=old.start_date)
     return new.model_copy(update=update)
 
 

@@ -108,7 +108,8 @@ class RunOut(BaseModel):
     distance_km: float
     duration_s: float
     elevation_gain_m: float
-    source_format: str
+    source_format: str = Field(description='"manual" for a run typed in by hand (it counts like an import).')
+    race: bool = False
 
 
 def _me(user: User) -> MeOut:
@@ -213,7 +214,8 @@ async def upload_runs(request: Request, files: list[UploadFile] = File(...),
 def list_runs(owner: User = Depends(viewable_owner), db: Session = DB) -> list[RunOut]:
     return [
         RunOut(id=r.id, start=r.start_time.isoformat(), distance_km=round(r.distance_m / 1000, 3),
-               duration_s=r.duration_s, elevation_gain_m=r.elevation_gain_m, source_format=r.source_format)
+               duration_s=r.duration_s, elevation_gain_m=r.elevation_gain_m, source_format=r.source_format,
+               race=r.race)
         for r in repo.run_rows(db, owner.id)
     ]
 
@@ -238,14 +240,13 @@ def log_exercise(body: ExerciseIn, user: User = Depends(current_runner),
     return CreatedOut(id=row.id)
 
 
-@router.get("/users/{owner_id}/review", summary="Load vs pain review and the decision for next week")
+@router.get("/users/{owner_id}/review", summary="The weekly review: reviewed plan week, decision, strength, warnings")
 def get_review(owner: User = Depends(viewable_owner), db: Session = DB) -> dict[str, Any]:
+    """The same document as ``kneecoach review -f json``."""
     view = services.review_view(db, owner.id)
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet, so nothing to review against.")
-    from dataclasses import asdict
-
-    return _jsonable(asdict(view.review))
+    return {**view.review.as_json(), "disclaimer": view.disclaimer, "referral_reasons": view.referral_reasons}
 
 
 @router.post("/retest", status_code=201, summary="Store a re-test (all 13 Kujala answers and the self-tests); "

@@ -408,8 +408,15 @@ def _diary_context(db: Session, user: User, values: dict, errors: dict) -> dict:
     return {
         "values": values, "errors": errors, "timings": PAIN_TIMING_LABELS, "exercises": kb.exercise_names(),
         "pain": repo.list_pain(db, user.id)[-15:][::-1], "sessions": repo.list_exercise(db, user.id)[-15:][::-1],
-        "today": date.today().isoformat(),
+        "today": date.today().isoformat(), **_runlog_context(),
     }
+
+
+def _runlog_context() -> dict:
+    """The hand-run and day-mark forms' choices (routes_runlog handles their posts)."""
+    from kneecoach.tracking.diary import DAY_FLAG_LABELS
+
+    return {"day_marks": DAY_FLAG_LABELS}
 
 
 @router.get("/diary")
