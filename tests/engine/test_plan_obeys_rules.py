@@ -145,15 +145,17 @@ def test_small_base_moves_by_walk_run_not_km_steps(kb) -> None:
 
 
 def _review_action(plan: Plan, pain: int, current: float) -> str:
-    """The weekly review's decision for a runner who ran ``current`` km a week and scored ``pain`` during a run."""
+    """The weekly review's decision for a runner who ran ``current`` km in the plan's first week and scored
+    ``pain`` during its runs. One week: a pause that has not settled after two weeks becomes a referral
+    (the review's own rule), which is not what this compares."""
     runs: list[Activity] = []
     obs: list[PainObs] = []
-    for w in range(4):
+    for w in range(1):
         week = MONDAY + timedelta(weeks=w)
         for d, share in ((1, 0.3), (3, 0.3), (6, 0.4)):
             runs.append(_run(week + timedelta(days=d), current * share, 7))
             obs.append(PainObs(week + timedelta(days=d), "during", pain))
-    today = MONDAY + timedelta(weeks=4) - timedelta(days=1)
+    today = MONDAY + timedelta(weeks=1) - timedelta(days=1)
     return review(runs, obs, [], plan, today, strength_exercise_ids=set()).decision.action
 
 
