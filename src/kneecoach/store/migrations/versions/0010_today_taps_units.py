@@ -1,0 +1,55 @@
+"""Today taps: idempotency keys on diary rows, exercise status and pain, morning second answer, units.
+
+Adds to ``exercise_sessions`` ``status`` ("done"/"skipped", existing rows become "done"), ``pain``
+and ``idempotency_key`` (unique per owner); to ``pain_entries`` ``idempotency_key`` (unique per
+owner) and ``worse_than_before``; to ``users`` ``distance_unit`` ("km" for everyone already
+stored). Only columns are added, so existing rows keep their data; downgrade drops them again.
+
+Revision ID: 0010
+Revises: 0006
+Create Date: 2026-12-03
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("exercise_sessions") as batch:
+        batch.add_column(sa.Column("status", sa.String(10), nullable=False, server_default="done"))
+        batch.add_column(sa.Column("pain", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("idempotency_key", sa.String(64), nullable=True))
+        batch.create_check_constraint("ck_exercise_status", "status in ('done', 'skipped')")
+        batch.create_check_constraint("ck_exercise_pain_range", "pain IS NULL OR (pain >= 0 AND pain <= 10)")
+        batch.create_unique_constraint("uq_exercise_owner_idempotency", ["owner_id", "idempotency_key"])
+    with op.batch_alter_table("pain_entries") as batch:
+        batch.add_column(sa.Column("idempotency_key", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("worse_than_before", sa.Boolean(), nullable=True))
+        batch.create_unique_constraint("uq_pain_owner_idempotency", ["owner_id", "idempotency_key"])
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("distance_unit", sa.String(2), nullable=False, server_default="km"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("distance_unit")
+    with op.batch_alter_table("pain_entries") as batch:
+        batch.drop_constraint("uq_pain_owner_idempotency", type_="unique")
+        batch.drop_column("worse_than_before")
+        batch.drop_column("idempotency_key")
+    with op.batch_alter_table("exercise_sessions") as batch:
+        batch.drop_constraint("uq_exercise_owner_idempotency", type_="unique")
+        batch.drop_constraint("ck_exercise_pain_range", type_="check")
+        batch.drop_constraint("ck_exercise_status", type_="check")
+        batch.drop_column("idempotency_key")
+        batch.drop_column("pain")
+        batch.drop_column("status")
