@@ -83,7 +83,10 @@ def home(request: Request, user: User = Depends(current_user), db: Session = DB)
     from kneecoach.tracking.progress import retest_due
 
     due = retest_due(repo.profile_history(db, user.id), date.today(), kb.kb()) if has_profile else None
-    return render(request, "runner_home.html", {
+    from kneecoach.web import routes_today
+
+    today = routes_today.today_context(db, user) if plan else {}
+    return render(request, "runner_home.html", today | {
         "has_profile": has_profile, "has_selftests": has_selftests, "plan_version": plan[0] if plan else None,
         "referral": referral, "retest_due": due,
         "has_assessment": assessment is not None, "links": links_of_runner(db, user.id),

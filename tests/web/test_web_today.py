@@ -1,0 +1,122 @@
+"""The Today page, its one-tap forms and JSON API: taps stored once, bad input stores nothing."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from kneecoach.store import repo
+from kneecoach.store.db import make_engine, make_session_factory, transaction
+
+KEY_RE = re.compile(r'name="idempotency_key" value="([^"]+)"')
+EX_RE = re.compile(r'name="exercise_id" value="([^"]+)"')
+
+
+def _counts(db_url: str, owner: int) -> tuple[int, int]:
+    f = make_session_factory(make_engine(db_url))
+    with transaction(f) as s:
+        return len(repo.list_exercise(s, owner, include_skipped=True)), len(repo.list_pain(s, owner))
+
+
+@pytest.fixture()
+def runner(browser):
+    browser.signup("today@example.org", "Tess")
+    assert browser.intake().status_code == 303
+    return browser
+
+
+def _first_tap_form(html: str) -> tuple[str, str]:
+    form = html[html.index('action="/today/tap"'):]
+    return EX_RE.search(form).group(1), KEY_RE.search(form).group(1)
+
+
+def test_home_shows_the_day_first_and_today_page_has_the_forms(runner) -> None:
+    home = runner.c.get("/home").text
+    assert home.index("Exercises") < home.index("Your steps")  # the day before the list of steps
+    assert "Morning check" in home and "Education, not a diagnosis" in home and "See a clinician for" in home
+    page = runner.c.get("/today").text
+    assert 'action="/today/tap"' in page and 'action="/today/morning"' in page
+    assert re.search(r'<nav aria-label="Main">\s*<a href="/today">Today</a>', page)  # compact navigation
+    assert "Distances in kilometres (km)" in page
+
+
+def test_one_tap_done_is_stored_once_with_the_dose(runner, db_url) -> None:
+    page = runner.c.get("/today").text
+    ex_id, key = _first_tap_form(page)
+    data = {"exercise_id": ex_id, "status": "done", "idempotency_key": key, "day": date.today().isoformat()}
+    r = runner.post("/today/tap", data)
+    assert r.status_code == 303
+    assert "Logged as done" in runner.c.get("/today").text
+    again = runner.post("/today/tap", data)
+    assert again.status_code == 303
+    assert "Already logged" in runner.c.get("/today").text
+    assert _counts(db_url, runner.user_id) == (1, 0)
+    rows = runner.c.get(f"/api/v1/users/{runner.user_id}/today").json()
+    item = next(e for e in rows["exercises"] if e["id"] == ex_id)
+    assert item["status"] == "done"
+
+
+def test_hurt_tap_asks_a_score_and_writes_pain(runner, db_url) -> None:
+    ex_id, key = _first_tap_form(runner.c.get("/today").text)
+    r = runner.post("/today/tap", {"exercise_id": ex_id, "pain": "4", "idempotency_key": key})
+    assert r.status_code == 303
+    assert _counts(db_url, runner.user_id) == (1, 1)
+    assert "Done, it hurt (4/10)" in runner.c.get("/today").text
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"pain": "11"}, "0 (none) to 10"),
+    ({"day": (date.today() + timedelta(days=5)).isoformat()}, "in the future"),
+    ({"exercise_id": "not_today_exercise"}, "not one of that day"),
+    ({"idempotency_key": "x"}, "idempotency key"),
+])
+def test_bad_taps_get_a_clear_error_and_store_nothing(runner, db_url, extra, message) -> None:
+    ex_id, key = _first_tap_form(runner.c.get("/today").text)
+    data = {"exercise_id": ex_id, "status": "done", "idempotency_key": key} | extra
+    r = runner.post("/today/tap", data)
+    assert r.status_code == 400 and message.lower() in r.text.lower() and "Nothing was stored" in r.text
+    assert _counts(db_url, runner.user_id) == (0, 0)
+
+
+def test_morning_check_decides_the_run_via_api_and_replay(runner, db_url) -> None:
+    token = runner.c.get("/api/v1/csrf").json()["csrf_token"]
+    h = {"X-CSRF-Token": token}
+    bad = runner.c.post("/api/v1/today/morning", json={"score": 11}, headers=h)
+    assert bad.status_code == 422
+    body = {"score": 8, "idempotency_key": "morning-key-123"}
+    r = runner.c.post("/api/v1/today/morning", json=body, headers=h)
+    assert r.status_code == 201 and r.json()["replayed"] is False
+    r2 = runner.c.post("/api/v1/today/morning", json=body, headers=h)
+    assert r2.status_code == 200 and r2.json()["replayed"] is True
+    conflict = runner.c.post("/api/v1/today/morning", json={"score": 2, "idempotency_key": "morning-key-123"}, headers=h)
+    assert conflict.status_code == 409
+    assert _counts(db_url, runner.user_id) == (0, 1)
+    today = runner.c.get(f"/api/v1/users/{runner.user_id}/today").json()
+    assert today["morning"]["score"] == 8
+    assert today["run"]["action"] in ("rest", "no_run")  # 8/10 is past the pause level, or no run today
+    assert today["unit"] == "km" and today["disclaimer"]
+
+
+def test_api_tap_and_clinician_sees_adherence(runner, make_browser) -> None:
+    token = runner.c.get("/api/v1/csrf").json()["csrf_token"]
+    h = {"X-CSRF-Token": token}
+    today = runner.c.get(f"/api/v1/users/{runner.user_id}/today").json()
+    if not today["exercises"]:
+        pytest.skip("no exercises on this weekday for the test plan")
+    ex = today["exercises"][0]["id"]
+    r = runner.c.post("/api/v1/today/taps", json={"exercise_id": ex, "status": "done", "idempotency_key": "api-tap-0001"},
+                      headers=h)
+    assert r.status_code == 201
+    code = re.search(r"<code>([^<]+)</code>", runner.post("/invites").text or runner.c.get("/home").text)
+    code = code or re.search(r"<code>([^<]+)</code>", runner.c.get("/home").text)
+    doc = make_browser()
+    doc.signup("doc@example.org", "Doc", role="clinician")
+    assert doc.post("/invites/accept", {"code": code.group(1)}).status_code in (200, 303)
+    page = doc.c.get(f"/u/{runner.user_id}/today").text
+    assert "Exercise sessions done" in page and "1 of" in page
+    assert 'action="/today/tap"' not in page  # read-only
+    stranger = make_browser()
+    stranger.signup("x@example.org", "X")
+    assert stranger.c.get(f"/u/{runner.user_id}/today").status_code == 404
