@@ -120,3 +120,28 @@ def test_api_tap_and_clinician_sees_adherence(runner, make_browser) -> None:
     stranger = make_browser()
     stranger.signup("x@example.org", "X")
     assert stranger.c.get(f"/u/{runner.user_id}/today").status_code == 404
+
+
+def test_diary_form_and_api_posts_accept_a_key(runner, db_url) -> None:
+    page = runner.c.get("/diary").text
+    form = page[page.index('action="/diary/pain"'):]
+    key = KEY_RE.search(form).group(1)
+    data = {"pain_day": date.today().isoformat(), "score": "2", "timing": "daily", "idempotency_key": key}
+    assert runner.post("/diary/pain", data).status_code == 303
+    assert runner.post("/diary/pain", data).status_code == 303
+    assert "Already saved" in runner.c.get("/diary").text
+    future = data | {"idempotency_key": "future-key-1", "pain_day": (date.today() + timedelta(days=9)).isoformat()}
+    r = runner.post("/diary/pain", future)
+    assert r.status_code == 400 and "in the future" in r.text
+    token = runner.c.get("/api/v1/csrf").json()["csrf_token"]
+    h = {"X-CSRF-Token": token}
+    body = {"day": date.today().isoformat(), "exercise_id": "clamshell", "sets": 3, "reps": 15,
+            "idempotency_key": "api-diary-ex-1"}
+    assert runner.c.post("/api/v1/exercise", json=body, headers=h).status_code == 201
+    again = runner.c.post("/api/v1/exercise", json=body, headers=h)
+    assert again.status_code == 200 and again.json()["replayed"] is True
+    assert runner.c.post("/api/v1/exercise", json=body | {"reps": 5, "exercise_id": "glute_bridge"},
+                         headers=h).status_code == 409
+    plain = {"day": date.today().isoformat(), "timing": "after", "score": 1}
+    assert runner.c.post("/api/v1/pain", json=plain, headers=h).status_code == 201  # a key stays optional
+    assert _counts(db_url, runner.user_id) == (1, 2)

@@ -22,7 +22,7 @@ from kneecoach.intake.profile import Aggravator, PainLocation, SelfTests
 from kneecoach.render.ics import next_monday, plan_to_ics
 from kneecoach.render.pdf import plan_to_pdf
 from kneecoach.store import jobs as repo_jobs
-from kneecoach.store import repo
+from kneecoach.store import repo, taps
 from kneecoach.store.models import User
 from kneecoach.tracking.diary import PAIN_TIMINGS
 from kneecoach.web import kb, services
@@ -45,6 +45,7 @@ from kneecoach.web.forms import (
     flatten_model,
     parse_day,
 )
+from kneecoach.web.routes_today import new_key
 from kneecoach.web.throttle import invite_checks, refusal
 from kneecoach.web.templating import flash, render
 
@@ -410,7 +411,7 @@ def _diary_context(db: Session, user: User, values: dict, errors: dict) -> dict:
     return {
         "values": values, "errors": errors, "timings": PAIN_TIMING_LABELS, "exercises": kb.exercise_names(),
         "pain": repo.list_pain(db, user.id)[-15:][::-1], "sessions": repo.list_exercise(db, user.id)[-15:][::-1],
-        "today": date.today().isoformat(),
+        "today": date.today().isoformat(), "new_key": new_key,
     }
 
 
@@ -455,14 +456,16 @@ async def diary_pain(request: Request, user: User = Depends(current_runner),
     timing = values.get("timing", "")
     if timing not in PAIN_TIMINGS:
         errors["timing"] = "Choose when you felt it."
+    replayed = False
     if not errors:
-        try:
-            repo.add_pain(db, user.id, day, timing, score, note=values.get("pain_note", "")[:500])
+        try:  # keyed (issue 16): a resubmitted form is stored once
+            replayed = taps.log_pain(db, user.id, day, timing, score, note=values.get("pain_note", "")[:500],
+                                     key=values.get("idempotency_key") or None).replayed
         except ValueError as exc:
-            errors["score"] = str(exc).capitalize()
+            errors["pain_day" if "future" in str(exc) else "score"] = str(exc)[:1].upper() + str(exc)[1:]
     if errors:
         return render(request, "diary.html", _diary_context(db, user, values, errors), status_code=400)
-    flash(request, "Pain entry saved.")
+    flash(request, "Already saved (this form was sent before); nothing new stored." if replayed else "Pain entry saved.")
     return RedirectResponse("/diary", status_code=303)
 
 
@@ -482,17 +485,21 @@ async def diary_exercise(request: Request, user: User = Depends(current_runner),
     load = _float_or_none(values.get("load_kg", ""), "load_kg", errors)
     if not values.get("exercise_id"):
         errors["exercise_id"] = "Choose an exercise."
+    replayed = False
     if not errors:
         try:
-            repo.add_exercise(db, user.id, day, values["exercise_id"], sets, reps, hold, load,
-                              note=values.get("ex_note", "")[:500], known_ids=frozenset(kb.exercise_names()))
+            replayed = taps.log_exercise(db, user.id, day, values["exercise_id"], sets, reps, hold, load,
+                                         note=values.get("ex_note", "")[:500], known_ids=frozenset(kb.exercise_names()),
+                                         key=values.get("idempotency_key") or None).replayed
         except ValueError as exc:
             msg = str(exc)
             field = next((f for f in ("sets", "reps", "hold", "load") if msg.startswith(f)), "exercise_id")
+            field = "ex_day" if "future" in msg else field
             errors[{"hold": "hold_s", "load": "load_kg"}.get(field, field)] = msg[:1].upper() + msg[1:]
     if errors:
         return render(request, "diary.html", _diary_context(db, user, values, errors), status_code=400)
-    flash(request, "Exercise session saved.")
+    flash(request, "Already saved (this form was sent before); nothing new stored." if replayed
+          else "Exercise session saved.")
     return RedirectResponse("/diary", status_code=303)
 
 
