@@ -11,6 +11,7 @@ one tap); with JavaScript the taps go through ``fetch`` and the page updates in 
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from datetime import date
 from typing import Any, Literal
 
@@ -84,6 +85,29 @@ def _context(view: Today | None, owner: User, viewer: User) -> dict[str, Any]:
     return {"t": view, "owner": owner, "read_only": viewer.id != owner.id, "unit": unit, "keys": keys,
             "morning_key": new_key(), "labels": ACTION_LABELS, "km_to": km_to, "reasons": REFERRAL_REASONS,
             "scores": list(range(11))}
+
+
+_STATIC = Path(__file__).parent / "static"
+
+
+@router.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker, served from the root so its scope covers /today."""
+    return Response((_STATIC / "sw.js").read_bytes(), media_type="text/javascript",
+                    headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/manifest.webmanifest")
+def manifest() -> Response:
+    """Web app manifest: kneecoach can be installed on a phone's home screen and opens on Today."""
+    import json
+
+    body = {"name": "kneecoach", "short_name": "kneecoach", "start_url": "/today", "scope": "/",
+            "display": "standalone", "background_color": "#f6f7f9", "theme_color": "#1f6f8b",
+            "description": "Your knee plan, one day at a time. Education, not a diagnosis.",
+            "icons": [{"src": "/static/favicon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"}]}
+    return Response(json.dumps(body), media_type="application/manifest+json",
+                    headers={"Cache-Control": "public, max-age=3600"})
 
 
 def today_context(db: Session, user: User) -> dict[str, Any]:
@@ -281,3 +305,35 @@ def post_tap(body: TapIn, user: User = Depends(current_runner), db: Session = DB
 def post_morning(body: MorningIn, user: User = Depends(current_runner), db: Session = DB) -> Any:
     return _api(lambda: (morning(db, user, body.score, body.worse_than_before, body.day or date.today(),
                                  body.idempotency_key), "Morning check saved."))
+
+
+# --------------------------------------------------------------------------- distance unit (account setting)
+
+
+def set_unit(db: Session, user: User, unit: str) -> str:
+    """Store the runner's distance unit ("km" or "mi"); a readable ValueError otherwise."""
+    from kneecoach.intake.units import check_unit
+
+    user.distance_unit = check_unit(unit)
+    db.flush()
+    return user.distance_unit
+
+
+@router.post("/account/units")
+async def account_units(request: Request, user: User = Depends(current_user), db: Session = DB) -> Response:
+    values = flatten_form((await request.form()).multi_items())
+    try:
+        unit = set_unit(db, user, values.get("unit", ""))
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=f"{exc}; nothing was changed") from None
+    flash(request, f"Distances are now shown in {'miles' if unit == 'mi' else 'kilometres'}.")
+    return RedirectResponse("/account", status_code=303)
+
+
+class UnitIn(_In):
+    unit: Literal["km", "mi"]
+
+
+@api.post("/account/units", summary="Show and enter distances in km or mi (stored values stay metric)")
+def api_units(body: UnitIn, user: User = Depends(current_user), db: Session = DB) -> dict[str, str]:
+    return {"unit": set_unit(db, user, body.unit)}
