@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from kneecoach.store import repo
 from kneecoach.store.models import ExerciseSession, PainEntry, PlanRecord
 from kneecoach.plan.morning import MorningAnswer
-from kneecoach.plan.schedule import plan_monday
+from kneecoach.plan.models import PlannedExercise
+from kneecoach.plan.schedule import active_exercises, plan_monday, spread_exercises
 from kneecoach.tracking.diary import validate_pain
 from kneecoach.tracking.today import ExerciseTap, Today, build_today
 
@@ -154,6 +155,15 @@ def plan_created(s: Session, owner_id: int) -> date | None:
     created = s.scalars(select(PlanRecord.created_at).where(PlanRecord.owner_id == owner_id)
                         .order_by(PlanRecord.version.desc()).limit(1)).first()
     return None if created is None else created.date()
+
+
+def day_exercises(s: Session, owner_id: int, day: date) -> list[PlannedExercise] | None:
+    """The exercises the owner's schedule puts on ``day`` (``None`` without a plan): what a tap may log,
+    without reading the diary."""
+    found = repo.latest_plan(s, owner_id)
+    if found is None:
+        return None
+    return list(spread_exercises(active_exercises(found[1])).days[day.weekday()])
 
 
 def _taps(rows: list[ExerciseSession]) -> list[ExerciseTap]:

@@ -172,13 +172,13 @@ def tap(db: Session, user: User, exercise_id: str, status: str, pain: int | None
         raise ValueError("a pain score goes with 'Done, it hurt'")
     if pain is not None and not 0 <= pain <= 10:
         raise ValueError(f"pain must be from 0 (none) to 10 (worst), got {pain}")
-    view = _load(db, user.id, day if day <= date.today() else None)
-    if view is None:
+    exercises = taps.day_exercises(db, user.id, day)
+    if exercises is None:
         raise ValueError("there is no plan yet: fill in the intake first")
-    item = next((i for i in view.items if i.exercise.id == exercise_id), None)
-    if item is None:
+    ex = next((e for e in exercises if e.id == exercise_id), None)
+    if ex is None:
         raise ValueError(f"{exercise_id!r} is not one of that day's exercises")
-    d = item.exercise.dose
+    d = ex.dose
     dose = (d.sets, d.reps, d.hold_s) if status != "skipped" else (None, None, None)
     return taps.log_exercise(db, user.id, day, exercise_id, *dose, status="skipped" if status == "skipped" else "done",
                              pain=pain if status == "hurt" else None, note="today", key=key,
