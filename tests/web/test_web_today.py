@@ -145,3 +145,15 @@ def test_diary_form_and_api_posts_accept_a_key(runner, db_url) -> None:
     plain = {"day": date.today().isoformat(), "timing": "after", "score": 1}
     assert runner.c.post("/api/v1/pain", json=plain, headers=h).status_code == 201  # a key stays optional
     assert _counts(db_url, runner.user_id) == (1, 2)
+
+
+def test_runner_picks_miles_and_today_says_so(runner) -> None:
+    assert runner.post("/account/units", {"unit": "furlong"}).status_code == 400
+    assert runner.c.get(f"/api/v1/users/{runner.user_id}/today").json()["unit"] == "km"
+    km = runner.c.get(f"/api/v1/users/{runner.user_id}/today").json()["run"]
+    assert runner.post("/account/units", {"unit": "mi"}).status_code == 303
+    today = runner.c.get(f"/api/v1/users/{runner.user_id}/today").json()
+    assert today["unit"] == "mi" and today["run"]["unit"] == "mi"
+    if km["planned"]:
+        assert today["run"]["planned"] == pytest.approx(km["planned"] / 1.609344, abs=0.06)
+    assert "Distances in miles (mi)" in runner.c.get("/today").text
