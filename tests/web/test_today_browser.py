@@ -90,3 +90,35 @@ def test_today_offline_taps_are_queued_and_stored_once(page, server, tmp_path) -
     assert rows[0][2] == queued[0]["key"]
     page.reload()
     assert "Done ✓" in page.inner_text(f"#ex-{ex_id}")
+
+
+def _serious(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {len(v['nodes'])} nodes" for v in result.response["violations"]
+            if v.get("impact") in ("serious", "critical")]
+
+
+def test_today_is_accessible_and_works_by_keyboard(page, server) -> None:  # noqa: F811
+    page.set_viewport_size({"width": 390, "height": 844})
+    _with_plan(page, server)
+    for path in ("/today", "/home", "/diary", "/account"):
+        page.goto(server + path)
+        assert _serious(page) == [], path
+    page.goto(server + "/today")
+    # Every control has a name a screen reader can say.
+    unnamed = page.evaluate("""() => [...document.querySelectorAll('main button, main input:not([type=hidden])')]
+        .filter(el => !(el.getAttribute('aria-label') || el.labels?.length || el.textContent.trim()))
+        .map(el => el.outerHTML.slice(0, 80))""")
+    assert unnamed == []
+    # Keyboard only: Tab to the morning check's first score and press Enter.
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('aria-label') || ''").startswith("Morning knee pain 0"):
+            break
+    else:
+        raise AssertionError("the morning check is not reachable by Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Morning check: 0/10" in page.inner_text("main")
