@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from kneecoach.plan.models import Plan, PlannedExercise, PlanPhase
 
@@ -142,8 +142,12 @@ def next_monday(today: date | None = None) -> date:
 
 
 def plan_to_ics(plan: Plan, start: date, runs_per_week: int = 3, uid_prefix: str = "kneecoach",
-                calendar_name: str = "kneecoach plan") -> bytes:
+                calendar_name: str = "kneecoach plan", alarm_at: str | None = None) -> bytes:
     """The schedule as iCalendar bytes: one all-day event per run and per exercise day.
+
+    ``alarm_at`` ("HH:MM", the runner's reminder time) adds a VALARM to each exercise day at that
+    time of the day (a trigger relative to the all-day event's start), saying only that it is time
+    for the day's exercises.
 
     UIDs are ``{uid_prefix}-{start}-w{week}-{weekday}-{run|ex}@kneecoach``: the
     same plan start gives the same UIDs, so a re-import updates events. DTSTAMP is
@@ -193,5 +197,19 @@ def plan_to_ics(plan: Plan, start: date, runs_per_week: int = 3, uid_prefix: str
                 lines += [f"- {e.name}: {e.dose.text}" for e in day.exercises]
                 lines.append(disclaimer)
                 ev.add("description", "\n".join(x for x in lines if x))
+                if alarm_at is not None:
+                    ev.add_component(_alarm(alarm_at))
                 cal.add_component(ev)
     return cal.to_ical()
+
+
+def _alarm(at: str) -> Alarm:
+    """A display alarm at ``at`` ("HH:MM") on the day of an all-day event."""
+    m = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", at)
+    if m is None:
+        raise ValueError(f"alarm time must be HH:MM, got {at!r}")
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", "Time for today's exercises")
+    alarm.add("trigger", timedelta(hours=int(m.group(1)), minutes=int(m.group(2))), parameters={"RELATED": "START"})
+    return alarm

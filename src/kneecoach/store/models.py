@@ -52,6 +52,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: "km" or "mi": how distances are shown and entered; stored values stay metric.
     distance_unit: Mapped[str] = mapped_column(String(2), default="km", server_default="km")
+    #: "HH:MM" (UTC) for the opt-in exercise reminder (Web Push and the calendar's alarms); None = off.
+    reminder_time: Mapped[str | None] = mapped_column(String(5), nullable=True)
 
     __table_args__ = (CheckConstraint("role in ('runner', 'clinician')", name="ck_users_role"),)
 
@@ -292,3 +294,32 @@ class VideoClip(Base):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class PushSubscription(Base):
+    """One device's Web Push subscription for the daily reminder (opt-in, per device).
+
+    The endpoint is a push service URL the browser chose; the keys let the server encrypt the
+    payload for that device only. Payloads never carry health data ("Time for today's exercises").
+    """
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(Text)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_sent_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class VapidKey(Base):
+    """The server's VAPID key pair, made once and shared by every worker (the private key as PEM)."""
+
+    __tablename__ = "vapid_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    public_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -337,3 +337,52 @@ class UnitIn(_In):
 @api.post("/account/units", summary="Show and enter distances in km or mi (stored values stay metric)")
 def api_units(body: UnitIn, user: User = Depends(current_user), db: Session = DB) -> dict[str, str]:
     return {"unit": set_unit(db, user, body.unit)}
+
+
+# --------------------------------------------------------------------------- reminders (Web Push)
+
+
+class PushKeys(_In):
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=100)
+
+
+class PushSubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # browsers add expirationTime
+    endpoint: str = Field(max_length=2000)
+    keys: PushKeys
+
+
+class SubscribeIn(_In):
+    subscription: PushSubscriptionIn
+    time: str = Field(description="HH:MM, 24-hour, UTC: when the daily reminder comes.")
+
+
+class UnsubscribeIn(_In):
+    endpoint: str | None = Field(default=None, max_length=2000, description="This device; omit for every device.")
+
+
+@api.get("/push/key", summary="The server's VAPID public key (applicationServerKey for pushManager.subscribe)")
+def push_key(user: User = Depends(current_runner), db: Session = DB) -> dict[str, str]:
+    from kneecoach.store import push
+
+    return {"public_key": push.vapid_keys(db).public_key}
+
+
+@api.post("/push/subscribe", status_code=201, summary="Opt in to a daily reminder on this device")
+def push_subscribe(body: SubscribeIn, user: User = Depends(current_runner), db: Session = DB) -> dict[str, Any]:
+    from kneecoach.store import push
+
+    try:
+        row = push.subscribe(db, user.id, body.subscription.endpoint, body.subscription.keys.p256dh,
+                             body.subscription.keys.auth, body.time)
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    return {"id": row.id, "time": user.reminder_time}
+
+
+@api.post("/push/unsubscribe", summary="Stop reminders on this device (or on every device)")
+def push_unsubscribe(body: UnsubscribeIn, user: User = Depends(current_runner), db: Session = DB) -> dict[str, int]:
+    from kneecoach.store import push
+
+    return {"removed": push.unsubscribe(db, user.id, body.endpoint)}

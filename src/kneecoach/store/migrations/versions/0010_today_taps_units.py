@@ -3,7 +3,7 @@
 Adds to ``exercise_sessions`` ``status`` ("done"/"skipped", existing rows become "done"), ``pain``
 and ``idempotency_key`` (unique per owner); to ``pain_entries`` ``idempotency_key`` (unique per
 owner) and ``worse_than_before``; to ``users`` ``distance_unit`` ("km" for everyone already
-stored). Only columns are added, so existing rows keep their data; downgrade drops them again.
+stored) and ``reminder_time``; new tables ``push_subscriptions`` and ``vapid_keys`` (reminders). Only columns are added, so existing rows keep their data; downgrade drops them again.
 
 Revision ID: 0010
 Revises: 0006
@@ -37,10 +37,32 @@ def upgrade() -> None:
         batch.create_unique_constraint("uq_pain_owner_idempotency", ["owner_id", "idempotency_key"])
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("distance_unit", sa.String(2), nullable=False, server_default="km"))
+        batch.add_column(sa.Column("reminder_time", sa.String(5), nullable=True))
+    op.create_table(
+        "push_subscriptions",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("owner_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("endpoint", sa.Text(), nullable=False),
+        sa.Column("p256dh", sa.String(200), nullable=False),
+        sa.Column("auth", sa.String(100), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_sent_on", sa.Date(), nullable=True),
+    )
+    op.create_index("ix_push_subscriptions_owner_id", "push_subscriptions", ["owner_id"])
+    op.create_table(
+        "vapid_keys",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("private_pem", sa.Text(), nullable=False),
+        sa.Column("public_key", sa.String(200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("vapid_keys")
+    op.drop_table("push_subscriptions")
     with op.batch_alter_table("users") as batch:
+        batch.drop_column("reminder_time")
         batch.drop_column("distance_unit")
     with op.batch_alter_table("pain_entries") as batch:
         batch.drop_constraint("uq_pain_owner_idempotency", type_="unique")
