@@ -69,6 +69,7 @@ COMMAND_MODULES: dict[str, str] = {
     "erase": "kneecoach.cli.account",
     "selftest": "kneecoach.cli.video",
     "today": "kneecoach.cli.today",
+    "remind": "kneecoach.cli.today",
 }
 
 

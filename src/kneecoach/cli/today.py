@@ -121,3 +121,17 @@ def _print(view, unit: str, labels: dict[str, str], show_distance) -> None:  # t
     out.print("See a clinician if pain is severe, wakes you at night, comes with swelling, locking or giving way, "
               "or does not settle with rest.", highlight=False)
     out.print(f"[italic]{view.disclaimer}[/]", highlight=False)
+
+
+@app.command("remind")
+def remind_cmd(db: DbOpt = None) -> None:
+    """Send today's Web Push reminders that are due (run it every few minutes, e.g. from cron or a timer)."""
+    from kneecoach.store import push
+
+    factory, _owner = _open(db)  # migrates a database that is behind
+    try:
+        with transaction(factory) as s:
+            report = push.send_due(s)
+    except Exception as exc:  # noqa: BLE001 - a sentence, not a traceback
+        raise _fail(f"could not send reminders ({_describe(exc)})") from exc
+    out.print(f"Reminders: {report.sent} sent, {report.failed} failed, {report.removed} expired subscriptions removed.")

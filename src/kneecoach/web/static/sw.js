@@ -47,3 +47,17 @@ self.addEventListener("fetch", function (ev) {
     });
   }));
 });
+
+// Reminders (opt-in): the payload is only a title, a sentence and a link, never health data.
+self.addEventListener("push", function (ev) {
+  var data = { title: "kneecoach", body: "Time for today's exercises", url: "/today" };
+  try { if (ev.data) data = ev.data.json(); } catch (e) {}
+  ev.waitUntil(self.registration.showNotification(data.title, { body: data.body, data: { url: data.url || "/today" },
+                                                                  icon: "/static/favicon.svg" }));
+});
+
+self.addEventListener("notificationclick", function (ev) {
+  ev.notification.close();
+  var url = (ev.notification.data && ev.notification.data.url) || "/today";
+  ev.waitUntil(self.clients.openWindow(url));
+});

@@ -90,6 +90,51 @@
     });
   });
 
+  // Reminders: subscribe this device with the server's VAPID key, at the time the runner picks.
+  function b64ToBytes(s) {
+    var pad = "=".repeat((4 - s.length % 4) % 4);
+    var raw = atob((s + pad).replace(/-/g, "+").replace(/_/g, "/"));
+    var out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+    return out;
+  }
+  function csrf() {
+    var f = document.querySelector("input[name=csrf_token]");
+    return f ? f.value : "";
+  }
+  var remind = document.getElementById("remind-form");
+  if (remind && "serviceWorker" in navigator && "PushManager" in window) {
+    remind.hidden = false;
+    remind.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var status = document.getElementById("remind-status");
+      var time = remind.querySelector("input[name=time]").value;
+      var unsubscribe = ev.submitter && ev.submitter.value === "off";
+      navigator.serviceWorker.ready.then(function (reg) {
+        if (unsubscribe) {
+          return reg.pushManager.getSubscription().then(function (sub) {
+            var endpoint = sub ? sub.endpoint : null;
+            return (sub ? sub.unsubscribe() : Promise.resolve()).then(function () {
+              return fetch("/api/v1/push/unsubscribe", { method: "POST", credentials: "same-origin",
+                headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+                body: JSON.stringify({ endpoint: endpoint }) });
+            });
+          }).then(function () { status.textContent = "Reminders are off on this device."; });
+        }
+        return fetch("/api/v1/push/key", { credentials: "same-origin" }).then(function (r) { return r.json(); })
+          .then(function (k) {
+            return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64ToBytes(k.public_key) });
+          }).then(function (sub) {
+            return fetch("/api/v1/push/subscribe", { method: "POST", credentials: "same-origin",
+              headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+              body: JSON.stringify({ subscription: sub.toJSON(), time: time }) });
+          }).then(function (r) {
+            status.textContent = r.ok ? "Reminder set for " + time + " (UTC) on this device." : "Could not set the reminder.";
+          });
+      }).catch(function () { status.textContent = "This browser did not allow notifications."; });
+    });
+  }
+
   window.addEventListener("online", flush);
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch(function () {});
