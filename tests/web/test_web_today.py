@@ -157,3 +157,13 @@ def test_runner_picks_miles_and_today_says_so(runner) -> None:
     if km["planned"]:
         assert today["run"]["planned"] == pytest.approx(km["planned"] / 1.609344, abs=0.06)
     assert "Distances in miles (mi)" in runner.c.get("/today").text
+
+
+def test_plan_page_shows_the_viewers_unit(runner) -> None:
+    page = runner.c.get(f"/u/{runner.user_id}/plan").text
+    assert " km</span>" in page and " mi<" not in page
+    runner.post("/account/units", {"unit": "mi"})
+    page = runner.c.get(f"/u/{runner.user_id}/plan").text
+    assert " mi</span>" in page and "Long run (mi)" in page
+    # 20 km a week at intake is 12.4 mi (stored stays 20 km)
+    assert "12.4 mi" in page

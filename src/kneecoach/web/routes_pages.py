@@ -290,7 +290,8 @@ def plan_page(request: Request, start: str | None = None, owner: User = Depends(
               user: User = Depends(current_user), db: Session = DB) -> Response:
     view = services.plan_view(db, owner.id, _start(start))
     assessment = services.latest_assessment_json(db, owner.id)
-    ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral")}
+    ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral"),
+           "unit": user.distance_unit or "km"}  # the viewer's unit (issue 16); stored values stay km
     if view:
         version, plan, weeks, start_day = view
         ladders = kb.kb().ladders
