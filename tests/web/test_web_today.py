@@ -167,3 +167,19 @@ def test_plan_page_shows_the_viewers_unit(runner) -> None:
     assert " mi</span>" in page and "Long run (mi)" in page
     # 20 km a week at intake is 12.4 mi (stored stays 20 km)
     assert "12.4 mi" in page
+
+
+def test_intake_in_miles_is_stored_in_km_and_shown_back_unchanged(runner, db_url) -> None:
+    runner.post("/account/units", {"unit": "mi"})
+    assert "(mi/week)" in runner.c.get("/intake").text
+    r = runner.intake(**{"running.current_weekly_km": "12.4", "running.target_weekly_km": "25"})
+    assert r.status_code == 303
+    f = make_session_factory(make_engine(db_url))
+    with transaction(f) as s:
+        profile = repo.latest_profile(s, runner.user_id)
+    assert profile.running.current_weekly_km == pytest.approx(12.4 * 1.609344)
+    assert profile.running.target_weekly_km == pytest.approx(25 * 1.609344)
+    page = runner.c.get("/intake").text
+    assert 'value="12.4"' in page and 'value="25"' in page
+    runner.post("/account/units", {"unit": "km"})
+    assert 'value="19.95' in runner.c.get("/intake").text

@@ -45,3 +45,40 @@ def pace_per_unit(seconds_per_km: float, unit: str) -> str:
     per = seconds_per_km if check_unit(unit) == "km" else seconds_per_km * KM_PER_MILE
     total = round(per)
     return f"{total // 60}:{total % 60:02d} /{unit}"
+
+
+#: Intake answers that hold a distance (km in the stored profile).
+DISTANCE_FIELDS = ("symptoms.pain_starts_after_km", "running.current_weekly_km", "running.target_weekly_km",
+                   "running.longest_recent_run_km")
+
+
+def _number(text: object) -> float | None:
+    try:
+        return float(str(text))
+    except ValueError:
+        return None
+
+
+def form_from_km(values: dict[str, object], unit: str) -> dict[str, object]:
+    """Flat form values with the distance fields shown in ``unit`` (to 0.1); others untouched."""
+    if check_unit(unit) == "km":
+        return values
+    out = dict(values)
+    for key in DISTANCE_FIELDS:
+        n = _number(out.get(key, ""))
+        if n is not None:
+            out[key] = f"{km_to(n, unit):.1f}".rstrip("0").rstrip(".")
+    return out
+
+
+def form_to_km(values: dict[str, object], unit: str) -> dict[str, object]:
+    """Flat form values as typed in ``unit`` with the distance fields converted to km (unrounded);
+    a value that is not a number is left for the form's own validation to report."""
+    if check_unit(unit) == "km":
+        return values
+    out = dict(values)
+    for key in DISTANCE_FIELDS:
+        n = _number(out.get(key, ""))
+        if n is not None:
+            out[key] = str(to_km(n, unit))
+    return out

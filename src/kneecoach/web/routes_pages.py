@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from kneecoach.intake.profile import Aggravator, PainLocation, SelfTests
+from kneecoach.intake.units import form_from_km, form_to_km
 from kneecoach.render.ics import next_monday, plan_to_ics
 from kneecoach.render.pdf import plan_to_pdf
 from kneecoach.store import jobs as repo_jobs
@@ -153,6 +154,7 @@ def _intake_context(values: dict, errors: dict, flags: list | None = None, note:
 def intake_form(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
     profile = repo.latest_profile(db, user.id)
     values = flatten_model(profile.model_dump(mode="json")) if profile else {"name": user.display_name}
+    values = form_from_km(values, user.distance_unit or "km")  # shown in the runner's unit (issue 16)
     return render(request, "intake.html", _intake_context(values, {}, kb.red_flags_for(profile, values)))
 
 
@@ -167,7 +169,8 @@ async def intake_submit(request: Request, user: User = Depends(current_runner),
         values["name"] = user.display_name  # the plan and PDF show a name; default to the account's
     base = repo.latest_profile(db, user.id)
     try:
-        profile = build_profile(values, base.model_dump(mode="json") if base else None, INTAKE_KEYS)
+        profile = build_profile(form_to_km(values, user.distance_unit or "km"),
+                                base.model_dump(mode="json") if base else None, INTAKE_KEYS)
     except ValidationError as exc:
         return render(request, "intake.html", _intake_context(values, error_messages(exc)), status_code=400)
     flags = kb.red_flags_for(profile, values)
