@@ -158,7 +158,7 @@ def test_cli_today_logs_taps_and_the_morning_check(tmp_path: Path, plan: Plan) -
         first = view.items[0].exercise.id if view.items else None
     cli = CliRunner()
     r = cli.invoke(app, ["today", "--db", db, "--morning", "11"])
-    assert r.exit_code == 1 and "0 (none) to 10" in r.output and "nothing was stored" in r.output
+    assert r.exit_code == 2 and "0 (none) to 10" in r.output and "nothing was stored" in r.output
     args = ["today", "--db", db, "--morning", "1", "--units", "mi"] + (["--done", first] if first else [])
     r = cli.invoke(app, args)
     assert r.exit_code == 0, r.output
@@ -173,4 +173,4 @@ def test_cli_today_logs_taps_and_the_morning_check(tmp_path: Path, plan: Plan) -
             assert (row.sets, row.reps, row.hold_s) == (dose.sets, dose.reps, dose.hold_s)
         assert view.run.action in ("as_planned", "no_run")
     r = cli.invoke(app, ["today", "--db", db, "--date", (TODAY + timedelta(days=2)).isoformat()])
-    assert r.exit_code == 1 and "future" in r.output
+    assert r.exit_code == 2 and "future" in r.output

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from kneecoach.cli.app import app
-from kneecoach.cli.tracking import DateOpt, DbOpt, _day, _describe, _fail, _open, out
+from kneecoach.cli.tracking import DateOpt, DbOpt, _bad_input, _day, _describe, _fail, _open, out
 from kneecoach.store.db import transaction
 
 UnitsOpt = Annotated[
@@ -28,7 +28,7 @@ UnitsOpt = Annotated[
 def _parse_hurt(value: str) -> tuple[str, int]:
     ex, sep, score = value.partition("=")
     if not sep or not score.strip().lstrip("-").isdigit():
-        raise _fail(f"--hurt takes EXERCISE=PAIN (e.g. clamshell=4), got {value!r}")
+        raise _bad_input(f"--hurt takes EXERCISE=PAIN (e.g. clamshell=4), got {value!r}")
     return ex.strip(), int(score)
 
 
@@ -52,7 +52,7 @@ def today_cmd(
 
     when = _day(day)
     if when > date.today():
-        raise _fail(f"{when.isoformat()} is in the future: Today shows a day that has come")
+        raise _bad_input(f"{when.isoformat()} is in the future: Today shows a day that has come")
     factory, owner = _open(db)
     try:
         with transaction(factory) as s:
@@ -84,7 +84,7 @@ def today_cmd(
     except typer.Exit:
         raise
     except ValueError as exc:
-        raise _fail(f"{exc} (nothing was stored)") from exc
+        raise _bad_input(f"{exc} (nothing was stored)") from exc
     except Exception as exc:  # noqa: BLE001 - a sentence, not a traceback
         raise _fail(f"could not read or write the diary ({_describe(exc)}); nothing was stored") from exc
     _print(view, unit, ACTION_LABELS, show_distance)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from kneecoach.plan.models import PainRule, RampRule
+from kneecoach.knowledge.load_rules import PainRule, RampRule
 
 RunAction = Literal["as_planned", "shorter", "cross_train", "rest", "no_run", "unchecked"]
 
