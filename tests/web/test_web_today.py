@@ -183,3 +183,10 @@ def test_intake_in_miles_is_stored_in_km_and_shown_back_unchanged(runner, db_url
     assert 'value="12.4"' in page and 'value="25"' in page
     runner.post("/account/units", {"unit": "km"})
     assert 'value="19.95' in runner.c.get("/intake").text
+
+
+def test_calendar_says_its_unit(runner) -> None:
+    assert " km (week " in runner.c.get(f"/u/{runner.user_id}/plan.ics").text
+    runner.post("/account/units", {"unit": "mi"})
+    ics = runner.c.get(f"/u/{runner.user_id}/plan.ics").text
+    assert " mi (week " in ics and " km (week " not in ics

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from icalendar import Alarm, Calendar, Event
 
+from kneecoach.intake.units import show_distance
 from kneecoach.plan.models import Plan, PlannedExercise, PlanPhase
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -142,12 +143,12 @@ def next_monday(today: date | None = None) -> date:
 
 
 def plan_to_ics(plan: Plan, start: date, runs_per_week: int = 3, uid_prefix: str = "kneecoach",
-                calendar_name: str = "kneecoach plan", alarm_at: str | None = None) -> bytes:
+                calendar_name: str = "kneecoach plan", alarm_at: str | None = None, unit: str = "km") -> bytes:
     """The schedule as iCalendar bytes: one all-day event per run and per exercise day.
 
     ``alarm_at`` ("HH:MM", the runner's reminder time) adds a VALARM to each exercise day at that
     time of the day (a trigger relative to the all-day event's start), saying only that it is time
-    for the day's exercises.
+    for the day's exercises. ``unit`` ("km" or "mi") is how distances are written; stored stays km.
 
     UIDs are ``{uid_prefix}-{start}-w{week}-{weekday}-{run|ex}@kneecoach``: the
     same plan start gives the same UIDs, so a re-import updates events. DTSTAMP is
@@ -168,13 +169,13 @@ def plan_to_ics(plan: Plan, start: date, runs_per_week: int = 3, uid_prefix: str
             if day.run is not None:
                 ev = Event()
                 kind = "Long run" if day.run.long else "Easy run"
-                ev.add("summary", f"{kind} {day.run.km:g} km (week {week.week})")
+                ev.add("summary", f"{kind} {show_distance(day.run.km, unit)} (week {week.week})")
                 ev.add("uid", f"{uid_prefix}-{start.isoformat()}-w{week.week}-{day.weekday}-run@kneecoach")
                 ev.add("dtstamp", stamp)
                 ev.add("dtstart", day.date)
                 ev.add("dtend", day.date + timedelta(days=1))
                 ev.add("transp", "TRANSPARENT")
-                lines = [f"Week {week.week}: {week.km:g} km in total" + (" (cut-back week)" if week.cutback else "")]
+                lines = [f"Week {week.week}: {show_distance(week.km, unit)} in total" + (" (cut-back week)" if week.cutback else "")]
                 lines.append(
                     f"Pain rule: stop progressing if pain during the run is above {plan.pain_rule.max_during_run}/10 "
                     f"or next-morning pain above {plan.pain_rule.max_next_morning}/10."

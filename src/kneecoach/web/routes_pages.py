@@ -326,7 +326,8 @@ def plan_ics(start: str | None = None, owner: User = Depends(viewable_owner),
         raise HTTPException(status_code=404, detail="No plan yet.")
     _version, plan, _weeks, start_day = view
     body = plan_to_ics(plan, start_day, services.runs_per_week(db, owner.id), uid_prefix=f"u{owner.id}",
-                       alarm_at=owner.reminder_time)  # the runner's reminder time (issue 16), if set
+                       alarm_at=owner.reminder_time,  # the runner's reminder time and unit (issue 16)
+                       unit=owner.distance_unit or "km")
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="kneecoach-plan.ics"'})
 
