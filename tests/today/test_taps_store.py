@@ -174,3 +174,25 @@ def test_cli_today_logs_taps_and_the_morning_check(tmp_path: Path, plan: Plan) -
         assert view.run.action in ("as_planned", "no_run")
     r = cli.invoke(app, ["today", "--db", db, "--date", (TODAY + timedelta(days=2)).isoformat()])
     assert r.exit_code == 2 and "future" in r.output
+
+
+def test_cli_runs_in_miles(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from kneecoach.cli import app
+    from kneecoach.tracking.activity import Activity
+
+    db = str(tmp_path / "runs.db")
+    url = f"sqlite:///{db}"
+    migrate.upgrade(url)
+    f = make_session_factory(make_engine(url))
+    with transaction(f) as s:
+        owner = repo.get_or_create_local_runner(s).id
+        repo.add_runs(s, owner, [Activity(start=datetime(2026, 11, 2, 7, tzinfo=timezone.utc), duration_s=3000,
+                                          distance_m=10_000.0)])
+    cli = CliRunner()
+    r = cli.invoke(app, ["runs", "--db", db, "--units", "mi"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0 and "6.21" in r.output and "8:03 /mi" in r.output, r.output
+    r = cli.invoke(app, ["runs", "--db", db], env={"COLUMNS": "200"})
+    assert "10.00" in r.output and "5:00 /km" in r.output
+    assert cli.invoke(app, ["runs", "--db", db, "--units", "leagues"]).exit_code == 2
