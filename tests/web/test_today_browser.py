@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from kneecoach.web import kb
 
-from .test_web_browser import CHROMIUM, new_account, page, server, submit  # noqa: F401 - fixtures
+from .test_web_browser import CHROMIUM, new_account, page, server, shot, submit  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.browser,
@@ -65,6 +65,7 @@ def test_today_offline_taps_are_queued_and_stored_once(page, server, tmp_path) -
     first_done = page.locator("form.tapform[data-kind=tap] button[value=done]").first
     assert first_done.bounding_box()["y"] < 844, "the first exercise's Done button is below the first screen"
     assert page.locator("h2#run-h").bounding_box()["y"] < 500
+    shot(page, "09-today-phone", full=False)  # KNEECOACH_SCREENSHOTS=1: the first screen on a phone
     # Service worker installed and controlling the page (reload once so it controls this page).
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
