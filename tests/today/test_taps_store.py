@@ -196,3 +196,29 @@ def test_cli_runs_in_miles(tmp_path: Path) -> None:
     r = cli.invoke(app, ["runs", "--db", db], env={"COLUMNS": "200"})
     assert "10.00" in r.output and "5:00 /km" in r.output
     assert cli.invoke(app, ["runs", "--db", db, "--units", "leagues"]).exit_code == 2
+
+
+def test_cli_today_with_a_warning_sign_refers_and_logs_nothing(tmp_path: Path, plan: Plan) -> None:
+    import yaml
+
+    from kneecoach.cli import app
+    from kneecoach.engine import assess
+    from kneecoach.intake.profile import Profile
+
+    from .conftest import EXAMPLES
+
+    db = str(tmp_path / "ref.db")
+    url = f"sqlite:///{db}"
+    migrate.upgrade(url)
+    f = make_session_factory(make_engine(url))
+    flagged = Profile.model_validate(yaml.safe_load((EXAMPLES / "red_flag_locking.yaml").read_text()))
+    with transaction(f) as s:
+        owner = repo.get_or_create_local_runner(s).id
+        repo.save_plan(s, owner, plan, reason="earlier plan")
+        a = assess(flagged)
+        repo.save_assessment(s, owner, repo.save_profile(s, owner, flagged).id, a.model_dump(mode="json"),
+                             a.kb_version)
+    r = CliRunner().invoke(app, ["today", "--db", db, "--morning", "2"])
+    assert r.exit_code == 3 and "see a clinician" in r.output.lower()
+    with transaction(f) as s:
+        assert repo.list_pain(s, owner) == []

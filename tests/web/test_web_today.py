@@ -190,3 +190,26 @@ def test_calendar_says_its_unit(runner) -> None:
     runner.post("/account/units", {"unit": "mi"})
     ics = runner.c.get(f"/u/{runner.user_id}/plan.ics").text
     assert " mi (week " in ics and " km (week " not in ics
+
+
+def test_a_warning_sign_replaces_the_day_with_a_referral(runner, db_url) -> None:
+    from kneecoach.intake.profile import Profile
+    from kneecoach.web import kb
+
+    ex_id, key = _first_tap_form(runner.c.get("/today").text)
+    f = make_session_factory(make_engine(db_url))
+    with transaction(f) as s:
+        profile = repo.latest_profile(s, runner.user_id)
+        data = profile.model_dump(mode="json")
+        data["red_flags"]["locking"] = True
+        flagged = Profile.model_validate(data)
+        assessment = kb.run_assessment(flagged)
+        repo.save_assessment(s, runner.user_id, repo.save_profile(s, runner.user_id, flagged).id,
+                             assessment.model_dump(mode="json"), assessment.kb_version)
+    page = runner.c.get("/today").text
+    assert "Please see a clinician before following this plan" in page
+    assert 'action="/today/tap"' not in page
+    r = runner.post("/today/tap", {"exercise_id": ex_id, "status": "done", "idempotency_key": key})
+    assert r.status_code == 400 and "warning sign" in r.text
+    assert _counts(db_url, runner.user_id) == (0, 0)
+    assert runner.c.get(f"/api/v1/users/{runner.user_id}/today").json()["referral"]["reasons"]

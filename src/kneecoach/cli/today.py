@@ -62,6 +62,8 @@ def today_cmd(
             if view is None:
                 raise _fail("no plan stored yet: run `kneecoach assess PROFILE --save` first.")
             by_id = {i.exercise.id: i for i in view.items}
+            if view.referral:  # a warning sign in the latest answers: nothing is logged against the plan
+                done, hurt, skip, morning = [], [], [], None
             entries: list[tuple[str, str, int | None]] = [(e, "done", None) for e in done or []]
             entries += [(e, "done", p) for e, p in map(_parse_hurt, hurt or [])]
             entries += [(e, "skipped", None) for e in skip or []]
@@ -91,6 +93,17 @@ def today_cmd(
 
 
 def _print(view, unit: str, labels: dict[str, str], show_distance) -> None:  # type: ignore[no-untyped-def]
+    if view.referral:
+        from kneecoach.cli.app import EXIT_REFERRAL
+
+        out.print("[bold red]Please see a clinician before following this plan.[/]", highlight=False)
+        out.print(str(view.referral["message"]), highlight=False)
+        if view.referral.get("action"):
+            out.print(f"What to do: {view.referral['action']}", highlight=False)
+        for reason in view.referral["reasons"]:
+            out.print(f"- {reason}", highlight=False)
+        out.print(f"[italic]{view.disclaimer}[/]", highlight=False)
+        raise typer.Exit(EXIT_REFERRAL)
     out.print(f"[bold]{view.weekday_name} {view.day.isoformat()}[/] - plan version {view.plan_version}, "
               f"week {view.plan_week}, phase: {view.phase.name if view.phase else '-'}", highlight=False)
     run = view.run

@@ -13,6 +13,7 @@ Every function takes the owner's id and never commits (the caller owns the trans
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -193,6 +194,13 @@ def load_today(s: Session, owner_id: int, day: date, *, adherence_weeks: int = 4
     history = repo.exercise_obs(repo.list_exercise(s, owner_id, since=since, until=day))
     taps = _taps(repo.list_exercise(s, owner_id, since=day, until=day, include_skipped=True))
     ran = bool(repo.run_rows(s, owner_id, since=day - timedelta(days=1), until=day - timedelta(days=1)))
-    return build_today(plan, version, start, day, runs_per_week=runs_per_week, pain=repo.pain_obs(pain_rows),
+    view = build_today(plan, version, start, day, runs_per_week=runs_per_week, pain=repo.pain_obs(pain_rows),
                        taps=taps, morning=morning, exercise_history=history, ran_yesterday=ran or None,
                        adherence_weeks=adherence_weeks)
+    latest = repo.latest_assessment(s, owner_id)
+    ref = (latest.data or {}).get("referral") if latest is not None else None
+    if ref:  # the newest answers hold a warning sign: the plan waits for a clinician
+        view = dataclasses.replace(view, referral={
+            "message": ref.get("message", ""), "action": ref.get("action") or "",
+            "reasons": [r.get("reason", "") for r in ref.get("reasons", [])]})
+    return view

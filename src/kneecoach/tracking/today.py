@@ -72,6 +72,9 @@ class Today:
     week_layout: list[tuple[str, list[str], float]] = field(default_factory=list)
     disclaimer: str = ""
     sources: list[str] = field(default_factory=list)
+    #: Set when the latest assessment asks the runner to see a clinician first: every face then shows
+    #: that instead of the day's exercises and run. ``{"message", "action", "reasons": [...]}``.
+    referral: dict[str, object] | None = None
 
     @property
     def weekday_name(self) -> str:

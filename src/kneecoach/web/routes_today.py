@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from kneecoach.intake.units import km_to
 from kneecoach.plan.morning import ACTION_LABELS
-from kneecoach.store import taps
+from kneecoach.store import repo, taps
 from kneecoach.store.models import User
 from kneecoach.tracking.today import Today
 from kneecoach.web import kb
@@ -70,6 +70,7 @@ def today_json(view: Today, unit: str) -> dict[str, Any]:
                        "percent": w.percent} for w in view.adherence],
         "week": [{"day": name, "exercises": names, "minutes": minutes} for name, names, minutes in view.week_layout],
         "disclaimer": view.disclaimer, "see_a_clinician_if": list(REFERRAL_REASONS), "sources": view.sources,
+        "referral": view.referral,
     }
 
 
@@ -173,6 +174,9 @@ def tap(db: Session, user: User, exercise_id: str, status: str, pain: int | None
     if pain is not None and not 0 <= pain <= 10:
         raise ValueError(f"pain must be from 0 (none) to 10 (worst), got {pain}")
     exercises = taps.day_exercises(db, user.id, day)
+    latest = repo.latest_assessment(db, user.id)
+    if latest is not None and (latest.data or {}).get("referral"):
+        raise ValueError("your latest answers include a warning sign: see a clinician before following the plan")
     if exercises is None:
         raise ValueError("there is no plan yet: fill in the intake first")
     ex = next((e for e in exercises if e.id == exercise_id), None)
