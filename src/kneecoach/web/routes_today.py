@@ -162,6 +162,13 @@ def _day(value: str | None) -> date:
         raise ValueError("the day must be YYYY-MM-DD") from None
 
 
+def _no_referral(db: Session, user: User) -> None:
+    """Nothing is logged against a plan while the latest answers ask the runner to see a clinician."""
+    latest = repo.latest_assessment(db, user.id)
+    if latest is not None and (latest.data or {}).get("referral"):
+        raise ValueError("your latest answers include a warning sign: see a clinician before following the plan")
+
+
 def tap(db: Session, user: User, exercise_id: str, status: str, pain: int | None, day: date,
         key: str | None) -> taps.Logged:
     """Log one tap on one of the day's exercises at its prescribed dose (shared by the form and the API)."""
@@ -174,9 +181,7 @@ def tap(db: Session, user: User, exercise_id: str, status: str, pain: int | None
     if pain is not None and not 0 <= pain <= 10:
         raise ValueError(f"pain must be from 0 (none) to 10 (worst), got {pain}")
     exercises = taps.day_exercises(db, user.id, day)
-    latest = repo.latest_assessment(db, user.id)
-    if latest is not None and (latest.data or {}).get("referral"):
-        raise ValueError("your latest answers include a warning sign: see a clinician before following the plan")
+    _no_referral(db, user)
     if exercises is None:
         raise ValueError("there is no plan yet: fill in the intake first")
     ex = next((e for e in exercises if e.id == exercise_id), None)
@@ -223,6 +228,7 @@ async def today_tap(request: Request, user: User = Depends(current_runner), db: 
 def morning(db: Session, user: User, score: int | None, worse: bool | None, day: date, key: str | None) -> taps.Logged:
     if score is None:
         raise ValueError("choose how the knee feels this morning, 0 to 10")
+    _no_referral(db, user)
     return taps.log_pain(db, user.id, day, "next_morning", score, note="morning check", key=key,
                          worse_than_before=worse)
 
