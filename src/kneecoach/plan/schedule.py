@@ -80,15 +80,25 @@ def current_phase(plan: Plan) -> PlanPhase | None:
     return next((p for p in staged if p.exercises), staged[0] if staged else None)
 
 
-def active_exercises(plan: Plan) -> list[PlannedExercise]:
-    """Exercises in force now: those of the ongoing phases plus the current phase, each once."""
-    cur = current_phase(plan)
+def phase_exercises(plan: Plan, phase: PlanPhase | None) -> list[PlannedExercise]:
+    """Exercises in force during ``phase``: the ongoing phases' plus the phase's own, each once. A
+    staged phase without exercises (calming the load is advice about running) brings in the next
+    staged phase that has some, so no week is without its strength work."""
+    staged = [p for p in _ordered(plan) if p.weeks.strip().lower() != ONGOING]
+    own = None
+    if phase is not None and phase in staged:
+        own = next((p for p in staged[staged.index(phase):] if p.exercises), None)
     seen: dict[str, PlannedExercise] = {}
     for p in _ordered(plan):
-        if p.weeks.strip().lower() == ONGOING or (cur is not None and p.id == cur.id):
+        if p.weeks.strip().lower() == ONGOING or (own is not None and p.id == own.id):
             for ex in p.exercises:
                 seen.setdefault(ex.id, ex)
     return list(seen.values())
+
+
+def active_exercises(plan: Plan) -> list[PlannedExercise]:
+    """Exercises in force now: those of the ongoing phases plus the current phase, each once."""
+    return phase_exercises(plan, current_phase(plan))
 
 
 @dataclass(frozen=True)

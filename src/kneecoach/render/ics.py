@@ -20,6 +20,7 @@ from icalendar import Alarm, Calendar, Event
 
 from kneecoach.intake.units import show_distance
 from kneecoach.plan.models import Plan, PlannedExercise, PlanPhase
+from kneecoach.plan.schedule import phase_exercises, spread_exercises
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -126,9 +127,11 @@ def weekly_schedule(plan: Plan, runs_per_week: int = 3, start: date | None = Non
                 for d in run_days:
                     days[d].run = RunSession(km=round(even, 1), long=False)
         if phase is not None:
-            for ex in phase.exercises:
-                for d in EXERCISE_DAYS[max(1, min(7, ex.dose.days_per_week))]:
-                    days[d].exercises.append(ex)
+            # The same spread as the Today page (plan.schedule): ongoing phases included, each
+            # exercise on its days a week, turned so the minutes per day even out.
+            spread = spread_exercises(phase_exercises(plan, phase))
+            for d in range(7):
+                days[d].exercises.extend(spread.days[d])
         weeks.append(
             WeekPlan(week=number, phase=phase, km=round(km, 1), long_run_km=round(long_km, 1),
                      cutback=bool(rw and rw.cutback), note=rw.note if rw else "", days=days)
