@@ -213,3 +213,18 @@ def test_a_warning_sign_replaces_the_day_with_a_referral(runner, db_url) -> None
     assert r.status_code == 400 and "warning sign" in r.text
     assert _counts(db_url, runner.user_id) == (0, 0)
     assert runner.c.get(f"/api/v1/users/{runner.user_id}/today").json()["referral"]["reasons"]
+
+
+def test_pdf_says_its_unit(runner) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    def text() -> str:
+        body = runner.c.get(f"/u/{runner.user_id}/plan.pdf").content
+        return " ".join(p.extract_text() for p in PdfReader(io.BytesIO(body)).pages)
+
+    assert "Long run (km)" in text()
+    runner.post("/account/units", {"unit": "mi"})
+    t = text()
+    assert "Long run (mi)" in t and " mi towards " in t

@@ -313,7 +313,8 @@ def plan_pdf(start: str | None = None, owner: User = Depends(viewable_owner),
     version, plan, _weeks, start_day = view
     titles = {k: getattr(v, "title", k) for k, v in kb.sources().items()}
     prog, _ = services.progress_view(db, owner.id)
-    pdf = plan_to_pdf(plan, owner.display_name, services.runs_per_week(db, owner.id), start_day, titles, progress=prog)
+    pdf = plan_to_pdf(plan, owner.display_name, services.runs_per_week(db, owner.id), start_day, titles, progress=prog,
+                      unit=owner.distance_unit or "km")
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="kneecoach-plan-v{version}.pdf"'})
 
