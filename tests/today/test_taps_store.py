@@ -222,3 +222,26 @@ def test_cli_today_with_a_warning_sign_refers_and_logs_nothing(tmp_path: Path, p
     assert r.exit_code == 3 and "see a clinician" in r.output.lower()
     with transaction(f) as s:
         assert repo.list_pain(s, owner) == []
+
+
+def test_a_replay_that_loses_the_race_finds_the_winners_row(factory: sessionmaker[Session],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers get the same replayed tap: both look the key up before either inserts. The loser's
+    insert hits the unique constraint inside its savepoint and answers with the winner's row."""
+    with transaction(factory) as s:
+        owner = _user(s, "race")
+        first = taps.log_exercise(s, owner, TODAY, "clamshell", status="done", key="race-key-0001", known_ids=KNOWN)
+    real = taps._by_key
+    calls = {"n": 0}
+
+    def blind_once(s, model, owner_id, key):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real(s, model, owner_id, key)
+
+    monkeypatch.setattr(taps, "_by_key", blind_once)
+    with transaction(factory) as s:
+        again = taps.log_exercise(s, owner, TODAY, "clamshell", status="done", key="race-key-0001", known_ids=KNOWN)
+        assert again.replayed and again.id == first.id
+        taps.log_exercise(s, owner, TODAY, "glute_bridge", status="done", known_ids=KNOWN)  # the session still works
+    with transaction(factory) as s:
+        assert _counts(s, owner) == (2, 0)
