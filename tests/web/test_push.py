@@ -112,10 +112,14 @@ def test_reminder_is_signed_encrypted_and_carries_no_health_data(app, browser, s
     assert bad_time.status_code == 422
     with transaction(app.state.session_factory) as s:
         assert s.query(push.PushSubscription).count() == 0
-    r = browser.c.post("/api/v1/push/subscribe", json={"subscription": service.subscription, "time": "07:30"},
-                       headers=h)
+    far = browser.c.post("/api/v1/push/subscribe", json={"subscription": service.subscription, "time": "07:30",
+                                                         "utc_offset_min": 2000}, headers=h)
+    assert far.status_code == 422
+    # 07:30 on a clock one hour ahead of UTC is 06:30 UTC.
+    r = browser.c.post("/api/v1/push/subscribe", json={"subscription": service.subscription, "time": "07:30",
+                                                       "utc_offset_min": 60}, headers=h)
     assert r.status_code == 201
-    now = datetime.combine(date.today(), datetime.min.time(), timezone.utc) + timedelta(hours=7, minutes=45)
+    now = datetime.combine(date.today(), datetime.min.time(), timezone.utc) + timedelta(hours=6, minutes=45)
     with transaction(app.state.session_factory) as s:
         early = push.send_due(s, now - timedelta(hours=1))
         assert early.sent == 0

@@ -52,8 +52,10 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: "km" or "mi": how distances are shown and entered; stored values stay metric.
     distance_unit: Mapped[str] = mapped_column(String(2), default="km", server_default="km")
-    #: "HH:MM" (UTC) for the opt-in exercise reminder (Web Push and the calendar's alarms); None = off.
+    #: "HH:MM" on the runner's own clock for the opt-in exercise reminder (Web Push and the calendar's
+    #: alarms); None = off. ``reminder_utc_offset_min`` is that clock's offset from UTC, in minutes.
     reminder_time: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    reminder_utc_offset_min: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (CheckConstraint("role in ('runner', 'clinician')", name="ck_users_role"),)
 

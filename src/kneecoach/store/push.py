@@ -20,7 +20,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -86,10 +86,14 @@ def check_time(value: str) -> str:
     return value
 
 
-def subscribe(s: Session, owner_id: int, endpoint: str, p256dh: str, auth: str, at: str) -> PushSubscription:
-    """Store (or refresh) a device's subscription and the owner's reminder time."""
+def subscribe(s: Session, owner_id: int, endpoint: str, p256dh: str, auth: str, at: str,
+              utc_offset_min: int = 0) -> PushSubscription:
+    """Store (or refresh) a device's subscription and the owner's reminder time (``at`` on the runner's
+    clock, ``utc_offset_min`` minutes ahead of UTC, as the browser reports it)."""
     check_endpoint(endpoint)
     check_time(at)
+    if not -12 * 60 <= utc_offset_min <= 14 * 60:
+        raise ValueError("the clock's offset from UTC must be between -12:00 and +14:00")
     if not (_B64.match(p256dh) and _B64.match(auth)) or len(p256dh) > 200 or len(auth) > 100:
         raise ValueError("the subscription keys are not base64url; nothing was stored")
     user = s.get(User, owner_id)
@@ -103,6 +107,7 @@ def subscribe(s: Session, owner_id: int, endpoint: str, p256dh: str, auth: str, 
     else:
         row.p256dh, row.auth = p256dh, auth
     user.reminder_time = at
+    user.reminder_utc_offset_min = utc_offset_min
     s.flush()
     return row
 
@@ -140,17 +145,18 @@ def send_due(s: Session, now: datetime | None = None, *, sender: Sender | None =
     from py_vapid import Vapid
 
     now = now or datetime.now(timezone.utc)
-    today, hhmm = now.date(), now.strftime("%H:%M")
     key = vapid_keys(s)
     vapid = Vapid.from_pem(key.private_pem.encode())
     send = sender or webpush
     rows = s.execute(
-        select(PushSubscription, User.reminder_time).join(User, User.id == PushSubscription.owner_id)
-        .where(User.reminder_time.is_not(None), User.reminder_time <= hhmm)
+        select(PushSubscription, User.reminder_time, User.reminder_utc_offset_min)
+        .join(User, User.id == PushSubscription.owner_id).where(User.reminder_time.is_not(None))
     ).all()
     sent = failed = removed = 0
-    for sub, _at in rows:
-        if sub.last_sent_on == today:
+    for sub, at, offset in rows:
+        local = now + timedelta(minutes=offset or 0)  # the runner's clock: their day, their time
+        today = local.date()
+        if at > local.strftime("%H:%M") or sub.last_sent_on == today:
             continue
         try:
             send(subscription_info={"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}},

@@ -365,7 +365,8 @@ class PushSubscriptionIn(BaseModel):
 
 class SubscribeIn(_In):
     subscription: PushSubscriptionIn
-    time: str = Field(description="HH:MM, 24-hour, UTC: when the daily reminder comes.")
+    time: str = Field(description="HH:MM, 24-hour, on the runner's clock: when the daily reminder comes.")
+    utc_offset_min: int = Field(default=0, description="That clock's offset from UTC in minutes (+60 for UTC+1).")
 
 
 class UnsubscribeIn(_In):
@@ -385,7 +386,7 @@ def push_subscribe(body: SubscribeIn, user: User = Depends(current_runner), db: 
 
     try:
         row = push.subscribe(db, user.id, body.subscription.endpoint, body.subscription.keys.p256dh,
-                             body.subscription.keys.auth, body.time)
+                             body.subscription.keys.auth, body.time, body.utc_offset_min)
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     return {"id": row.id, "time": user.reminder_time}

@@ -127,9 +127,10 @@
           }).then(function (sub) {
             return fetch("/api/v1/push/subscribe", { method: "POST", credentials: "same-origin",
               headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
-              body: JSON.stringify({ subscription: sub.toJSON(), time: time }) });
+              body: JSON.stringify({ subscription: sub.toJSON(), time: time,
+                                     utc_offset_min: -new Date().getTimezoneOffset() }) });
           }).then(function (r) {
-            status.textContent = r.ok ? "Reminder set for " + time + " (UTC) on this device." : "Could not set the reminder.";
+            status.textContent = r.ok ? "Reminder set for " + time + " on this device." : "Could not set the reminder.";
           });
       }).catch(function () { status.textContent = "This browser did not allow notifications."; });
     });

@@ -38,6 +38,7 @@ def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("distance_unit", sa.String(2), nullable=False, server_default="km"))
         batch.add_column(sa.Column("reminder_time", sa.String(5), nullable=True))
+        batch.add_column(sa.Column("reminder_utc_offset_min", sa.Integer(), nullable=False, server_default="0"))
     op.create_table(
         "push_subscriptions",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -62,6 +63,7 @@ def downgrade() -> None:
     op.drop_table("vapid_keys")
     op.drop_table("push_subscriptions")
     with op.batch_alter_table("users") as batch:
+        batch.drop_column("reminder_utc_offset_min")
         batch.drop_column("reminder_time")
         batch.drop_column("distance_unit")
     with op.batch_alter_table("pain_entries") as batch:
