@@ -228,3 +228,9 @@ def test_pdf_says_its_unit(runner) -> None:
     runner.post("/account/units", {"unit": "mi"})
     t = text()
     assert "Long run (mi)" in t and " mi towards " in t
+
+
+def test_review_carries_the_adherence(runner) -> None:
+    review = runner.c.get(f"/api/v1/users/{runner.user_id}/review").json()
+    assert review["adherence"] and review["adherence"][-1]["prescribed"] > 0
+    assert review["adherence"][-1]["done"] == 0

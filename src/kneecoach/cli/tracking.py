@@ -356,6 +356,10 @@ def review_cmd(
             out.print("[bold]Progress[/]: re-tests, phase criteria, exercise ladders, cadence", highlight=False)
             for line in prog.summary_lines():
                 out.print(f"- {line}", highlight=False)
+        from kneecoach.store.taps import weekly_adherence_for
+
+        for wk in weekly_adherence_for(s, owner, today, weeks=2):  # issue 16: the same numbers as Today
+            out.print(f"- Adherence: {wk.sentence()}", highlight=False)
         out.print(f"Sources: {', '.join(sorted({*rv.sources, *(prog.sources if prog else [])}))}", highlight=False)
         out.print(f"[italic]{plan.disclaimer}[/]", highlight=False)
         if apply:

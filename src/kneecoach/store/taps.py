@@ -29,6 +29,7 @@ from kneecoach.store.models import ExerciseSession, PainEntry, PlanRecord
 from kneecoach.plan.morning import MorningAnswer
 from kneecoach.plan.models import PlannedExercise
 from kneecoach.plan.schedule import active_exercises, plan_monday, spread_exercises
+from kneecoach.tracking.adherence import WeekAdherence
 from kneecoach.tracking.diary import validate_pain
 from kneecoach.tracking.today import ExerciseTap, Today, build_today
 
@@ -204,3 +205,10 @@ def load_today(s: Session, owner_id: int, day: date, *, adherence_weeks: int = 4
             "message": ref.get("message", ""), "action": ref.get("action") or "",
             "reasons": [r.get("reason", "") for r in ref.get("reasons", [])]})
     return view
+
+
+def weekly_adherence_for(s: Session, owner_id: int, day: date, weeks: int = 4) -> list[WeekAdherence]:
+    """The owner's adherence for the last ``weeks`` weeks up to ``day`` (empty without a plan): the
+    numbers the review and a clinician's caseload show, from the same function as Today."""
+    view = load_today(s, owner_id, day, adherence_weeks=weeks)
+    return [] if view is None else view.adherence

@@ -259,7 +259,11 @@ def get_review(owner: User = Depends(viewable_owner), db: Session = DB) -> dict[
         raise HTTPException(status_code=404, detail="No plan yet, so nothing to review against.")
     from dataclasses import asdict
 
-    return _jsonable(asdict(view.review))
+    out = _jsonable(asdict(view.review))
+    # Exercise sessions done of those prescribed, per week (issue 16; the same numbers as Today).
+    out["adherence"] = [{"week_start": w.week_start.isoformat(), "prescribed": w.prescribed, "done": w.done,
+                         "percent": w.percent} for w in taps.weekly_adherence_for(db, owner.id, date.today())]
+    return out
 
 
 @router.post("/retest", status_code=201, summary="Store a re-test (all 13 Kujala answers and the self-tests); "
