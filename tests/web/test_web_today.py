@@ -69,7 +69,7 @@ def test_hurt_tap_asks_a_score_and_writes_pain(runner, db_url) -> None:
 @pytest.mark.parametrize(("extra", "message"), [
     ({"pain": "11"}, "0 (none) to 10"),
     ({"day": (date.today() + timedelta(days=5)).isoformat()}, "in the future"),
-    ({"exercise_id": "not_today_exercise"}, "not one of that day"),
+    ({"exercise_id": "isolated_hamstring_curl"}, "current exercises"),
     ({"idempotency_key": "x"}, "idempotency key"),
 ])
 def test_bad_taps_get_a_clear_error_and_store_nothing(runner, db_url, extra, message) -> None:

@@ -61,19 +61,19 @@ def today_cmd(
             view = taps.load_today(s, owner, when)
             if view is None:
                 raise _fail("no plan stored yet: run `kneecoach assess PROFILE --save` first.")
-            by_id = {i.exercise.id: i for i in view.items}
+            by_id = {e.id: e for e in taps.plan_exercises(s, owner) or []}
             if view.referral:  # a warning sign in the latest answers: nothing is logged against the plan
                 done, hurt, skip, morning = [], [], [], None
             entries: list[tuple[str, str, int | None]] = [(e, "done", None) for e in done or []]
             entries += [(e, "done", p) for e, p in map(_parse_hurt, hurt or [])]
             entries += [(e, "skipped", None) for e in skip or []]
             for ex_id, status, pain in entries:
-                item = by_id.get(ex_id.strip().lower())
-                if item is None:
-                    raise ValueError(f"{ex_id!r} is not on today's list ({', '.join(by_id) or 'no exercises today'})")
-                dose = item.exercise.dose
+                ex = by_id.get(ex_id.strip().lower())
+                if ex is None:
+                    raise ValueError(f"{ex_id!r} is not one of your plan's current exercises ({', '.join(by_id)})")
+                dose = ex.dose
                 taps.log_exercise(
-                    s, owner, when, item.exercise.id,
+                    s, owner, when, ex.id,
                     *((dose.sets, dose.reps, dose.hold_s) if status == "done" else (None, None, None)),
                     status=status, pain=pain, note="today", today=date.today(),
                 )

@@ -159,6 +159,13 @@ def plan_created(s: Session, owner_id: int) -> date | None:
     return None if created is None else created.date()
 
 
+def plan_exercises(s: Session, owner_id: int) -> list[PlannedExercise] | None:
+    """The exercises in force in the owner's latest plan (``None`` without a plan): what a tap may log.
+    One done on another day than scheduled still counts for its week (see tracking.adherence)."""
+    found = repo.latest_plan(s, owner_id)
+    return None if found is None else active_exercises(found[1])
+
+
 def day_exercises(s: Session, owner_id: int, day: date) -> list[PlannedExercise] | None:
     """The exercises the owner's schedule puts on ``day`` (``None`` without a plan): what a tap may log,
     without reading the diary."""

@@ -171,7 +171,7 @@ def _no_referral(db: Session, user: User) -> None:
 
 def tap(db: Session, user: User, exercise_id: str, status: str, pain: int | None, day: date,
         key: str | None) -> taps.Logged:
-    """Log one tap on one of the day's exercises at its prescribed dose (shared by the form and the API)."""
+    """Log one tap on one of the plan's current exercises at its prescribed dose (the form and the API)."""
     if status not in ("done", "hurt", "skipped"):
         raise ValueError("choose Done, Done it hurt, or Skipped")
     if status == "hurt" and pain is None:
@@ -180,13 +180,13 @@ def tap(db: Session, user: User, exercise_id: str, status: str, pain: int | None
         raise ValueError("a pain score goes with 'Done, it hurt'")
     if pain is not None and not 0 <= pain <= 10:
         raise ValueError(f"pain must be from 0 (none) to 10 (worst), got {pain}")
-    exercises = taps.day_exercises(db, user.id, day)
+    exercises = taps.plan_exercises(db, user.id)  # any exercise in force: one done on another day counts too
     _no_referral(db, user)
     if exercises is None:
         raise ValueError("there is no plan yet: fill in the intake first")
     ex = next((e for e in exercises if e.id == exercise_id), None)
     if ex is None:
-        raise ValueError(f"{exercise_id!r} is not one of that day's exercises")
+        raise ValueError(f"{exercise_id!r} is not one of your plan's current exercises")
     d = ex.dose
     dose = (d.sets, d.reps, d.hold_s) if status != "skipped" else (None, None, None)
     return taps.log_exercise(db, user.id, day, exercise_id, *dose, status="skipped" if status == "skipped" else "done",
