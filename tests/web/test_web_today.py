@@ -234,3 +234,12 @@ def test_review_carries_the_adherence(runner) -> None:
     review = runner.c.get(f"/api/v1/users/{runner.user_id}/review").json()
     assert review["adherence"] and review["adherence"][-1]["prescribed"] > 0
     assert review["adherence"][-1]["done"] == 0
+
+
+def test_manifest_and_service_worker_are_served_from_the_root(browser) -> None:
+    m = browser.c.get("/manifest.webmanifest")
+    assert m.status_code == 200 and m.headers["content-type"].startswith("application/manifest+json")
+    assert m.json()["start_url"] == "/today" and m.json()["display"] == "standalone"
+    sw = browser.c.get("/sw.js")
+    assert sw.status_code == 200 and "javascript" in sw.headers["content-type"]
+    assert "/today" in sw.text and 'addEventListener("push"' in sw.text
