@@ -39,10 +39,10 @@ def test_example_end_to_end(name, tmp_path: Path):
         assert result.exit_code == 0, result.output
         plan = data["plan"]
         assert plan["phases"] and plan["mileage_ramp"] and plan["terrain"]
-        criteria = plan["pathway"]["criteria"]
-        if plan["pathway"]["ramp_mode"] == "hold_until_criteria" and any(c["status"] != "met" for c in criteria):
-            # criteria-gated pathway (after ACL reconstruction): running waits at 0 km
+        if plan["running_hold"] is not None:
+            # held (criteria after ACL reconstruction, a clinician's clearance, or severe pain): 0 km, with the reason
             assert [w["km"] for w in plan["mileage_ramp"]] == [0]
+            assert plan["running_hold"]["reason"] and plan["running_hold"]["restart"]
         else:
             assert plan["mileage_ramp"][-1]["km"] == pytest.approx(plan["target_km"])
         assert data["hypotheses"], "each seed story should raise at least one hypothesis"

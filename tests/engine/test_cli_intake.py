@@ -51,9 +51,14 @@ def answers(kb, *, flag_yes: str | None = None, age: str = "", pain: bool = True
     return "\n".join(lines) + "\n"
 
 
-def with_conditional(text: str, replies: list[str]) -> str:
-    """Fill the conditional safety questions' answers in at their place."""
-    return text.replace("CONDITIONAL\n", "".join(r + "\n" for r in replies))
+def with_conditional(text: str, replies: list[str], *, pain: bool = True) -> str:
+    """Fill the conditional safety questions' answers in at their place.
+
+    With knee pain, the triage questions (bone stress, acute injury; ``refers: false``) follow the
+    safety questions and are answered "no" here.
+    """
+    triage = [rf for rf in load_kb().red_flags.values() if not rf.refers] if pain else []
+    return text.replace("CONDITIONAL\n", "".join(r + "\n" for r in [*replies, *["n"] * len(triage)]))
 
 
 def test_intake_writes_a_profile_that_assesses(tmp_path):
@@ -138,7 +143,7 @@ def test_pain_free_runner_gets_a_prevention_profile(tmp_path):
 
     kb = load_kb()
     out = tmp_path / "free.yaml"
-    result = runner.invoke(app, ["intake", "-o", str(out)], input=with_conditional(answers(kb, pain=False), []))
+    result = runner.invoke(app, ["intake", "-o", str(out)], input=with_conditional(answers(kb, pain=False), [], pain=False))
     assert result.exit_code == 0, result.output
     profile = load_profile(out)
     assert profile.pain_free and not profile.kujala
@@ -146,3 +151,23 @@ def test_pain_free_runner_gets_a_prevention_profile(tmp_path):
     assert a.pathway.id == "prevention" and a.plan is not None
     assert "calm_load" not in {p.id for p in a.plan.phases}
     assert a.plan.mileage_ramp[0].km == 30  # builds from the current distance
+
+
+def test_triage_yes_does_not_stop_and_asks_for_a_clearance(tmp_path):
+    """Issue 15: bone stress answers are recorded (no exit), and the questionnaire asks whether a clinician has cleared running."""
+    from kneecoach.cli import app
+    from kneecoach.engine import assess
+
+    kb = load_kb()
+    triage = [rf.id for rf in kb.red_flags.values() if not rf.refers]
+    yes = {"bsi_fast_load_rise", "bsi_pain_on_hopping"}
+    replies = ["y" if t in yes else "n" for t in triage] + ["2026-11-30", "Dr Lee"]
+    text = answers(kb).replace("CONDITIONAL\n", "".join(r + "\n" for r in replies))
+    out = tmp_path / "bsi.yaml"
+    result = runner.invoke(app, ["intake", "-o", str(out)], input=text)
+    assert result.exit_code == 0, result.output
+    profile = load_profile(out)
+    assert profile.red_flags["bsi_pain_on_hopping"] is True and profile.red_flags["acute_twist_fall_blow"] is False
+    assert profile.history.cleared_to_run is not None and profile.history.cleared_to_run.by == "Dr Lee"
+    a = assess(profile)
+    assert a.pathway.id == "bone_stress_suspected" and a.plan.running_hold is None  # examined and cleared

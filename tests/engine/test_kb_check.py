@@ -145,3 +145,48 @@ def test_red_flag_show_when_is_checked(kb_copy):
 def test_red_flag_that_is_not_asked_needs_a_rule(kb_copy):
     edit(kb_copy, "red_flags.yaml", lambda d: _by_id(d, "age_55_after_trauma").pop("raised_when"))
     assert any("age_55_after_trauma" in p and "raised_when" in p for p in problems(kb_copy))
+
+
+def test_rule_on_a_question_that_does_not_exist_is_rejected(kb_copy):
+    """A finding reading red_flags.<id> or kujala.<item> must name a real question (issue 15)."""
+    def break_it(d):
+        rule = _by_id(d, "bone_stress_pattern")
+        rule["when"]["all"][0]["any"][0]["field"] = "red_flags.bsi_pain_on_hoping"
+        rule["when"]["all"][1]["any"][0]["field"] = "kujala.limping"
+    edit(kb_copy, "findings.yaml", break_it)
+    found = problems(kb_copy)
+    assert any("bone_stress_pattern" in p and "bsi_pain_on_hoping" in p for p in found), found
+    assert any("bone_stress_pattern" in p and "kujala.limping" in p for p in found), found
+
+
+def test_raised_when_with_an_unknown_kujala_option_is_rejected(kb_copy):
+    edit(kb_copy, "red_flags.yaml",
+         lambda d: _by_id(d, "adolescent_hip_limp")["raised_when"]["all"][2]["any"][0].update(value="z"))
+    assert any("adolescent_hip_limp raised_when" in p and "z is not an option" in p for p in problems(kb_copy))
+
+
+def test_triage_pathway_referral_needs_known_claims(kb_copy):
+    edit(kb_copy, "pathways.yaml",
+         lambda d: _by_id(d, "bone_stress_suspected")["referral"].update(claims=["cbsi_no_such_claim"]))
+    assert any("bone_stress_suspected" in p and "cbsi_no_such_claim" in p for p in problems(kb_copy))
+
+
+def test_triage_question_cannot_be_raised_without_asking(kb_copy):
+    edit(kb_copy, "red_flags.yaml", lambda d: _by_id(d, "bsi_pain_on_hopping").update(
+        raised_when={"all": [{"field": "age", "op": "ge", "value": 9}]}))
+    assert any("bsi_pain_on_hopping" in p and "refers: false" in p for p in problems(kb_copy))
+
+
+def test_packaged_says_texts_name_their_answer_where_they_need_one():
+    """Plain-words 'says' on a numeric test carries {value}, so "because of your answers" shows the number."""
+    from kneecoach.knowledge.schema import When
+
+    kb = load_checked(packaged_data_dir())
+
+    def preds(w):
+        for n in (*w.all, *w.any):
+            yield from (preds(n) if isinstance(n, When) else [n])
+
+    rules = [f.when for f in kb.findings.values()] + [r.raised_when for r in kb.red_flags.values() if r.raised_when]
+    numeric = [p for w in rules for p in preds(w) if p.says and p.op in ("lt", "le", "gt", "ge")]
+    assert numeric and all("{value}" in p.says for p in numeric)

@@ -11,7 +11,8 @@ from kneecoach.render.markdown import render_markdown
 
 from .conftest import make
 
-RED_FLAGS = list(load_kb().red_flags)
+RED_FLAGS = [rf.id for rf in load_kb().red_flags.values() if rf.refers]
+TRIAGE_QUESTIONS = [rf.id for rf in load_kb().red_flags.values() if not rf.refers]
 
 
 @pytest.mark.parametrize("flag", RED_FLAGS)
@@ -50,3 +51,27 @@ def test_unanswered_flags_are_reported_not_assumed(kb, base_profile):
 def test_unknown_red_flag_is_an_error(kb, base_profile):
     with pytest.raises(UnknownRedFlagError, match="knee_explodes"):
         assess(make(base_profile, red_flags={"knee_explodes": True}), kb)
+
+
+@pytest.mark.parametrize("question", TRIAGE_QUESTIONS)
+def test_a_triage_question_alone_does_not_refer(kb, base_profile, question):
+    """Bone stress and acute-injury questions feed findings; one "yes" alone keeps the plan (and no hold)."""
+    flags = dict(base_profile["red_flags"], **{question: True})
+    result = assess(make(base_profile, red_flags=flags), kb)
+    assert result.referral is None and result.plan is not None
+    assert result.pathway.id not in {"bone_stress_suspected", "acute_injury_examine_first"}
+
+
+def test_flag_raised_from_answers_says_which(kb, base_profile):
+    profile = make(base_profile, age=13, kujala={"limp": "c"})
+    result = assess(profile, kb)
+    hit = next(h for h in result.referral.reasons if h.id == "adolescent_hip_limp")
+    assert hit.raised_by == ["age 13", 'Kujala "Do you limp?": All the time']
+    assert "adolescent_hip_limp" not in result.unanswered_red_flags
+    md = render_markdown(result, kb)
+    assert "All the time" in md, "the faces say which answers raised the flag"
+
+
+def test_flag_not_raised_outside_its_ages(kb, base_profile):
+    result = assess(make(base_profile, age=30, kujala={"limp": "c"}), kb)
+    assert result.referral is None or "adolescent_hip_limp" not in {h.id for h in result.referral.reasons}

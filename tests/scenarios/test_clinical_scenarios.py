@@ -41,6 +41,10 @@ def test_scenario(scenario: dict[str, Any]):
         assert a.referral.urgency == scenario["referral"]
         assert set(scenario.get("flags", [])) <= {r.id for r in a.referral.reasons}
         assert a.referral.action  # the runner is told what to do
+        hits = {r.id: r for r in a.referral.reasons}
+        for flag, words in scenario.get("raised_by", {}).items():
+            said = " | ".join(hits[flag].raised_by)
+            assert all(w in said for w in words), (flag, said)
         return
     assert a.pathway.id == scenario["pathway"]
     if "condition" in scenario:
@@ -54,3 +58,17 @@ def test_scenario(scenario: dict[str, Any]):
     assert not set(scenario.get("absent_phases", [])) & {p.id for p in a.plan.phases}
     if "first_week_km" in scenario:
         assert a.plan.mileage_ramp[0].km == pytest.approx(scenario["first_week_km"])
+    if "running_hold" in scenario:
+        hold = a.plan.running_hold
+        assert (hold.until if hold else None) == scenario["running_hold"]
+        if hold is not None:
+            assert all(w.km == 0 for w in a.plan.mileage_ramp), "a held plan plans no running"
+            assert hold.reason and hold.restart
+    if "examine_first" in scenario:
+        assert a.pathway.referral is not None and a.pathway.referral.urgency == scenario["examine_first"]
+        assert a.pathway.referral.reason and a.pathway.referral.action and a.pathway.referral.raised_by
+    else:
+        assert a.pathway.referral is None
+    statuses = {c.id: c.status for c in a.pathway.criteria}
+    for crit, status in scenario.get("criteria", {}).items():
+        assert statuses[crit] == status, (crit, statuses)

@@ -102,14 +102,18 @@ def test_load_review_apply_and_plot(db: str, tmp_path: Path) -> None:
         day = today - timedelta(days=d)
         write_gpx(folder, datetime(day.year, day.month, day.day, 7, tzinfo=timezone.utc), 5.0 + (d % 3))
     assert run("import", folder, "--db", db).exit_code == 0
-    assert run("log", "pain", "6", "--timing", "during", "--date", str(today - timedelta(days=1)), "--db", db).exit_code == 0
+    last_sunday = today if today.weekday() == 6 else today - timedelta(days=today.weekday() + 1)
+    last_saturday = last_sunday - timedelta(days=1)  # in the last completed week (complete on its Sunday)
+    assert run("log", "pain", "6", "--timing", "during", "--date", str(last_saturday), "--db", db).exit_code == 0
 
     r = run("review", "--db", db)
     assert r.exit_code == 1 and "no plan stored" in r.output
 
     factory = make_session_factory(make_engine(f"sqlite:///{db}"))
     with transaction(factory) as s:
-        repo.save_plan(s, repo.get_or_create_local_runner(s).id, make_plan(), "initial")
+        start = today - timedelta(days=today.weekday(), weeks=5)
+        repo.save_plan(s, repo.get_or_create_local_runner(s).id, make_plan().model_copy(update={"start_date": start}),
+                       "initial")
 
     r = run("load", "--db", db)
     assert r.exit_code == 0 and "ACWR" in r.output and "week of" in r.output
@@ -152,7 +156,9 @@ def test_end_to_end_with_engine_plan_seed_000(db: str, tmp_path: Path) -> None:
             if w < 8:
                 for d in (0, 2, 4):
                     repo.add_exercise(s, owner, MONDAY + timedelta(weeks=w, days=d), "glute_bridge", sets=3, reps=15)
-        before, plan = repo.latest_plan(s, owner)  # type: ignore[misc]
+        _, plan = repo.latest_plan(s, owner)  # type: ignore[misc]
+        # The plan was stored today; this runner's history began on MONDAY, so plan week 1 starts there.
+        before = repo.save_plan(s, owner, plan.model_copy(update={"start_date": MONDAY}), "start date").version
 
     today = MONDAY + timedelta(weeks=12)
     r = run("review", "--apply", "--date", str(today), "--db", db)

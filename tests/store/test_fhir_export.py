@@ -104,3 +104,29 @@ def test_the_library_really_validates() -> None:
     with pytest.raises(ValidationError):
         CarePlan.model_validate({"resourceType": "CarePlan", "status": "active", "intent": "plan",
                                  "subject": {"reference": "x"}, "created": "yesterday"})
+
+
+@pytest.mark.parametrize("example", ["bone_stress_marathoner.yaml", "red_flag_kujala_limp.yaml"])
+def test_triage_referral_states_its_reason_in_the_service_request(tmp_path: Path, example: str) -> None:
+    """An examine-first pathway (plan without running) and a flag raised from answers both reach FHIR with the reason."""
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    upgrade(url)
+    factory = make_session_factory(make_engine(url))
+    profile = _profile(example)
+    a = assess(profile)
+    with transaction(factory) as s:
+        owner = repo.create_user(s, "t@example.org", "Triage").id
+        repo.save_assessment_and_plan(s, owner, profile, a)
+        bundle = fhir.bundle_for_owner(s, owner)
+    kinds = _by_type(Bundle.model_validate_json(bundle.model_dump_json(by_alias=True, exclude_none=True)))
+    sr: ServiceRequest = kinds["ServiceRequest"][0]
+    reasons = " ".join(c.text for c in sr.reasonCode)
+    if a.referral is not None:  # the adolescent: a red flag raised by the Kujala limp answer
+        assert "CarePlan" not in kinds
+        assert "Raised by" in reasons and "Do you limp?" in reasons
+    else:  # bone stress: a plan without running, and the referral beside it
+        assert a.pathway.referral is not None
+        assert sr.priority == "urgent" and a.pathway.referral.reason in reasons
+        plan = kinds["CarePlan"][0]
+        assert "Running is on hold" in plan.description
+        assert {act.detail.status for act in plan.activity if act.detail.code.text.startswith("Running")} == {"on-hold"}

@@ -184,3 +184,109 @@ def test_postgres_profile_data_migration() -> None:
     finally:
         if migrate.current(PG_URL) is not None:
             migrate.downgrade(PG_URL, "base")
+
+
+V2_PROFILE = {
+    "schema_version": 2,
+    "name": "Stored Before Triage",
+    "symptoms": {"sides": ["right"], "locations": ["below_kneecap"], "swelling": False, "pain_at_rest": 0,
+                 "pain_during_run": 4, "pain_eases_when_warm": True},
+    "red_flags": {"locking": False, "adolescent_hip_limp": False},
+    "history": {"full_range_of_motion": True, "full_extension": True},
+    "running": {"current_weekly_km": 25, "target_weekly_km": 35, "longest_recent_run_km": 10},
+    "kujala": {"limp": "a", "pain": "b"},
+}
+
+
+def _profile_v3_round_trip(url: str) -> None:
+    """A profile stored under schema 2 (database at 0006) keeps every answer through 0007 and back."""
+    import json
+
+    from kneecoach.intake.profile import Profile
+
+    migrate.upgrade(url, "0006")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO users (id, email, display_name, role, created_at) "
+                                 "VALUES (1, 'v2@x.org', 'V2', 'runner', '2026-01-01')"))
+            conn.execute(sa.text("INSERT INTO profiles (owner_id, created_at, data) VALUES (1, '2026-01-02', :d)"),
+                         {"d": json.dumps(V2_PROFILE)})
+        migrate.upgrade(url, "0007")
+
+        def stored() -> dict:
+            with engine.connect() as conn:
+                raw = conn.execute(sa.text("SELECT data FROM profiles")).scalar_one()
+            return raw if isinstance(raw, dict) else json.loads(raw)
+
+        data = stored()
+        assert data["schema_version"] == 3
+        assert {k: v for k, v in data.items() if k != "schema_version"} == {
+            k: v for k, v in V2_PROFILE.items() if k != "schema_version"
+        }, "nothing a runner stored is lost or changed"
+        profile = Profile.model_validate(data)
+        assert profile.symptoms.swelling is False and profile.symptoms.pain_at_rest == 0
+        assert profile.history.full_range_of_motion is True and profile.running.longest_recent_run_km == 10
+        # A v3 profile with triage answers, a clearance and "not answered" values goes back to v2 readable.
+        v3 = dict(data, red_flags={"locking": False, "bsi_pain_on_hopping": True},
+                  history={"full_range_of_motion": None, "cleared_to_run": {"examined_on": "2026-11-20"}},
+                  symptoms=dict(data["symptoms"], swelling=None))
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE profiles SET data = :d"), {"d": json.dumps(v3)})
+        migrate.downgrade(url, "0006")
+        data = stored()
+        assert data["schema_version"] == 2 and data["red_flags"] == {"locking": False}
+        assert data["history"] == {} and "swelling" not in data["symptoms"]
+        assert data["symptoms"]["pain_during_run"] == 4 and data["kujala"] == {"limp": "a", "pain": "b"}
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_profile_v3_data_migration(tmp_path: Path) -> None:
+    _profile_v3_round_trip(f"sqlite:///{tmp_path / 'v3.db'}")
+
+
+@pytest.mark.skipif(PG_URL is None, reason="set KNEECOACH_TEST_POSTGRES_URL to an empty throwaway PostgreSQL database")
+def test_postgres_profile_v3_data_migration() -> None:
+    assert PG_URL is not None
+    if _tables(PG_URL) - {"alembic_version"}:
+        pytest.skip("KNEECOACH_TEST_POSTGRES_URL database is not empty; refusing to touch it")
+    try:
+        _profile_v3_round_trip(PG_URL)
+    finally:
+        if migrate.current(PG_URL) is not None:
+            migrate.downgrade(PG_URL, "base")
+
+
+def _runs_survive_0008(url: str) -> None:
+    """A database at 0006 with a stored run: after 0008 the run is unchanged and is no race."""
+    migrate.upgrade(url, "0006")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO users (id, email, display_name, role, created_at) "
+                                 "VALUES (1, 'a@kneecoach.invalid', 'a', 'runner', CURRENT_TIMESTAMP)"))
+            conn.execute(sa.text(
+                "INSERT INTO runs (owner_id, start_time, duration_s, distance_m, elevation_gain_m, sport, "
+                "source_format, source_name, fingerprint, imported_at, speed_unconfirmed) VALUES "
+                "(1, CURRENT_TIMESTAMP, 1800, 6500, 12, 'running', 'gpx', 'a.gpx', 'fp1', CURRENT_TIMESTAMP, false)"))
+        migrate.upgrade(url)
+        with engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT distance_m, source_name, race FROM runs")).one()
+        assert (row[0], row[1], bool(row[2])) == (6500, "a.gpx", False)
+        migrate.downgrade(url, "0006")
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT distance_m FROM runs")).scalar_one() == 6500
+    finally:
+        engine.dispose()
+    migrate.downgrade(url, "base")
+
+
+def test_sqlite_0008_keeps_runs(tmp_path: Path) -> None:
+    _runs_survive_0008(f"sqlite:///{tmp_path / 'r.db'}")
+
+
+@pytest.mark.skipif(not PG_URL, reason="set KNEECOACH_TEST_POSTGRES_URL to an empty throwaway PostgreSQL database")
+def test_postgres_0008_keeps_runs() -> None:
+    assert PG_URL is not None
+    _runs_survive_0008(PG_URL)

@@ -123,7 +123,7 @@ def test_morning_check_keyed_and_second_answer_kept(factory: sessionmaker[Sessio
 
 def test_migration_keeps_diary_rows_and_marks_them_done(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    migrate.upgrade(url, "0006")
+    migrate.upgrade(url, "0008")
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO users (id, email, display_name, role, created_at) "

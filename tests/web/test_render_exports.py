@@ -141,3 +141,17 @@ def test_pdf_shows_pathway_criteria_education_evidence_and_adjuncts():
     for needle in ("Understanding your knee", "guideline, strong recommendation", "questions: smith2009",
                    "Short-term helpers", "Patellar taping", "pause running"):
         assert needle in text, needle
+
+
+def test_pdf_opens_with_examine_first_and_running_on_hold():
+    """Triage (issue 15): the PDF states the referral's reason and why running is held before the plan."""
+    from kneecoach.intake.load import load_example
+
+    plan = assess(load_example("bone_stress_marathoner")).plan
+    text = _pdf_text(plan_to_pdf(plan, runner_name="Alex"))
+    head = text[: text.index("Pathway:")]
+    assert "See a clinician for an examination first (urgent: within days)" in head
+    assert "bone stress injury" in head and "Running is on hold" in head
+    severe = assess(load_example("severe_pain_runner")).plan
+    text = _pdf_text(plan_to_pdf(severe))
+    assert "Running is on hold" in text and "8/10" in text and "See a clinician for an examination" not in text

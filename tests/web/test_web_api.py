@@ -60,8 +60,27 @@ def test_api_flow(make_browser):
     assert r.status_code == 422 and "unknown exercise" in r.json()["detail"]
 
     review = b.c.get(f"/api/v1/users/{uid}/review").json()
-    assert review["decision"]["action"] in {"progress", "hold", "step_back"}
-    assert isinstance(review["weeks"], list)
+    # The plan was just made: its week 1 starts next Monday, nothing is reviewed yet.
+    assert review["decision"]["action"] == "start" and review["reviewed_week"] is None
+    assert review["decision"]["next_week"]["km"] == assessment["plan"]["mileage_ramp"][0]["km"]
+    assert isinstance(review["weeks"], list) and review["disclaimer"] and review["referral_reasons"]
+    assert review["acwr_note"] and "never" in review["acwr_note"]
+
+    # A run logged by hand, in miles: stored like an import, marked as hand-entered.
+    r = b.c.post("/api/v1/runs/manual", json={"day": "2026-11-03", "distance": 4, "unit": "mi", "minutes": 38,
+                                              "pain": 2}, headers=h)
+    assert r.status_code == 201, r.text
+    assert r.json()["hand_entered"] and abs(r.json()["distance_km"] - 6.437) < 0.01
+    assert b.c.post("/api/v1/runs/manual", json={"day": "2026-11-03", "distance": 6.5, "minutes": 0},
+                    headers=h).status_code == 422
+    assert b.c.post("/api/v1/runs/manual", json={"day": "2026-11-03", "distance": 40, "minutes": 20},
+                    headers=h).status_code == 422  # faster than any runner
+    runs = b.c.get(f"/api/v1/users/{uid}/runs").json()
+    assert len(runs) == 2 and [r["source_format"] for r in runs] == ["gpx", "manual"]
+    assert not any(r["race"] for r in runs)
+    r = b.c.post("/api/v1/day-marks", json={"day": "2026-11-04", "kind": "ill"}, headers=h)
+    assert r.status_code == 201
+    assert b.c.post("/api/v1/day-marks", json={"day": "2026-11-04", "kind": "flu"}, headers=h).status_code == 422
 
 
 def test_api_rejects_bad_profile_with_locations(make_browser):

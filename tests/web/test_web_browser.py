@@ -8,6 +8,7 @@ install``); skipped with a reason when it is absent. With
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -220,11 +221,19 @@ def test_runner_journey_in_chromium(server, page, tmp_path):
     submit(page, "button:has-text('Save pain')")
     page.wait_for_selector("text=Pain entry saved.")
     shot(page, "07-diary", full=False)
+    # a treadmill run typed in by hand (issue 21)
+    page.fill("#f-run_day", "2026-11-03")
+    page.fill("#f-distance", "5")
+    page.fill("#f-minutes", "31")
+    submit(page, "button:has-text('Save run')")
+    page.wait_for_selector("text=Run saved (entered by hand).")
 
     submit(page, "nav >> text=Review")
     page.wait_for_selector("svg.chart rect.bar")
     assert page.locator("svg.chart rect.bar").count() >= 1
-    assert "Next week" in page.inner_text(".decision")
+    assert re.search(r"(Next|This) week \(week 1", page.inner_text(".decision"))  # "This" on a Monday
+    assert "plan" in page.inner_text("#reviewed-week").lower()
+    assert page.is_visible("text=See a clinician if")
     shot(page, "08-review")
 
 
@@ -263,6 +272,17 @@ def test_mobile_layout_has_no_horizontal_scroll(server, page):
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
     shot(page, "09-intake-mobile", full=False)
+
+
+def test_diary_with_hand_run_form_fits_a_phone(server, page):
+    """The diary, with the hand-run and day-mark forms, fits a 390 px screen (issue 21)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    new_account(page, server, "phone-diary@example.org", "Robin")
+    page.goto(server + "/diary")
+    assert page.is_visible("#f-distance") and page.is_visible("#f-minutes")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
+    shot_section(page, "form[action='/diary/run']", "21-diary-mobile", 900)
 
 
 def test_clinician_sees_invited_runner_read_only(server, page):
@@ -355,6 +375,32 @@ def test_acl_pathway_holds_running_with_criteria_shown(server, page):
     rows = page.locator("table.ramp tbody tr")
     assert rows.count() == 1 and float(rows.first.inner_text().split()[1]) == 0
     shot(page, "12-plan-acl-criteria")
+
+
+def test_bone_stress_answers_hold_running_and_refer(server, page):
+    """Issue 15: the triage questions sit with the knee-pain questions; a bone stress pattern refers
+    (urgent) and the plan holds running at 0 km, saying why, in a visible box."""
+    new_account(page, server, "bsi@example.org", "Alex Marathon")
+    page.goto(server + "/intake")
+    for flag in kb.red_flags_for(None):
+        page.check(f"input[name='red_flags.{flag.id}'][value='false']")
+    page.check("input[name='symptoms.sides'][value='left']")
+    page.check("input[name='symptoms.locations'][value='below_kneecap']")
+    page.check("input[name='symptoms.aggravators'][value='walking']")
+    page.check("input[name='red_flags.bsi_fast_load_rise'][value='true']")
+    page.check("input[name='red_flags.bsi_pain_on_hopping'][value='true']")
+    page.fill("#f-running\\.current_weekly_km", "70")
+    page.fill("#f-running\\.target_weekly_km", "70")
+    submit(page, "button:has-text('Save and continue')")
+    assert_at(page, "**/selftests")
+    page.goto(page.url.replace("/selftests", "/home"))
+    submit(page, "nav >> text=Plan")
+    box = page.locator("section.examine-first")
+    assert box.is_visible() and "within days" in box.inner_text()
+    assert page.locator("section.running-hold").is_visible()
+    rows = page.locator("table.ramp tbody tr")
+    assert rows.count() == 1 and float(rows.first.inner_text().split()[1]) == 0
+    shot(page, "17-plan-bone-stress-hold")
 
 
 def test_retest_page_and_trend_chart(server, page):

@@ -28,6 +28,9 @@ OTHER_PARAM_ROUTES |= {"/selftests/video/{job_id}", "/selftests/video/{job_id}/{
 # Kept clips (issue 9): deleting is for the owning runner only (repo.delete_video_clip checks the owner);
 # covered by tests/web/test_web_video.py::test_a_clip_is_kept_only_when_asked_and_can_be_watched_and_deleted.
 OTHER_PARAM_ROUTES |= {"/selftests/clips/{clip_id}/delete", "/api/v1/clips/{clip_id}"}
+# Marking a run as a race (issue 21): the owning runner only (run_log.set_race checks the owner);
+# covered by tests/web/test_web_review_runlog.py::test_only_the_owner_marks_a_race.
+OTHER_PARAM_ROUTES |= {"/api/v1/runs/{run_id}/race"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
 #: Other ids in owner routes, filled with a real row of runner A's (made in the ``world`` fixture).
 WORLD_IDS: dict[str, int] = {}

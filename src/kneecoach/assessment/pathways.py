@@ -9,12 +9,12 @@ same criteria re-evaluate against it.
 
 from __future__ import annotations
 
-from kneecoach.knowledge.predicates import evaluate, recorded
+from kneecoach.knowledge.predicates import evaluate, explain, recorded
 from kneecoach.assessment.reasoning import Finding
 from kneecoach.intake.profile import Profile
 from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.knowledge.schema import Criterion, Pathway
-from kneecoach.assessment.results import CriterionResult, CriterionStatus, PathwayChoice
+from kneecoach.assessment.results import CriterionResult, CriterionStatus, PathwayChoice, PathwayReferral
 
 __all__ = ["CriterionResult", "PathwayChoice", "check_criterion", "choose_pathway"]
 
@@ -24,6 +24,15 @@ def _matches(p: Pathway, profile: Profile, finding_ids: set[str], kb: KnowledgeB
     if p.findings_any and not set(p.findings_any) & finding_ids:
         return False
     return p.when is None or evaluate(p.when, profile, kb.rules).ok
+
+
+def _answers_behind(p: Pathway, profile: Profile, kb: KnowledgeBase) -> list[str]:
+    """The runner's answers that made the pathway's findings hold, in words (for "because of your answers")."""
+    out: list[str] = []
+    for fid in (*p.findings_all, *p.findings_any):
+        if fid in kb.findings:
+            out.extend(t for t in explain(kb.findings[fid].when, profile, kb.rules, kb) if t not in out)
+    return out
 
 
 def check_criterion(c: Criterion, profile: Profile, kb: KnowledgeBase) -> CriterionResult:
@@ -46,6 +55,17 @@ def choose_pathway(profile: Profile, findings: list[Finding], kb: KnowledgeBase)
     chosen = matching[0]  # the default pathway always matches (kb check guarantees exactly one)
     because = [labels[f] for f in (*chosen.findings_all, *chosen.findings_any) if f in finding_ids]
     claims = [*chosen.claims, *chosen.ramp.claims]
+    criteria = [check_criterion(c, profile, kb) for c in chosen.criteria]
+    referral = None
+    if chosen.referral is not None and any(c.status != "met" for c in criteria):
+        # Examine first, until the examination (the pathway's criterion) is recorded.
+        referral = PathwayReferral(
+            urgency=chosen.referral.urgency,
+            reason=chosen.referral.reason,
+            action=kb.rules.urgency_action[chosen.referral.urgency],
+            raised_by=_answers_behind(chosen, profile, kb) or because,
+            sources=sorted({kb.claim_source(c) for c in chosen.referral.claims}),
+        )
     return PathwayChoice(
         id=chosen.id,
         name=chosen.name,
@@ -55,6 +75,8 @@ def choose_pathway(profile: Profile, findings: list[Finding], kb: KnowledgeBase)
         also_matched=[p.name for p in matching[1:] if p.findings_all or p.findings_any or p.when],
         ramp_mode=chosen.ramp.mode,
         ramp_note=chosen.ramp.note,
-        criteria=[check_criterion(c, profile, kb) for c in chosen.criteria],
+        criteria=criteria,
         sources=sorted({kb.claim_source(c) for c in claims}),
+        referral=referral,
+        restart_walk_run=chosen.ramp.restart_walk_run,
     )

@@ -38,6 +38,16 @@ class CriterionResult(_Out):
     sources: list[str]
 
 
+class PathwayReferral(_Out):
+    """See a clinician while this pathway's plan (without running) goes on: the urgency, the reason, what to do."""
+
+    urgency: Literal["emergency", "urgent", "soon"]
+    reason: str
+    action: str
+    raised_by: list[str] = Field(default_factory=list, description="The answers that fit the pattern, in words.")
+    sources: list[str]
+
+
 class PathwayChoice(_Out):
     """The condition pathway chosen (pathways.yaml), why, and which others also resembled the answers."""
 
@@ -51,6 +61,10 @@ class PathwayChoice(_Out):
     ramp_note: str
     criteria: list[CriterionResult]
     sources: list[str]
+    referral: PathwayReferral | None = Field(
+        default=None, description="Examine first: set on triage pathways (suspected bone stress, an acute injury)."
+    )
+    restart_walk_run: bool = False
 
     @property
     def running_on_hold(self) -> bool:

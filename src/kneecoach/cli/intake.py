@@ -11,6 +11,8 @@ prevention check.
 
 from __future__ import annotations
 
+from datetime import date
+
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -90,14 +92,35 @@ def _optional_float(question: str, low: float, high: float) -> float | None:
 
 
 def _ask_flags(questions: list[RedFlag], flags: dict[str, bool], kb: KnowledgeBase) -> None:
-    """Ask each red-flag question; a "yes" ends the questionnaire with the referral and what to do."""
+    """Ask each red-flag question; a "yes" ends the questionnaire with the referral and what to do.
+
+    A triage question (``refers: false``: bone stress, an acute injury) is only recorded: the
+    assessment reads the pattern of answers, so one "yes" does not end the questionnaire.
+    """
     for rf in questions:
         flags[rf.id] = typer.confirm(rf.question, default=False)
-        if flags[rf.id]:
+        if flags[rf.id] and rf.refers:
             console.print(f"\n[bold red]Please see a clinician before starting a plan.[/] {rf.reason}")
             console.print(f"[bold]{kb.rules.urgency_action[rf.urgency]}[/]")
             console.print(kb.rules.referral_message)
             raise typer.Exit(3)
+
+
+def _ask_clearance(history: dict[str, Any]) -> None:
+    """After a "yes" to a triage question: has a clinician already examined the knee and cleared running?"""
+    while True:
+        raw = typer.prompt(
+            "If a doctor or physiotherapist has examined the knee and cleared you to run, the date (YYYY-MM-DD; blank if not)",
+            default="", show_default=False,
+        ).strip()
+        if not raw:
+            return
+        try:
+            history["cleared_to_run"] = {"examined_on": date.fromisoformat(raw).isoformat(),
+                                         "by": typer.prompt("Who cleared you", default="clinician")}
+            return
+        except ValueError:
+            console.print("[red]Please give the date as YYYY-MM-DD.[/]")
 
 
 def _partial_profile(data: dict[str, Any]) -> Profile:
@@ -151,6 +174,9 @@ def intake_cmd(
         }
         history["full_range_of_motion"] = typer.confirm("Does the knee bend and straighten fully again?", default=True)
         history["full_extension"] = typer.confirm("Does the knee straighten as far as the other one?", default=True)
+        flexion = _optional_float("How far does it bend, as a % of the other knee", 0, 150)
+        if flexion is not None:
+            history["knee_flexion_pct_of_other_side"] = flexion
         history["walking_normally"] = typer.confirm("Are you walking normally again?", default=True)
     if typer.confirm("Did the pain start with a fall, twist or blow to the leg?", default=False):
         history["trauma"] = {"kind": typer.prompt("What happened"), "weeks_ago": _number("How many weeks ago", 0, 520)}
@@ -160,9 +186,16 @@ def intake_cmd(
 
     # Questions that only apply to some people (age, injury, knee replacement): asked now that we know.
     relevant = [rf for rf in questions_for(_partial_profile(data), kb) if rf.id not in flags]
-    if relevant:
+    safety = [rf for rf in relevant if rf.refers]
+    triage = [rf for rf in relevant if not rf.refers]
+    if safety:
         console.print("\n[bold]A few more safety questions that apply to you.[/]")
-        _ask_flags(relevant, flags, kb)
+        _ask_flags(safety, flags, kb)
+    if triage:
+        console.print("\n[bold]How it started, and the bone[/] (an injury or a bone stress pattern needs an examination first).")
+        _ask_flags(triage, flags, kb)
+        if any(flags.get(rf.id) for rf in triage):
+            _ask_clearance(history)
 
     data["running"] = {
         "current_weekly_km": _number("Kilometres a week now", 0, 500),

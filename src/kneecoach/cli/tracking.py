@@ -22,12 +22,13 @@ if TYPE_CHECKING:
     from kneecoach.plan.models import Plan
     from kneecoach.tracking.review import Review
 
-from kneecoach.cli.app import EXIT_BAD_INPUT, EXIT_FAILED, app
+from kneecoach.cli.app import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_REFERRAL, app
 from kneecoach.store import migrate, repo
 from kneecoach.store.db import make_engine, make_session_factory, resolve_url, transaction
 
 db_app = typer.Typer(help="Database: create or upgrade the tables (Alembic migrations).", no_args_is_help=True)
-log_app = typer.Typer(help="Log a pain score or an exercise session in the diary.", no_args_is_help=True)
+log_app = typer.Typer(help="Log a pain score, an exercise session, a run by hand or a marked day.",
+                      no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(log_app, name="log")
 
@@ -193,6 +194,53 @@ def log_exercise(
     out.print(f"Logged {ex} on {when}.")
 
 
+@log_app.command("run")
+def log_run(
+    distance: Annotated[float, typer.Argument(help="Distance run, in km (or miles with --unit mi).")],
+    minutes: Annotated[float, typer.Option("--minutes", help="How long the run took, in minutes.")],
+    unit: Annotated[str, typer.Option("--unit", help="km | mi")] = "km",
+    pain: Annotated[int | None, typer.Option("--pain", help="Pain during the run, 0-10.")] = None,
+    race: Annotated[bool, typer.Option("--race", help="It was a race (a planned single-run spike).")] = False,
+    day: DateOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Log a run by hand (treadmill, no watch file); it counts like an imported run."""
+    from kneecoach.store import run_log
+
+    when = _day(day)
+    factory, owner = _open(db)
+    try:
+        with transaction(factory) as s:
+            row = run_log.add_hand_run(s, owner, when, distance, minutes, unit=unit, pain=pain, race=race)
+            km = row.distance_m / 1000
+    except ValueError as exc:
+        raise _bad_input(str(exc)) from exc
+    extra = f", pain {pain}/10" if pain is not None else ""
+    out.print(f"Logged a hand-entered run of {km:.2f} km in {minutes:g} min on {when}{extra}"
+              f"{' (race)' if race else ''}.", highlight=False)
+
+
+@log_app.command("day")
+def log_day(
+    kind: Annotated[str, typer.Argument(
+        help="ill | chest_symptoms | night_pain | rest_pain | swelling | giving_way | bone_spot_pain")],
+    day: DateOpt = None,
+    note: Annotated[str, typer.Option("--note")] = "",
+    db: DbOpt = None,
+) -> None:
+    """Mark a day: ill (fever, whole-body symptoms), or a sign the review refers on."""
+    from kneecoach.store import run_log
+
+    when = _day(day)
+    factory, owner = _open(db)
+    try:
+        with transaction(factory) as s:
+            run_log.add_day_mark(s, owner, when, kind.replace("-", "_"), note)
+    except ValueError as exc:
+        raise _bad_input(str(exc)) from exc
+    out.print(f"Marked {when} as {kind.replace('_', ' ')}.", highlight=False)
+
+
 # --------------------------------------------------------------------------- views
 
 
@@ -202,6 +250,7 @@ def runs_cmd(
     since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD")] = None,
     confirm: Annotated[int | None, typer.Option(
         "--confirm", help="Run id flagged as too fast for running that really was a run: count it in load.")] = None,
+    race: Annotated[int | None, typer.Option("--race", help="Run id to mark as a race (a planned spike).")] = None,
     last: Annotated[int, typer.Option("--last", min=1, help="Show the most recent N runs (without --since).")] = 50,
     all_: Annotated[bool, typer.Option("--all", help="Show every run (slow to print for thousands).")] = False,
     units: Annotated[str | None, typer.Option("--units", envvar="KNEECOACH_UNITS",
@@ -226,6 +275,15 @@ def runs_cmd(
             out.print(f"Run {confirm} confirmed: it now counts toward load.")
         else:
             out.print(f"Run {confirm} was never flagged as too fast: it already counts toward load.")
+    if race is not None:
+        from kneecoach.store import run_log
+
+        with transaction(factory) as s:
+            try:
+                run_log.set_race(s, owner, race)
+            except (LookupError, ValueError) as exc:
+                raise _bad_input(str(exc)) from exc
+        out.print(f"Run {race} marked as a race.")
     with transaction(factory) as s:
         if start is not None or all_:
             rows, span = repo.run_rows(s, owner, since=start), None
@@ -248,7 +306,7 @@ def runs_cmd(
                 f"{r.elevation_gain_m:.0f}",
                 f"{r.avg_cadence_spm:.0f}" if r.avg_cadence_spm else "-",
                 f"{r.avg_heart_rate_bpm:.0f}" if r.avg_heart_rate_bpm else "-",
-                r.source_name,
+                r.source_name + (" (race)" if r.race else ""),
             )
     out.print(table if rows else "No runs yet: try `kneecoach import FILE_OR_FOLDER`.")
     if span is not None and span[0] > len(rows):
@@ -301,58 +359,75 @@ def load_cmd(
 
 
 def _review(s: Session, owner: int, today: date) -> tuple[int, Plan, Review]:
-    """The stored plan (version, plan) and a review of the last 20 weeks against it."""
-    from kneecoach.tracking.review import review, strength_exercise_ids
+    """The stored plan (version, plan) and the review of its completed weeks up to ``today``."""
+    from kneecoach.store.review_data import load_review
+    from kneecoach.tracking.review import strength_exercise_ids
 
-    latest = repo.latest_plan(s, owner)
-    if latest is None:
-        raise _fail("no plan stored yet: run `kneecoach assess PROFILE --save` first.")
-    version, plan = latest
     try:
         from kneecoach.assessment.kb import load_kb
 
         strength = strength_exercise_ids(load_kb())
     except (ImportError, OSError, ValueError):
         strength = {e.exercise_id for e in repo.list_exercise(s, owner)}
-    runs = repo.list_runs(s, owner, since=today - timedelta(weeks=20))
-    pain = repo.pain_obs(repo.list_pain(s, owner, since=today - timedelta(weeks=20)))
-    ex = repo.exercise_obs(repo.list_exercise(s, owner, since=today - timedelta(weeks=20)))
-    return version, plan, review(runs, pain, ex, plan, today, strength_exercise_ids=strength)
+    found = load_review(s, owner, today, strength)
+    if found is None:
+        raise _fail("no plan stored yet: run `kneecoach assess PROFILE --save` first.")
+    return found
 
 
 @app.command("review")
 def review_cmd(
     db: DbOpt = None,
-    apply: Annotated[bool, typer.Option("--apply", help="Save the adjusted plan as a new version.")] = False,
+    apply: Annotated[bool, typer.Option("--apply", help="Save the decision as a new plan version.")] = False,
     day: DateOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
 ) -> None:
-    """Review load vs pain and strength work; decide progress / hold / step back."""
+    """Review the plan's completed weeks: which plan week you are in, whether it was done, and next week."""
+    import json
+
     from kneecoach.assessment.kb import load_kb
     from kneecoach.store.loop import NoProfile, load_progress
     from kneecoach.tracking.progress import apply_progress
     from kneecoach.tracking.review import apply_review
 
+    if fmt not in ("text", "json"):
+        raise _bad_input(f"--format must be text or json, got {fmt!r}")
     today = _day(day)
     factory, owner = _open(db)
     with transaction(factory) as s:
         version, plan, rv = _review(s, owner, today)
-        table = Table("week of", "km", "runs", "mean pain", "max run pain")
-        for w in rv.weeks:
-            table.add_row(
-                f"{w.load.week_start}", f"{w.load.distance_km:.1f}", str(w.load.runs),
-                "-" if w.mean_pain is None else f"{w.mean_pain:.1f}",
-                "-" if w.max_run_pain is None else str(w.max_run_pain),
-            )
-        out.print(table)
-        for line in rv.summary_lines():
-            out.print(f"- {line}", highlight=False)
         try:
             _, _, prog = load_progress(s, owner, today, load_kb())
         except NoProfile:
             prog = None
+        saved = None
+        if apply:
+            new = apply_review(plan, rv)
+            new = apply_progress(new, prog) if prog is not None else new
+            saved = repo.save_plan(s, owner, new, reason=f"review {today}: {rv.decision.action}").version
+        if fmt == "json":
+            doc = rv.as_json()
+            doc.update(disclaimer=plan.disclaimer, referral_reasons=_referral_reasons(plan), saved_plan_version=saved)
+            out.print_json(json.dumps(doc))
+            if rv.decision.action == "see_clinician":
+                raise typer.Exit(EXIT_REFERRAL)
+            return
+        table = Table("week", "dates", "prescribed", "ran", "done", "max pain", "decision")
+        for w in rv.walked[-12:]:
+            p = w.prescribed
+            label = f"{p.km:g} km" + (" (lighter)" if p.kind == "lighter" else " (rebuild)" if p.kind == "rebuild" else "")
+            table.add_row(
+                str(w.number), f"{w.start:%d %b}-{w.end:%d %b}", label, f"{w.run_km:g} km",
+                "yes" if w.done else "no", "-" if w.max_pain is None else str(w.max_pain), w.action.replace("_", " "),
+            )
+        if rv.walked:
+            out.print(table)
+        for line in rv.summary_lines():
+            out.print(f"- {line}", highlight=False)
+        if prog is None:
             out.print("- Progress: no intake stored, so re-tests and phase criteria cannot be read "
                       "(kneecoach assess PROFILE --save).", highlight=False)
-        if prog is not None:
+        else:
             out.print("[bold]Progress[/]: re-tests, phase criteria, exercise ladders, cadence", highlight=False)
             for line in prog.summary_lines():
                 out.print(f"- {line}", highlight=False)
@@ -361,12 +436,18 @@ def review_cmd(
         for wk in weekly_adherence_for(s, owner, today, weeks=2):  # issue 16: the same numbers as Today
             out.print(f"- Adherence: {wk.sentence()}", highlight=False)
         out.print(f"Sources: {', '.join(sorted({*rv.sources, *(prog.sources if prog else [])}))}", highlight=False)
+        out.print("See a clinician if: " + "; ".join(_referral_reasons(plan)) + ".", highlight=False)
         out.print(f"[italic]{plan.disclaimer}[/]", highlight=False)
-        if apply:
-            new = apply_review(plan, rv)
-            new = apply_progress(new, prog) if prog is not None else new
-            rec = repo.save_plan(s, owner, new, reason=f"review {today}: {rv.decision.action}")
-            out.print(f"Saved plan version {rec.version} (was {version}).")
+        if saved is not None:
+            out.print(f"Saved plan version {saved} (was {version}).")
+    if rv.decision.action == "see_clinician":
+        raise typer.Exit(EXIT_REFERRAL)  # a clinician should be seen first: the exit code says so too
+
+
+def _referral_reasons(plan: Plan) -> list[str]:
+    from kneecoach.store.review_data import referral_reasons
+
+    return referral_reasons(plan)
 
 
 @app.command("recheck")

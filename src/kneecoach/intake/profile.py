@@ -10,6 +10,7 @@ Distances are kilometres throughout; the CLI and web app convert for display.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -71,9 +72,9 @@ class Symptoms(_Model):
     aggravators: list[Aggravator] = Field(default_factory=list)
     onset: Onset = Onset.gradual
     weeks_since_onset: float = Field(default=4, ge=0)
-    swelling: bool = False
+    swelling: bool | None = Field(default=None, description="None = not answered (never read as 'no swelling').")
     popping_or_grinding: bool = False
-    pain_at_rest: Score10 = 0
+    pain_at_rest: Score10 | None = Field(default=None, description="None = not answered (never read as 0).")
     pain_during_run: Score10 = 0
     pain_after_run: Score10 = 0
     pain_starts_after_km: float | None = Field(default=None, ge=0)
@@ -92,6 +93,18 @@ class RecentEvent(_Model):
     weeks_ago: float = Field(ge=0)
 
 
+class Clearance(_Model):
+    """An examination that cleared the runner to run again: who said so and when.
+
+    Held pathways (suspected bone stress, an acute injury) keep running at 0 km until this is
+    recorded; the date shows how old the clearance is.
+    """
+
+    examined_on: date = Field(description="The date of the examination that cleared running.")
+    by: str = Field(default="clinician", min_length=1, max_length=100, description="Who cleared it (e.g. 'Dr Lee, GP').")
+    note: str = Field(default="", max_length=500)
+
+
 class History(_Model):
     surgery: RecentEvent | None = None
     trauma: RecentEvent | None = None
@@ -100,13 +113,22 @@ class History(_Model):
     diagnosed_conditions: list[str] = Field(
         default_factory=list, description="Condition ids from the knowledge base a clinician has named."
     )
-    full_range_of_motion: bool = Field(
-        default=True, description="Knee and hip bend and straighten fully (003's exit from the post-surgery window)."
+    full_range_of_motion: bool | None = Field(
+        default=None,
+        description="Knee and hip bend and straighten fully (003's exit from the post-surgery window); None = not answered.",
     )
     walking_normally: bool = Field(default=True, description="Walking decently again, even if with a stick.")
     previous_knee_pain_episodes: int = Field(default=0, ge=0)
     full_extension: bool | None = Field(
         default=None, description="The knee straightens fully, as far as the other one (asked after knee surgery)."
+    )
+    knee_flexion_pct_of_other_side: float | None = Field(
+        default=None, ge=0, le=150,
+        description="How far the knee bends, as a percentage of the other knee (asked after knee surgery).",
+    )
+    cleared_to_run: Clearance | None = Field(
+        default=None,
+        description="A clinician examined the knee and cleared running (set by the runner or the clinician, with the date).",
     )
 
 
@@ -115,6 +137,10 @@ class Running(_Model):
     target_weekly_km: float = Field(gt=0, description="The prior or goal level to return to.")
     runs_per_week: int = Field(default=3, ge=0, le=14)
     longest_recent_run_km: float = Field(default=0, ge=0)
+    recent_rise_pct: float | None = Field(
+        default=None, ge=-100, le=10000,
+        description="How much weekly distance rose over the last 6 weeks, %; filled in from imported runs.",
+    )
     hilly_routes: bool = False
     cambered_or_banked_routes: bool = False
     does_strength_work: bool = False
@@ -158,7 +184,7 @@ class SelfTests(_Model):
 class Profile(_Model):
     """Everything a runner tells kneecoach at intake."""
 
-    schema_version: Literal[2] = CURRENT_SCHEMA_VERSION
+    schema_version: Literal[3] = CURRENT_SCHEMA_VERSION
     name: str = Field(default="runner", min_length=1, max_length=100)
     age: int | None = Field(default=None, ge=8, le=100)
     symptoms: Symptoms | None = Field(
@@ -185,7 +211,23 @@ class Profile(_Model):
     @field_validator("symptoms", mode="before")
     @classmethod
     def _no_pain(cls, value: Any) -> Any:
+        """'none', or symptoms with no painful side and no location, mean "no pain now" (prevention).
+
+        Empty or omitted ``sides`` and ``locations`` with no pain score above 0 are the natural way
+        to write "no pain" in a file; a pain score with nowhere to put it is a contradiction and is
+        refused with a message that says what to fill in.
+        """
         if isinstance(value, str) and value.strip().lower() in {"none", "no pain", "no"}:
+            return None
+        if isinstance(value, dict) and not value.get("sides") and not value.get("locations"):
+            scores = {k: value.get(k) for k in ("pain_at_rest", "pain_during_run", "pain_after_run")}
+            painful = {k: v for k, v in scores.items() if isinstance(v, (int, float)) and v > 0}
+            if painful:
+                named = ", ".join(f"{k} {v}" for k, v in painful.items())
+                raise ValueError(
+                    f"symptoms give pain scores ({named}) but no painful side or location: add 'sides' and "
+                    "'locations', or set the scores to 0 (or write 'symptoms: none') for no pain now"
+                )
             return None
         return value
 

@@ -1,7 +1,7 @@
 """A re-test: the Kujala scale and the self-tests again, as a new version of the runner's profile.
 
 Only what a re-test measures changes (Kujala answers, self-tests, and optionally today's pain
-scores and the ACL criteria answers); the rest of the profile is carried over, and the original
+scores, the ACL criteria answers and a clinician's clearance to run); the rest of the profile is carried over, and the original
 intake stays stored. Every problem is named with its field and nothing is stored unless all pass.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kneecoach.intake.load import ProfileError, validation_problems
-from kneecoach.intake.profile import Profile, Score10, SelfTests
+from kneecoach.intake.profile import Clearance, Profile, Score10, SelfTests
 from kneecoach.knowledge.loader import KnowledgeBase
 
 
@@ -34,6 +34,11 @@ class RetestAnswers(BaseModel):
     self_tests: SelfTests
     symptoms: RetestPain = Field(default_factory=RetestPain)
     full_extension: bool | None = None
+    full_range_of_motion: bool | None = None
+    knee_flexion_pct_of_other_side: float | None = Field(default=None, ge=0, le=150)
+    cleared_to_run: Clearance | None = Field(
+        default=None, description="A clinician examined the knee and cleared running (lifts a triage hold)."
+    )
 
 
 def _has_any_test(t: SelfTests) -> bool:
@@ -67,8 +72,11 @@ def apply_retest(base: Profile, data: Any, kb: KnowledgeBase, source: str = "re-
     new["self_tests"] = answers.self_tests.model_dump(mode="json", exclude_none=True)
     if base.symptoms is not None:
         new["symptoms"].update(answers.symptoms.model_dump(exclude_none=True))
-    if answers.full_extension is not None:
-        new["history"]["full_extension"] = answers.full_extension
+    for key in ("full_extension", "full_range_of_motion", "knee_flexion_pct_of_other_side"):
+        if getattr(answers, key) is not None:
+            new["history"][key] = getattr(answers, key)
+    if answers.cleared_to_run is not None:
+        new["history"]["cleared_to_run"] = answers.cleared_to_run.model_dump(mode="json")
     try:
         return Profile.model_validate(new)
     except ValidationError as exc:  # pragma: no cover - the parts were validated above

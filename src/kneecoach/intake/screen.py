@@ -30,6 +30,10 @@ class RedFlagHit(BaseModel):
     reason: str
     urgency: Literal["emergency", "urgent", "soon"]
     sources: list[str]
+    raised_by: list[str] = Field(
+        default_factory=list,
+        description="The answers (given elsewhere in the intake) that raised this flag; empty when answered yes.",
+    )
 
 
 class Referral(BaseModel):
@@ -67,21 +71,29 @@ def screen(profile: Profile, kb: KnowledgeBase) -> ScreenResult:
     A "yes" counts even to a question that would not have been shown (safety first); a flag
     with ``raised_when`` (e.g. the Ottawa rule's age item) needs no question at all.
     """
-    from kneecoach.knowledge.predicates import evaluate
-
     unknown = sorted(set(profile.red_flags) - set(kb.red_flags))
     if unknown:
         raise UnknownRedFlagError(
             f"unknown red-flag question(s): {', '.join(unknown)}; known: {', '.join(kb.red_flags)}"
         )
-    hits = [
-        RedFlagHit(id=rf.id, question=rf.question, reason=rf.reason, urgency=rf.urgency, sources=list(rf.sources))
-        for rf in kb.red_flags.values()
-        if profile.red_flags.get(rf.id) is True
-        or (rf.raised_when is not None and evaluate(rf.raised_when, profile, kb.rules).ok)
-    ]
+    from kneecoach.knowledge.predicates import explain
+
+    hits: list[RedFlagHit] = []
+    for rf in kb.red_flags.values():
+        if not rf.refers:
+            continue  # a triage question: its answer feeds findings and pathways, not a referral by itself
+        said_yes = profile.red_flags.get(rf.id) is True
+        raised_by = explain(rf.raised_when, profile, kb.rules, kb) if rf.raised_when is not None else []
+        if said_yes or raised_by:
+            hits.append(
+                RedFlagHit(
+                    id=rf.id, question=rf.question, reason=rf.reason, urgency=rf.urgency, sources=list(rf.sources),
+                    raised_by=[] if said_yes else raised_by,
+                )
+            )
     hits.sort(key=lambda h: _URGENCY_ORDER[h.urgency])
-    unanswered = [rf.id for rf in questions_for(profile, kb) if rf.id not in profile.red_flags]
+    raised = {h.id for h in hits}
+    unanswered = [rf.id for rf in questions_for(profile, kb) if rf.id not in profile.red_flags and rf.id not in raised]
     referral = (
         Referral(
             message=kb.rules.referral_message,

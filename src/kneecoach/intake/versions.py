@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-CURRENT_SCHEMA_VERSION = 2
+CURRENT_SCHEMA_VERSION = 3
 
 
 class ProfileVersionError(ValueError):
@@ -40,11 +40,22 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-_STEPS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Only the version changes: v3 adds optional fields and keeps every v2 answer."""
+    out = dict(data)
+    out["schema_version"] = 3
+    return out
 
 
-def upgrade_profile_data(data: dict[str, Any]) -> dict[str, Any]:
-    """Return ``data`` upgraded to the current schema (a copy; the input is not changed)."""
+_STEPS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
+
+
+def upgrade_profile_data(data: dict[str, Any], to: int = CURRENT_SCHEMA_VERSION) -> dict[str, Any]:
+    """Return ``data`` upgraded to schema ``to`` (the current one by default; a copy, the input is not changed).
+
+    A data migration passes the version it was written for, so migration 0002 still writes
+    schema 2 after schema 3 exists.
+    """
     version = data.get("schema_version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ProfileVersionError(f"schema_version must be a whole number from 1 to {CURRENT_SCHEMA_VERSION}, got {version!r}")
@@ -52,7 +63,7 @@ def upgrade_profile_data(data: dict[str, Any]) -> dict[str, Any]:
         raise ProfileVersionError(
             f"schema_version {version} is newer than this kneecoach understands ({CURRENT_SCHEMA_VERSION}); upgrade kneecoach"
         )
-    while version < CURRENT_SCHEMA_VERSION:
+    while version < to:
         data = _STEPS[version](data)
         version = data["schema_version"]
     return data

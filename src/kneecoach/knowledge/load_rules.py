@@ -41,6 +41,19 @@ class RampRule(_Out):
     restart_km: float = Field(gt=0, description="Weekly km to restart from when not running.")
     calm_load_factor: float = Field(gt=0, le=1, description="Share of current km kept while pain is high.")
     long_run_share: float = Field(gt=0, le=1)
+    long_run_spike_pct: float = Field(
+        default=10, gt=0, le=100,
+        description="No planned run more than this % longer than the longest run of the previous 30 days.",
+    )
+    long_run_spike_min_km: float = Field(
+        default=5, ge=0, description="Runs shorter than this are not judged as spikes (as in the load warnings)."
+    )
+    walk_run_below_km: float = Field(
+        default=0, ge=0, description="Weeks under this many km are walk-run weeks, progressed by walk_run_steps."
+    )
+    walk_run_steps: list[str] = Field(
+        default_factory=list, description="The walk-run schedule, one step a week, in plain words."
+    )
     rationale: str
     sources: list[str]
 

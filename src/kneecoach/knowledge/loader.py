@@ -270,6 +270,10 @@ class KnowledgeBase:
                     out.append(f"{where}: unknown exercise '{exc.exercise}'")
             claim_refs = [*p.claims, *p.ramp.claims, *(c for cr in p.criteria for c in cr.claims)]
             claim_refs += [c for adv in p.advice for c in adv.claims] + [exc.claim for exc in p.exclude]
+            if p.referral is not None:
+                claim_refs += list(p.referral.claims)
+            if p.ramp.restart_walk_run and p.ramp.mode != "hold_until_criteria":
+                out.append(f"{where}: restart_walk_run only applies to a pathway that holds running until criteria")
             for c in claim_refs:
                 if c not in self.claims:
                     out.append(f"{where}: unknown claim '{c}'")
@@ -301,7 +305,28 @@ class KnowledgeBase:
                 problem = check_predicate_path(node, self.rules, subjects.profile)
             if problem:
                 out.append(f"{where}: {problem}")
+            out.extend(f"{where}: {p}" for p in self._answer_ref_problems(node))
         return out
+
+    def _answer_ref_problems(self, node: Predicate) -> list[str]:
+        """A rule reading ``red_flags.<id>`` or ``kujala.<item>`` must name a question that exists.
+
+        Those are dicts in the profile, so the path check cannot see a misspelt id; a rule on a
+        question nobody is asked would silently never hold.
+        """
+        head, _, rest = node.field.partition(".")
+        if head == "red_flags" and rest and rest not in self.red_flags:
+            return [f"field '{node.field}' names no question in red_flags.yaml"]
+        if head == "kujala" and rest:
+            items = {i.id: i for i in self.kujala.items}
+            if rest not in items:
+                return [f"field '{node.field}' names no Kujala item"]
+            values = node.value if isinstance(node.value, list) else [node.value]
+            options = {o.id for o in items[rest].options}
+            bad = [v for v in values if isinstance(v, str) and v not in options]
+            if bad:
+                return [f"field '{node.field}': {', '.join(bad)} is not an option of that Kujala item"]
+        return []
 
 
 #: Phases whose repetition exercises count as strength work (they need a progression ladder).

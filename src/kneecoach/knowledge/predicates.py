@@ -23,6 +23,7 @@ from kneecoach.knowledge.sides import PerSide, Side
 from kneecoach.knowledge.schema import Predicate, Rules, When
 
 _MISSING = object()
+_NO_RULES: Any = None  # presence tests never read rules.yaml
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,56 @@ def evaluate(when: When, profile: Any, rules: Rules, side: Side | None = None) -
     return Match(True, found_side, found_value)
 
 
+def _answer_text(path: str, value: Any, kb: Any = None, says: str = "") -> str:
+    """One answer in words: 'age: 12', 'Kujala "Do you limp?": Slightly or now and then', '"Does hopping ...?": yes'.
+
+    ``says`` (the predicate's plain words, ``{value}`` for the answer) replaces the field's path:
+    'an injury to the leg 2 weeks ago'.
+    """
+    v = _plain(value)
+    if path.startswith("kujala.") and kb is not None:
+        item = next((i for i in kb.kujala.items if i.id == path.removeprefix("kujala.")), None)
+        if item is not None:
+            option = next((o.text for o in item.options if o.id == v), v)
+            return f'Kujala "{item.question}": {option}'
+    if isinstance(v, list):
+        v = ", ".join(str(_plain(x)).replace("_", " ") for x in v)
+    elif isinstance(v, bool):
+        v = "yes" if v else "no"
+    elif isinstance(v, BaseModel):
+        v = "recorded"
+    if path.startswith("red_flags.") and kb is not None and path.removeprefix("red_flags.") in kb.red_flags:
+        return f'"{kb.red_flags[path.removeprefix("red_flags.")].question}": {v}'
+    if isinstance(v, float):
+        v = f"{v:g}"
+    if says:
+        return says.replace("{value}", str(v))
+    label = path.replace("_", " ").replace(".", ": ")
+    return f"{label}: {v}"
+
+
+def explain(when: When, profile: Any, rules: Any, kb: Any = None) -> list[str]:
+    """The answers that made ``when`` hold, in words (empty when it does not hold).
+
+    A red flag raised from answers given elsewhere (age with a Kujala limp answer), or a triage
+    pattern (bone stress, an acute injury), says which answers raised it, so the runner can check
+    them rather than be told of a question never asked. ``kb`` (the knowledge base) turns Kujala
+    and question ids into their questions.
+    """
+    if not evaluate(when, profile, rules).ok:
+        return []
+    out: list[str] = []
+    for node in (*when.all, *when.any):
+        if isinstance(node, When):
+            found = explain(node, profile, rules, kb)
+        elif evaluate_predicate(node, profile, rules, None).ok and node.op not in ("absent",):
+            found = [_answer_text(node.field, resolve(profile, node.field), kb, node.says)]
+        else:
+            found = []
+        out.extend(t for t in found if t not in out)
+    return out
+
+
 def recorded(when: When, profile: Any) -> bool:
     """Whether the values the rule compares were recorded (``all``: each; ``any``: at least one).
 
@@ -143,12 +194,18 @@ def recorded(when: When, profile: Any) -> bool:
     measured it: a missing hop test is a question to answer, not a failure.
     """
 
-    def node_recorded(node: Predicate | When) -> bool:
+    def node_recorded(node: Predicate | When, alternative: bool) -> bool:
         if isinstance(node, When):
             return recorded(node, profile)
-        return node.op in ("present", "absent") or resolve(profile, node.field) is not None
+        if node.op in ("present", "absent"):
+            # As one alternative among several ("no symptoms at all, or no swelling"), a presence test
+            # that fails says nothing about whether the other alternatives were answered.
+            return not alternative or evaluate_predicate(node, profile, _NO_RULES, None).ok
+        return resolve(profile, node.field) is not None
 
-    return all(node_recorded(n) for n in when.all) and (not when.any or any(node_recorded(n) for n in when.any))
+    return all(node_recorded(n, False) for n in when.all) and (
+        not when.any or any(node_recorded(n, True) for n in when.any)
+    )
 
 
 # --- static checking of paths (used by the knowledge-base checker) -------------------------------

@@ -133,11 +133,14 @@ class Predicate(_KB):
     a literal or ``"$rules.<path>"`` to reuse a number from rules.yaml.
     ``lsi_below`` compares the limb symmetry index of a per-side number with
     ``value`` (percent); ``sides_differ`` is true when the two recorded sides differ.
+    ``says`` puts the test in a runner's words for "because of your answers" lines, with
+    ``{value}`` for the answer given; without it the field's path and the answer are shown.
     """
 
     field: str
     op: Op
     value: Any = None
+    says: str = Field(default="", description="The test in plain words, e.g. 'an injury to the leg {value} weeks ago'.")
 
 
 class When(_KB):
@@ -173,12 +176,18 @@ class FindingRule(_KB):
 
 
 class RedFlag(_KB):
-    """A safety question; a "yes" (or a profile matching ``raised_when``) refers instead of a plan."""
+    """A safety question; a "yes" (or a profile matching ``raised_when``) refers instead of a plan.
+
+    ``refers: false`` marks a triage question (bone stress, acute injury): asked like the flags,
+    shown when relevant, but its answer only feeds findings (``red_flags.<id>`` in a rule), and a
+    pathway decides what the pattern means; one "yes" alone does not stop the plan.
+    """
 
     id: Id
     question: str = Field(description="What the runner is asked, in plain words.")
     reason: str = Field(description="Why this sends the person to a clinician, in words a runner understands.")
     urgency: Literal["emergency", "urgent", "soon"]
+    refers: bool = Field(default=True, description="False for a triage question that only feeds findings.")
     sources: list[SourceId] = Field(min_length=1)
     show_when: "When | None" = Field(
         default=None, description="Ask only when this holds (age, history); absent = always asked."
@@ -193,6 +202,8 @@ class RedFlag(_KB):
     def _raised_or_asked(self) -> "RedFlag":
         if not self.ask and self.raised_when is None:
             raise ValueError("a red flag that is not asked needs 'raised_when'")
+        if not self.refers and self.raised_when is not None:
+            raise ValueError("a triage question (refers: false) cannot be raised from other answers")
         return self
 
 
@@ -304,6 +315,11 @@ class Phase(_KB):
     claims: list[Id] = Field(default_factory=list)
     exit_criteria: list[PhaseCriterion] = Field(
         default_factory=list, description="Checkable exit criteria; none = an ongoing phase (release, stretch)."
+    )
+    loading: bool = Field(
+        default=False,
+        description="Its exercises load muscles or tendons (strength work the weekly review counts); "
+        "stretching, release and technique drills do not.",
     )
 
 
@@ -430,7 +446,20 @@ class RampPolicy(_KB):
     mode: Literal["standard", "hold_until_criteria"] = Field(
         description="standard: the weekly ramp; hold_until_criteria: 0 km until every criterion is met."
     )
+    restart_walk_run: bool = Field(
+        default=False,
+        description="Once the criteria are met, restart from a short walk-run (rules.ramp.restart_km) even if the "
+        "runner was running more before (bone stress, an acute injury).",
+    )
     note: str = Field(description="What the runner is told about running on this pathway.")
+    claims: list[Id] = Field(min_length=1)
+
+
+class PathwayReferral(_KB):
+    """A pathway that sends the runner to a clinician while its plan (without running) goes on."""
+
+    urgency: Literal["emergency", "urgent", "soon"]
+    reason: str = Field(description="Why, in words a runner understands: what the clinician needs to rule out.")
     claims: list[Id] = Field(min_length=1)
 
 
@@ -455,6 +484,9 @@ class Pathway(_KB):
     ramp: RampPolicy
     criteria: list[Criterion] = Field(default_factory=list, description="E.g. return-to-run criteria.")
     advice: list[AdviceItem] = Field(default_factory=list, description="Condition-specific education.")
+    referral: PathwayReferral | None = Field(
+        default=None, description="See a clinician (with the urgency and reason) while this pathway holds."
+    )
     claims: list[Id] = Field(min_length=1)
 
     @model_validator(mode="after")

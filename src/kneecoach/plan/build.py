@@ -13,7 +13,7 @@ from kneecoach.assessment.reasoning import Finding, Hypothesis
 from kneecoach.intake.profile import Profile
 from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.knowledge.schema import Dose as KbDose
-from kneecoach.knowledge.schema import Exercise
+from kneecoach.knowledge.schema import Exercise, Rules
 from kneecoach.plan.models import (
     AdjunctNote,
     Advice,
@@ -25,8 +25,9 @@ from kneecoach.plan.models import (
     PlannedExercise,
     PlanPhase,
     RampWeek,
+    RunningHold,
 )
-from kneecoach.plan.ramp import build_ramp, start_km
+from kneecoach.plan.ramp import DEFAULT_RUNS_PER_WEEK, build_ramp, start_km
 
 
 def dose_text(d: KbDose) -> str:
@@ -99,6 +100,64 @@ def _select(
     )
 
 
+def assumed_longest_run(profile: Profile) -> float:
+    """The longest run of the last 30 days: as given, else an even share of the current week.
+
+    Unknown, it is taken as the shortest it can be (all runs equal), so week 1's long run can
+    never be a spike over a longest run the runner did not tell us about.
+    """
+    run = profile.running
+    if run.longest_recent_run_km > 0 or run.current_weekly_km <= 0:
+        return run.longest_recent_run_km
+    return run.current_weekly_km / (run.runs_per_week or DEFAULT_RUNS_PER_WEEK)
+
+
+def running_hold(profile: Profile, pathway: PathwayChoice, rules: Rules) -> RunningHold | None:
+    """Why running is held at 0 km at the start of the plan, or None when the ramp may start.
+
+    The same pain rule as the weekly review (:func:`kneecoach.tracking.review.review`): pain during
+    or after running at or above ``pause_running_at`` pauses running, so a plan never starts what
+    the review would stop the next day. A triage pathway (suspected bone stress, an acute injury)
+    holds running until a clinician's clearance is recorded; a criteria pathway (after an ACL
+    reconstruction) until every criterion is met.
+    """
+    if pathway.running_on_hold:
+        waiting = [c.label for c in pathway.criteria if c.status != "met"]
+        if pathway.referral is not None:
+            return RunningHold(
+                until="clearance",
+                reason=f"your answers need an examination before any running ({pathway.name}).",
+                restart=(
+                    f"{pathway.ramp_note} Once you have been examined, record the date and who cleared you "
+                    "(profile: history, cleared_to_run) and re-run the assessment."
+                ),
+            )
+        return RunningHold(
+            until="criteria",
+            reason="the return-to-run criteria are not all met yet (still open: " + "; ".join(waiting) + ").",
+            restart=(
+                f"Re-test them every 2-4 weeks ({len(waiting)} still open); the ramp starts when all are met, "
+                "with short walk-run sessions."
+            ),
+        )
+    symptoms = profile.symptoms
+    worst = max(symptoms.pain_during_run, symptoms.pain_after_run) if symptoms else 0
+    if worst >= rules.pain.pause_running_at:
+        return RunningHold(
+            until="pain_rule",
+            reason=(
+                f"your knee hurts {worst}/10 with running, and the pain rule pauses running at "
+                f"{rules.pain.pause_running_at}/10 or more, now as in every later week."
+            ),
+            restart=(
+                "Cycle, swim or walk instead and do the exercises within the pain rule. Running restarts with "
+                f"short walk-run sessions once everyday activities are calm and pain stays at or under "
+                f"{rules.pain.max_during_run}/10 (re-run the assessment or the weekly review then)."
+            ),
+        )
+    return None
+
+
 def build_plan(
     profile: Profile,
     findings: list[Finding],
@@ -156,31 +215,41 @@ def build_plan(
     ]
     run = profile.running
     notes: list[str] = []
-    if pathway.running_on_hold:
-        waiting = [c.label for c in pathway.criteria if c.status != "met"]
-        ramp = [
-            RampWeek(
-                week=1,
-                km=0,
-                long_run_km=0,
-                note="no running until the return-to-run criteria are met: " + "; ".join(waiting),
-            )
-        ]
-        notes.append(
-            f"Running stays at 0 km until every return-to-run criterion is met ({len(waiting)} still open). "
-            "Re-test them every 2-4 weeks; the ramp starts when all are met."
-        )
+    hold = running_hold(profile, pathway, rules)
+    if hold is not None:
+        # The reason and the way back are in ``running_hold``, which every face shows first.
+        ramp = [RampWeek(week=1, km=0, long_run_km=0, note=f"no running: {hold.reason}")]
     else:
         pain_during = profile.symptoms.pain_during_run if profile.symptoms else 0
-        start = start_km(run.current_weekly_km, pain_during, rules.pain.max_during_run, rules.ramp)
-        ramp = build_ramp(start, run.target_weekly_km, rules.ramp)
-    if "pain_above_rule" in finding_ids and not pathway.running_on_hold:
-        notes.append(
-            f"Running hurts above {rules.pain.max_during_run}/10, so the ramp starts at {ramp[0].km:g} km, "
-            f"below your current {run.current_weekly_km:g} km."
+        current = run.current_weekly_km
+        if pathway.restart_walk_run and current > 0:
+            # Cleared after an examination: running restarts from a short walk-run, whatever it was before.
+            current = min(current, rules.ramp.restart_km)
+        start = start_km(current, pain_during, rules.pain.max_during_run, rules.ramp)
+        ramp = build_ramp(
+            start,
+            run.target_weekly_km,
+            rules.ramp,
+            runs_per_week=run.runs_per_week,
+            longest_recent_km=assumed_longest_run(profile),
         )
-    if run.current_weekly_km == 0 and not pathway.running_on_hold:
-        notes.append(f"You are not running now: the ramp restarts at {ramp[0].km:g} km a week of walk-run.")
+        if "pain_above_rule" in finding_ids:
+            notes.append(
+                f"Running hurts above {rules.pain.max_during_run}/10, so the ramp starts at {ramp[0].km:g} km, "
+                f"below your current {run.current_weekly_km:g} km."
+            )
+        if run.current_weekly_km == 0:
+            notes.append(f"You are not running now: the ramp restarts at {ramp[0].km:g} km a week of walk-run.")
+        elif pathway.restart_walk_run and run.current_weekly_km > ramp[0].km:
+            notes.append(
+                f"Cleared after an examination: running restarts at {ramp[0].km:g} km a week of walk-run, not at "
+                f"your earlier {run.current_weekly_km:g} km, and builds back by the ramp rule."
+            )
+        if ramp[0].walk_run:
+            notes.append(
+                f"Weeks under {rules.ramp.walk_run_below_km:g} km are walk-run weeks: each moves one step along the "
+                "walk-run schedule shown with it, so a small base grows in minutes of running, not in big km steps."
+            )
     if "post_surgery_or_trauma_window" in finding_ids:
         notes.append(
             "You are still recovering from surgery or an injury: follow your surgeon's or physiotherapist's "
@@ -200,6 +269,7 @@ def build_plan(
         start_km=ramp[0].km,
         target_km=run.target_weekly_km,
         notes=notes,
+        running_hold=hold,
         disclaimer=rules.disclaimer,
         pathway=pathway,
         pathway_advice=pathway_advice,

@@ -7,6 +7,7 @@ edits the knowledge files.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +26,22 @@ class RampWeek(_Out):
     long_run_km: float = Field(ge=0)
     cutback: bool = False
     note: str = ""
+    walk_run: str = Field(default="", description="The walk-run sessions of a low-volume week, in plain words.")
+
+
+class RunningHold(_Out):
+    """Running is held at 0 km: why, in plain words, and what lets it restart.
+
+    Set by the plan builder (severe pain at intake, a pathway that refers and waits for a
+    clinician's clearance, return-to-run criteria not met yet). The weekly review and the
+    Today page read it and never raise running while it is set.
+    """
+
+    reason: str
+    restart: str = Field(description="What has to happen before running restarts, and how it restarts.")
+    until: Literal["pain_rule", "criteria", "clearance"] = Field(
+        description="pain_rule: the pain rule is met again; criteria: return-to-run criteria; clearance: an examination."
+    )
 
 
 class Dose(_Out):
@@ -118,3 +135,20 @@ class Plan(_Out):
         default=None, description="Phase id the runner is in, decided from exit criteria at the last review."
     )
     cadence_target_spm: float | None = Field(default=None, description="Opt-in step-rate target, steps/min.")
+    running_hold: RunningHold | None = Field(
+        default=None, description="Set while running is held at 0 km (the ramp's weeks are then 0 km with the reason)."
+    )
+
+    @property
+    def running_allowed(self) -> bool:
+        """False while the plan holds running: no face, review or Today view may plan a run then."""
+        return self.running_hold is None
+    start_date: date | None = Field(
+        default=None,
+        description="Monday on which plan week 1 begins (set when the plan is first stored; None in older plans).",
+    )
+    base_ramp: list[RampWeek] | None = Field(
+        default=None,
+        description="The ramp as first built. The weekly review walks it; saving a review (--apply) keeps it and "
+        "only rewrites mileage_ramp, so a saved review never changes what the next one decides.",
+    )

@@ -16,7 +16,8 @@ What maps to what, and why:
   chosen option per item and the total), authored when it was recorded;
 * the current **plan** is a ``CarePlan`` (intent ``plan``) with one activity
   per exercise of each phase and one per week of the mileage ramp;
-* a **referral** (red flag) is a ``ServiceRequest`` with intent ``proposal``.
+* a **referral** (red flag, or a triage pathway's "examine first": suspected bone stress, an
+  acute injury) is a ``ServiceRequest`` with intent ``proposal``.
   Not a ``Communication``: a Communication records that a message was sent
   to someone, whereas kneecoach sends nothing, it *suggests* that the runner
   be seen by a clinician; FHIR's ``proposal`` intent is exactly a suggestion
@@ -43,6 +44,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from kneecoach.knowledge.schema import KujalaScale
 from kneecoach.plan.models import Plan
+from kneecoach.render.triage import hold_lines, week_text
 
 FHIR_VERSION = "4.3.0"
 SYSTEM = "https://kneecoach.invalid/fhir"
@@ -152,10 +154,11 @@ def care_plan(plan: Plan, version: int, created_at: datetime, patient_ref: str) 
             }})
     for week in plan.mileage_ramp:
         text = f"Week {week.week}: {week.km:g} km running, long run {week.long_run_km:g} km"
+        note = week_text(week)
         activities.append({"detail": {
             "code": {"text": "Running volume (mileage ramp)"},
-            "status": "not-started",
-            "description": text + (" (cutback week)" if week.cutback else "") + (f". {week.note}" if week.note else ""),
+            "status": "on-hold" if plan.running_hold is not None else "not-started",
+            "description": text + (" (cutback week)" if week.cutback else "") + (f". {note}" if note else ""),
             "scheduledString": f"week {week.week}",
         }})
     return CarePlan.model_validate({
@@ -167,7 +170,7 @@ def care_plan(plan: Plan, version: int, created_at: datetime, patient_ref: str) 
         "title": "Knee pain: exercises and return-to-running ramp",
         "description": (f"Phased exercise plan and mileage ramp from {plan.start_km:g} to {plan.target_km:g} "
                         f"km a week; pain rule: stop progressing above {plan.pain_rule.max_during_run}/10 "
-                        f"during a run. {NOT_A_DIAGNOSIS}"),
+                        f"during a run. {' '.join(hold_lines(plan))} {NOT_A_DIAGNOSIS}").replace("  ", " "),
         "subject": {"reference": patient_ref},
         "created": _when(created_at),
         "activity": activities,
@@ -213,6 +216,28 @@ def build_bundle(*, patient_key: str, display_name: str, scale: KujalaScale, kuj
     })
 
 
+def _stored_referral(data: dict[str, Any]) -> tuple[str, str, list[str]] | None:
+    """(urgency, message, reasons) of a stored assessment's referral, in the runner's words, or None.
+
+    A red flag's reasons say which answers raised it; a triage pathway (suspected bone stress, an
+    acute injury) refers with its reason and the answers that fit the pattern while its plan holds
+    running.
+    """
+    ref = data.get("referral")
+    if ref:
+        reasons = [
+            " ".join(x for x in (r.get("reason", ""), "Raised by: " + "; ".join(r["raised_by"]) + "." if r.get("raised_by") else "") if x)
+            for r in ref.get("reasons", [])
+        ]
+        return ref.get("urgency", "soon"), ref.get("message", ""), reasons
+    examine = ((data.get("pathway") or {}).get("referral")) or None
+    if examine:
+        because = examine.get("raised_by") or []
+        reasons = [examine.get("reason", "")] + (["Because of the answers: " + "; ".join(because) + "."] if because else [])
+        return examine.get("urgency", "soon"), f"{examine.get('reason', '')} {examine.get('action', '')}".strip(), reasons
+    return None
+
+
 def bundle_for_owner(db: Any, owner_id: int) -> Bundle:
     """Gather one runner's stored scores, plan and referrals (through the owner-scoped repo) into a Bundle."""
     from kneecoach.engine import load_kb
@@ -230,10 +255,9 @@ def bundle_for_owner(db: Any, owner_id: int) -> Bundle:
         answers = (profile.data or {}).get("kujala") or {}
         if score and answers:
             kujala.append(KujalaRecord(assessment.created_at, dict(answers), score.get("score"), assessment.id))
-        ref = (assessment.data or {}).get("referral")
+        ref = _stored_referral(assessment.data or {})
         if ref:
-            referrals.append(ReferralRecord(assessment.created_at, ref.get("urgency", "soon"), ref.get("message", ""),
-                                            [r.get("reason", "") for r in ref.get("reasons", [])], assessment.id))
+            referrals.append(ReferralRecord(assessment.created_at, ref[0], ref[1], ref[2], assessment.id))
     latest = repo.latest_plan(db, owner_id)
     plan = None
     if latest is not None:
@@ -241,6 +265,6 @@ def bundle_for_owner(db: Any, owner_id: int) -> Bundle:
         created = next((r.created_at for r in history if r.version == latest[0]), datetime.now(timezone.utc))
         plan = (latest[0], created, latest[1])
     # Only the latest assessment's referral is still a live proposal.
-    live = referrals[-1:] if rows and (rows[-1][0].data or {}).get("referral") else []
+    live = referrals[-1:] if rows and _stored_referral(rows[-1][0].data or {}) else []
     return build_bundle(patient_key=f"kneecoach-{owner_id}", display_name=owner.display_name,
                         scale=load_kb().kujala, kujala=kujala, plan=plan, referrals=live)

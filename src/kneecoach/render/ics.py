@@ -21,6 +21,7 @@ from icalendar import Alarm, Calendar, Event
 from kneecoach.intake.units import show_distance
 from kneecoach.plan.models import Plan, PlannedExercise, PlanPhase
 from kneecoach.plan.schedule import phase_exercises, spread_exercises
+from kneecoach.render.triage import week_text
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -134,7 +135,7 @@ def weekly_schedule(plan: Plan, runs_per_week: int = 3, start: date | None = Non
                 days[d].exercises.extend(spread.days[d])
         weeks.append(
             WeekPlan(week=number, phase=phase, km=round(km, 1), long_run_km=round(long_km, 1),
-                     cutback=bool(rw and rw.cutback), note=rw.note if rw else "", days=days)
+                     cutback=bool(rw and rw.cutback), note=week_text(rw) if rw else "", days=days)
         )
     return weeks
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from kneecoach.engine import Assessment
 from kneecoach.assessment.kb import load_kb
 from kneecoach.knowledge.loader import KnowledgeBase
+from kneecoach.render.triage import examine_first_lines, hold_lines, raised_by_text, week_text
 
 URGENCY_LABEL = {"emergency": "emergency: today", "urgent": "urgent: within days", "soon": "soon: within weeks"}
 CRITERION_MARK = {"met": "met", "not_met": "not met yet", "not_recorded": "not recorded yet"}
@@ -61,7 +62,7 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dic
         if a.referral.action:
             out += [f"**What to do:** {a.referral.action}", ""]
         out += [
-            f"- **{h.question}** ({URGENCY_LABEL[h.urgency]}) {h.reason} (sources: {_src(h.sources)})"
+            f"- **{h.question}** ({URGENCY_LABEL[h.urgency]}) {h.reason} {raised_by_text(h)} (sources: {_src(h.sources)})"
             for h in a.referral.reasons
         ]
         out += ["", "No exercise plan is given while a warning sign is present.", ""]
@@ -71,6 +72,12 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dic
         out += [f"- {q}" for q in questions]
         out += [""]
 
+    examine = examine_first_lines(a.pathway)
+    if examine and a.pathway and a.pathway.referral:
+        out += [f"## {examine[0]}", "", *(line + "\n" for line in examine[1:]), f"(sources: {_src(a.pathway.referral.sources)})", ""]
+    held = hold_lines(a.plan)
+    if held:
+        out += [f"**{held[0]}** {held[1]}", ""]
     if a.kujala:
         if a.kujala.score is not None:
             out += [f"## Kujala anterior knee pain score: {a.kujala.score}/100", "", a.kujala.interpretation, ""]
@@ -114,6 +121,9 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dic
     out += [""]
 
     out += ["## Likely imbalances (hypotheses, ranked)", ""]
+    if a.pathway and a.pathway.referral and a.hypotheses:
+        out += ["*Until the knee has been examined, these readings are background only: they are not the "
+                "reason for the pain, and the plan does not build on them.*", ""]
     if not a.hypotheses:
         out += ["No imbalance stands out from the answers given.", ""]
     for n, h in enumerate(a.hypotheses, 1):
@@ -220,7 +230,7 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dic
             "| Week | km | Long run km | Note |",
             "|---|---|---|---|",
         ]
-        out += [f"| {w.week} | {w.km:g} | {w.long_run_km:g} | {w.note} |" for w in plan.mileage_ramp]
+        out += [f"| {w.week} | {w.km:g} | {w.long_run_km:g} | {_cell(week_text(w))} |" for w in plan.mileage_ramp]
         out += [""]
 
     out += ["---", "", f"*{a.disclaimer}*", "", f"Knowledge base {a.kb_version}.", ""]

@@ -25,6 +25,7 @@ from kneecoach.figures.library import figure_svg
 from kneecoach.intake.units import km_to, show_distance
 from kneecoach.plan.models import Plan
 from kneecoach.render.ics import DAY_NAMES, weekly_schedule
+from kneecoach.render.triage import examine_first_lines, hold_lines
 
 _REPLACEMENTS = {
     "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
@@ -221,6 +222,16 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
     pdf.multi_cell(0, 4.8, printable("Education, not a diagnosis. " + plan.disclaimer), border=1, fill=True,
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
+    examine = examine_first_lines(plan.pathway)
+    held = hold_lines(plan)
+    if examine or held:
+        # The reason running is held (and who must see the knee first) comes before anything else.
+        pdf.set_draw_color(170, 0, 0)
+        pdf.set_fill_color(255, 232, 232)
+        pdf.set_font(FONT, "B", 9.5)
+        pdf.multi_cell(0, 4.8, printable(" ".join([*examine, *held])), border=1, fill=True,
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(1)
     pdf.para(f"Weekly distance: from {show_distance(plan.start_km, unit)} towards {show_distance(plan.target_km, unit)}.")
     for note in plan.notes:
         pdf.bullet(note)
@@ -307,8 +318,10 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
     pdf.para(pr.rationale, size=9, style="I")
     rr = plan.ramp_rule
     pdf.h2("Ramp rule")
-    pdf.para(f"Add at most {rr.max_increase_pct:g}% (at least {rr.min_step_km:g} km) a week; every "
-             f"{rr.cutback_every_weeks} weeks cut back by {rr.cutback_pct:g}%.")
+    step = f" (at least {rr.min_step_km:g} km)" if rr.min_step_km > 0 else ""
+    pdf.para(f"Add at most {rr.max_increase_pct:g}%{step} a week; no run more than {rr.long_run_spike_pct:g}% longer "
+             f"than the longest of the previous 30 days; every {rr.cutback_every_weeks} weeks cut back by "
+             f"{rr.cutback_pct:g}%.")
     pdf.para(rr.rationale, size=9, style="I")
 
     if plan.terrain:

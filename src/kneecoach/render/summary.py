@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kneecoach.render.markdown import URGENCY_LABEL
+from kneecoach.render.triage import examine_first_lines, hold_lines, raised_by_text, week_text
 
 if TYPE_CHECKING:
     from kneecoach.engine import Assessment
@@ -36,8 +37,11 @@ def render_summary(a: Assessment, report: str | None = None) -> str:
         out += [f"## See a clinician first ({URGENCY_LABEL[a.referral.urgency]})", "", a.referral.message, ""]
         if a.referral.action:
             out += [f"**What to do:** {a.referral.action}", ""]
-        out += [f"- {h.question} {h.reason}" for h in a.referral.reasons]
+        out += [f"- {h.question} {h.reason} {raised_by_text(h)}".rstrip() for h in a.referral.reasons]
         out += ["", "No exercise plan is given while a warning sign is present.", ""]
+    examine = examine_first_lines(a.pathway)
+    if examine:
+        out += [f"## {examine[0]}", "", *(line + "\n" for line in examine[1:])]
     if a.unanswered_red_flags:
         out += [f"**{len(a.unanswered_red_flags)} safety question(s) not answered**: see the full report.", ""]
     if a.kujala and a.kujala.score is not None:
@@ -63,11 +67,14 @@ def render_summary(a: Assessment, report: str | None = None) -> str:
 def _this_week(plan: Plan) -> list[str]:
     out = ["## This week", ""]
     week = plan.mileage_ramp[0] if plan.mileage_ramp else None
-    if week is None or week.km <= 0:
+    held = hold_lines(plan)
+    if held:
+        out.append(f"- **Running:** none. {held[0]} {held[1]}")
+    elif week is None or week.km <= 0:
         reason = plan.pathway.ramp_note if plan.pathway and plan.pathway.ramp_note else (week.note if week else "")
         out.append(f"- **Running:** none this week. {reason}".rstrip())
     else:
-        note = f" ({week.note})" if week.note else ""
+        note = f" ({week_text(week)})" if week_text(week) else ""
         out.append(f"- **Running:** {week.km:g} km in the week, longest run {week.long_run_km:g} km{note}.")
     phase = _first_phase(plan)
     if phase:

@@ -18,6 +18,7 @@ from kneecoach.intake.retest import apply_retest
 from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.plan.models import Plan
 from kneecoach.store import repo
+from kneecoach.store.run_load import with_run_load
 from kneecoach.tracking.progress import Progress, progress
 
 if TYPE_CHECKING:
@@ -35,13 +36,15 @@ def merge_retest_plan(old: Plan | None, new: Plan) -> Plan:
     mileage ramp carried over, so a re-test never undoes what the reviews decided."""
     if old is None:
         return new
-    was_held = old.pathway is not None and old.pathway.running_on_hold
-    now_held = new.pathway is not None and new.pathway.running_on_hold
+    # A hold (criteria, a clinician's clearance, or severe pain: plan.running_hold) decides the ramp.
+    was_held = (old.pathway is not None and old.pathway.running_on_hold) or old.running_hold is not None
+    now_held = (new.pathway is not None and new.pathway.running_on_hold) or new.running_hold is not None
     keep_ramp = not was_held and not now_held
     update: dict[str, Any] = {"rungs": old.rungs, "cadence_target_spm": old.cadence_target_spm,
                               "current_phase": old.current_phase}
     if keep_ramp:
-        update.update(mileage_ramp=old.mileage_ramp, start_km=old.start_km)
+        update.update(mileage_ramp=old.mileage_ramp, start_km=old.start_km, base_ramp=old.base_ramp,
+                      start_date=old.start_date)
     return new.model_copy(update=update)
 
 
@@ -59,7 +62,7 @@ def record_retest(s: Session, owner_id: int, answers: Any, kb: KnowledgeBase, to
                                        "on or after it"])
     from kneecoach.engine import assess
 
-    profile = apply_retest(base, answers, kb)
+    profile = with_run_load(s, owner_id, apply_retest(base, answers, kb), today)
     a = assess(profile, kb)
     taken = datetime.combine(today, time(12, 0), tzinfo=timezone.utc)
     prof = repo.save_profile(s, owner_id, profile, kind="retest", taken_at=taken)

@@ -143,6 +143,8 @@ class RunRecord(Base):
     #: Average speed impossible for running (a car or bike file labelled as a
     #: run): kept, shown, but left out of load until the runner confirms it.
     speed_unconfirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: A race: a planned single-run spike; the weekly review does not build on its week.
+    race: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     __table_args__ = (
         UniqueConstraint("owner_id", "fingerprint", name="uq_runs_owner_fingerprint"),
@@ -201,6 +203,29 @@ class ExerciseSession(Base):
         CheckConstraint("status in ('done', 'skipped')", name="ck_exercise_status"),
         CheckConstraint("pain IS NULL OR (pain >= 0 AND pain <= 10)", name="ck_exercise_pain_range"),
         UniqueConstraint("owner_id", "idempotency_key", name="uq_exercise_owner_idempotency"),
+    )
+
+
+class DayMark(Base):
+    """A day marked as ill, or with a sign the weekly review refers on (night pain, swelling, ...).
+
+    ``kind`` is one of :data:`kneecoach.tracking.diary.DAY_FLAG_KINDS`.
+    """
+
+    __tablename__ = "day_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind in ('ill', 'chest_symptoms', 'night_pain', 'rest_pain', 'swelling', 'giving_way', 'bone_spot_pain')",
+            name="ck_day_marks_kind",
+        ),
     )
 
 

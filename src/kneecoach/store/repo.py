@@ -304,7 +304,14 @@ def save_plan(
             raise NotFound("no such assessment")
     prev = s.scalar(select(func.max(PlanRecord.version)).where(PlanRecord.owner_id == owner_id)) or 0
     version = prev + 1
-    stored = plan.model_copy(update={"version": version})
+    update: dict[str, Any] = {"version": version}
+    if plan.start_date is None:
+        # Plan week 1 begins on the Monday on or after the day the plan is first stored; later
+        # versions (reviews, re-tests) keep it, so the weekly review walks the same weeks.
+        from kneecoach.tracking.weekly_walk import plan_start
+
+        update["start_date"] = plan_start(plan, utcnow().date())
+    stored = plan.model_copy(update=update)
     rec = PlanRecord(
         owner_id=owner_id,
         assessment_id=assessment_id,
@@ -369,6 +376,7 @@ def _run_to_activity(r: RunRecord) -> Activity:
         sport=r.sport,
         source_format=r.source_format,  # type: ignore[arg-type]
         source_name=r.source_name,
+        race=bool(r.race),
     )
 
 
@@ -415,6 +423,7 @@ def add_runs(s: Session, owner_id: int, activities: Iterable[Activity]) -> tuple
                 source_name=a.source_name[:255],
                 fingerprint=fp,
                 speed_unconfirmed=a.speed_impossible_for_running,
+                race=a.race,
             )
         )
     s.add_all(rows)

@@ -28,6 +28,8 @@ class Activity:
     ``start`` is always timezone-aware UTC. Distances are metres, durations
     seconds (elapsed, start to end). Cadence is steps per minute (both feet),
     heart rate beats per minute; either is ``None`` when the file lacks it.
+    ``source_format="manual"`` marks a run typed in by hand (no watch file); it
+    counts toward load exactly like an imported one.
     """
 
     start: datetime
@@ -39,6 +41,8 @@ class Activity:
     sport: str = "running"
     source_format: SourceFormat = "manual"
     source_name: str = ""
+    #: A race: a planned single-run spike. The weekly review does not build on a race week.
+    race: bool = False
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None:

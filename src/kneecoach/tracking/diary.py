@@ -70,3 +70,36 @@ def validate_exercise_numbers(
             raise ValueError(f"{name} cannot be negative, got {value}")
         if value > upper:
             raise ValueError(f"{name} of {value} looks like a typo (more than {upper})")
+
+
+DayFlagKind = Literal["ill", "chest_symptoms", "night_pain", "rest_pain", "swelling", "giving_way", "bone_spot_pain"]
+#: What a runner can mark on a day besides a pain score: being ill (fever or whole-body
+#: symptoms), and the signs that turn the weekly review into "see a clinician".
+DAY_FLAG_KINDS: tuple[str, ...] = get_args(DayFlagKind)
+#: Each kind in the runner's words (the diary form).
+DAY_FLAG_LABELS: dict[str, str] = {
+    "ill": "Ill (fever or whole-body symptoms)",
+    "chest_symptoms": "Chest pain or palpitations",
+    "night_pain": "Knee pain at night (new)",
+    "rest_pain": "Knee pain at rest (new)",
+    "swelling": "Knee swelling",
+    "giving_way": "Knee gave way",
+    "bone_spot_pain": "Pain at one spot on a bone, or when hopping",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DayFlag:
+    """A day marked as ill, or with a sign the review refers on (night pain, swelling, ...)."""
+
+    day: date
+    kind: str
+
+    def __post_init__(self) -> None:
+        validate_day_flag(self.kind)
+
+
+def validate_day_flag(kind: str) -> None:
+    """Raise ``ValueError`` naming the allowed kinds unless ``kind`` is one of them."""
+    if kind not in DAY_FLAG_KINDS:
+        raise ValueError(f"day mark must be one of {', '.join(DAY_FLAG_KINDS)}; got {kind!r}")

@@ -202,6 +202,32 @@ def daily_distance_km(
     return out
 
 
+def weekly_rise_pct(activities: Iterable[Activity], today: date, *, recent_weeks: int = 2, back_weeks: int = 6) -> float | None:
+    """How much weekly distance rose: the last ``recent_weeks`` 7-day blocks against the block ``back_weeks`` ago.
+
+    The bone stress screen asks whether running rose by about half or more over 4-6 weeks
+    (warden2021); with imported runs kneecoach reads it from them instead of asking. ``None``
+    when there was no running ``back_weeks`` ago (no base to compare with: a rise from nothing is
+    a restart, which the ramp handles) or no runs at all.
+    """
+    acts = list(_filtered(activities, RUNNING_SPORTS))
+    if not acts:
+        return None
+    start = today - timedelta(days=7 * back_weeks - 1)
+    daily = daily_distance_km(acts, start, today, sports=None)
+
+    def block(i: int) -> float:
+        """Kilometres in the i-th 7-day block back from today (0 = the last 7 days)."""
+        end = today - timedelta(days=7 * i)
+        return sum(km for d, km in daily.items() if end - timedelta(days=6) <= d <= end)
+
+    before = block(back_weeks - 1)
+    if before <= 0:
+        return None
+    recent = sum(block(i) for i in range(recent_weeks)) / recent_weeks
+    return round((recent - before) / before * 100.0, 1)
+
+
 # --------------------------------------------------------------------------- ACWR
 
 

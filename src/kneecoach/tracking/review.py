@@ -17,9 +17,10 @@ What it looks for, and why:
 * **Strength lapse** — in seed ``000_4e2dc1858106602e.txt`` the pain stayed
   away while the gym work continued and came back a few weeks after it
   stopped. Days since the last strength session are counted and flagged.
-* **Decision** — the plan's own pain rule (copied into every plan) decides
-  progress / hold / step back; progression is then capped by the plan's ramp
-  rule and by the acute:chronic workload ratio.
+* **Decision** — a walk through the plan's completed weeks
+  (:mod:`kneecoach.tracking.weekly_walk`): the plan's own pain and ramp rules
+  decide, in the order red flag > pause > step back > hold > spike > ramp >
+  lighter week. The acute:chronic workload ratio is shown, never used.
 
 See ``docs/tracking-review.md`` for the thresholds and their rationale.
 """
@@ -27,16 +28,15 @@ See ``docs/tracking-review.md`` for the thresholds and their rationale.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import mean
-from typing import Any, Literal
+from typing import Any
 
 from kneecoach.plan.models import Plan, RampWeek
-from kneecoach.plan.ramp import build_ramp, floor_tenth
 from kneecoach.tracking.activity import Activity
-from kneecoach.tracking.diary import ExerciseObs, PainObs
+from kneecoach.tracking.diary import DayFlag, ExerciseObs, PainObs
 from kneecoach.tracking.load import (
     AcwrPoint,
     LoadWarning,
@@ -49,15 +49,25 @@ from kneecoach.tracking.load import (
     week_start,
     weekly_load,
 )
+from kneecoach.tracking.weekly_walk import (
+    LISTEN_SOURCE,
+    REVIEW_SOURCES,
+    RUN_TIMINGS,
+    STRENGTH_LAPSE_DAYS,
+    Action,
+    Prescription,
+    WeekJudged,
+    walk,
+)
 
 __all__ = [
-    "ACWR_PROGRESS_MAX",
     "Decision",
     "HillsFinding",
     "PainThreshold",
     "Review",
     "StrengthLapse",
     "WeekRow",
+    "acwr_note",
     "apply_review",
     "find_pain_threshold",
     "hills_vs_flat",
@@ -68,21 +78,9 @@ __all__ = [
 
 STRENGTH_SOURCE = "000_4e2dc1858106602e.txt"
 HILLS_SOURCE = "002_f27728aa77bad5ec.txt"
-LISTEN_SOURCE = "001_9eaeebca36d4881b.txt"
-
-#: Timings that describe pain while running (compared with ``max_during_run``).
-RUN_TIMINGS = frozenset({"during", "after"})
-#: Timings that describe how the knee settled (compared with ``max_next_morning``).
-SETTLE_TIMINGS = frozenset({"next_morning", "daily"})
-
-#: Above this acute:chronic ratio the review does not add distance: the
-#: 0.8-1.3 band is where load matches what the body is used to.
-ACWR_PROGRESS_MAX = 1.3
 
 #: Load warnings older than this many days are left out of a review.
 WARNING_DAYS = 28
-
-Action = Literal["progress", "hold", "step_back", "pause_running"]
 
 
 # --------------------------------------------------------------------------- result types
@@ -96,6 +94,8 @@ class WeekRow:
     mean_pain: float | None
     max_run_pain: int | None
     pain_entries: int
+    #: A week with days marked ill: shown, but left out of the pain-vs-load trend.
+    ill: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,18 +136,60 @@ class StrengthLapse:
 
 @dataclass(frozen=True)
 class Decision:
+    """Next week, decided by walking the plan's completed weeks (see :mod:`kneecoach.tracking.weekly_walk`)."""
+
     action: Action
     reason: str
-    last_7_days_km: float
-    baseline_km: float
-    next_week_km: float
-    restart: bool = False
+    next_week: Prescription
+    next_week_start: date
+    next_week_number: int
+    reviewed_week: WeekJudged | None
+    highest_km: float
+    allowed_km: float
+    ceiling_km: float | None
+    long_run_cap_km: float | None
+    limits: list[str] = field(default_factory=list)
+
+    @property
+    def next_week_km(self) -> float:
+        return self.next_week.km
+
+    @property
+    def long_run_km(self) -> float:
+        return self.next_week.long_run_km
+
+    @property
+    def baseline_km(self) -> float:
+        """The highest week the ramp rule counts from (since the last restart)."""
+        return self.highest_km
+
+    @property
+    def restart(self) -> bool:
+        return self.action == "restart"
+
+    def reviewed_line(self) -> str:
+        """Which week was reviewed and whether it was done, in one sentence."""
+        w = self.reviewed_week
+        if w is None:
+            return f"No plan week completed yet; plan week 1 begins {self.next_week_start:%a %d %b %Y}."
+        p = w.prescribed
+        label = {"lighter": "a lighter week", "rebuild": "a rebuilding week", "easy": "an easy week",
+                 "pause": "running paused"}.get(p.kind, f"plan week {p.plan_week}")
+        if p.km > 0:
+            state = "done" if w.done else "not done"
+            ran = f"you ran {w.run_km:g} km of {p.km:g} km ({w.done_pct:.0f} %): {state}"
+        else:
+            ran = f"no running was prescribed; you ran {w.run_km:g} km"
+        return f"Reviewed week {w.number} ({w.start:%d %b}-{w.end:%d %b}, {label}): {ran}."
 
 
 @dataclass(frozen=True)
 class Review:
     today: date
+    as_of: date
+    plan_start: date
     weeks: list[WeekRow]
+    walked: list[WeekJudged]
     threshold: PainThreshold | None
     threshold_note: str
     hills: HillsFinding | None
@@ -155,9 +197,16 @@ class Review:
     strength: StrengthLapse
     warnings: list[LoadWarning]
     acwr: AcwrPoint | None
+    acwr_note: str
     acwr_points: list[AcwrPoint]
     decision: Decision
+    upcoming: list[RampWeek] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+
+    @property
+    def week_word(self) -> str:
+        """"this week" when the decided week is already under way (a mid-week review), else "next week"."""
+        return "this week" if self.decision.next_week_start <= self.today else "next week"
 
     def pain_by_week(self) -> dict[date, float | None]:
         """Week start -> mean pain (what :func:`kneecoach.tracking.plots.plot_load` draws)."""
@@ -166,18 +215,68 @@ class Review:
     def summary_lines(self) -> list[str]:
         """The review in plain sentences, most important first (CLI, web, reports)."""
         d = self.decision
-        lines = [f"Decision: {d.action.replace('_', ' ')} — next week about {d.next_week_km:.1f} km. {d.reason}"]
-        lines.append(self.threshold.message if self.threshold else self.threshold_note)
-        lines.append(self.strength.message)
-        lines.append(self.hills.message if self.hills else self.hills_note)
+        lines = [
+            f"Decision: {d.action.replace('_', ' ')} — {self.week_word} (week {d.next_week_number}, from "
+            f"{d.next_week_start:%d %b}) {d.next_week_km:g} km, long run {d.long_run_km:g} km. {d.reason}",
+            d.reviewed_line(),
+        ]
         lines.extend(w.message for w in self.warnings)
+        lines.append(self.strength.message)
+        lines.append(self.threshold.message if self.threshold else self.threshold_note)
+        lines.append(self.hills.message if self.hills else self.hills_note)
+        lines.append(self.acwr_note)
         return lines
+
+    def as_json(self) -> dict[str, Any]:
+        """The reviewed plan week, the decision, strength work and warnings (``review -f json`` and the API)."""
+        d, w = self.decision, self.decision.reviewed_week
+        return {
+            "today": self.today.isoformat(),
+            "plan_start": self.plan_start.isoformat(),
+            "reviewed_week": None if w is None else {
+                "number": w.number, "start": w.start.isoformat(), "end": w.end.isoformat(),
+                "plan_week": w.prescribed.plan_week, "kind": w.prescribed.kind,
+                "prescribed_km": w.prescribed.km, "prescribed_long_run_km": w.prescribed.long_run_km,
+                "run_km": w.run_km, "longest_run_km": w.longest_run_km, "runs": w.runs, "done": w.done,
+                "done_pct": w.done_pct, "max_pain": w.max_pain, "ill_days": w.ill_days, "race": w.race,
+                "spike": w.spike, "action": w.action,
+            },
+            "decision": {
+                "action": d.action, "reason": d.reason, "summary": d.reviewed_line(),
+                "next_week": {
+                    "number": d.next_week_number, "start": d.next_week_start.isoformat(),
+                    "plan_week": d.next_week.plan_week, "kind": d.next_week.kind, "km": d.next_week.km,
+                    "long_run_km": d.next_week.long_run_km, "note": d.next_week.note,
+                },
+                "highest_km": d.highest_km, "ramp_rule_allows_km": d.allowed_km, "ceiling_km": d.ceiling_km,
+                "long_run_cap_km": d.long_run_cap_km, "limits": d.limits,
+            },
+            "strength": {
+                "last_session": self.strength.last_session.isoformat() if self.strength.last_session else None,
+                "days_since": self.strength.days_since, "lapsed": self.strength.lapsed,
+                "lapse_days": self.strength.lapse_days, "message": self.strength.message,
+            },
+            "warnings": [{"day": x.day.isoformat(), "kind": x.kind, "value": round(x.value, 2), "message": x.message}
+                         for x in self.warnings],
+            "acwr": None if self.acwr is None else {"ratio": self.acwr.ratio, "acute_km": round(self.acwr.acute_km, 2),
+                                                     "chronic_km": round(self.acwr.chronic_km, 2),
+                                                     "decision_input": False},
+            "acwr_note": self.acwr_note,
+            "pain_vs_load": self.threshold.message if self.threshold else self.threshold_note,
+            "hills": self.hills.message if self.hills else self.hills_note,
+            "weeks": [{"number": x.number, "start": x.start.isoformat(), "prescribed_km": x.prescribed.km,
+                       "kind": x.prescribed.kind, "run_km": x.run_km, "done": x.done, "action": x.action}
+                      for x in self.walked],
+            "upcoming": [{"number": w.week, "km": w.km, "long_run_km": w.long_run_km, "lighter": w.cutback,
+                          "note": w.note} for w in self.upcoming[:4]],
+            "sources": self.sources,
+        }
 
 
 # --------------------------------------------------------------------------- pieces
 
 
-def _week_rows(weeks: Sequence[WeekLoad], pain: Sequence[PainObs]) -> list[WeekRow]:
+def _week_rows(weeks: Sequence[WeekLoad], pain: Sequence[PainObs], ill_weeks: Collection[date] = ()) -> list[WeekRow]:
     by_week: dict[date, list[PainObs]] = defaultdict(list)
     for p in pain:
         by_week[week_start(p.day)].append(p)
@@ -191,6 +290,7 @@ def _week_rows(weeks: Sequence[WeekLoad], pain: Sequence[PainObs]) -> list[WeekR
                 mean_pain=round(mean(p.score for p in entries), 2) if entries else None,
                 max_run_pain=max(run_scores) if run_scores else None,
                 pain_entries=len(entries),
+                ill=w.week_start in ill_weeks,
             )
         )
     return rows
@@ -287,18 +387,23 @@ def hills_vs_flat(
     return HillsFinding(cut_gain_per_km, len(hilly), len(flat), round(hm, 2), round(fm, 2), msg), ""
 
 
-def strength_exercise_ids(kb: Any, phases: Collection[str] = ("activate", "integrate")) -> set[str]:
-    """Ids of knowledge-base exercises that count as strength work (by phase).
+def strength_exercise_ids(kb: Any, phases: Collection[str] | None = None) -> set[str]:
+    """Ids of knowledge-base exercises that count as strength work.
 
-    ``kb.exercises`` maps id -> exercise; an exercise's phase may be ``phase``
-    (one) or ``phases`` (several). Stretching and release work does not count.
+    An exercise counts when its phase is a *loading* phase in ``phases.yaml``
+    (``loading: true``: activate, strengthen, integrate, the tendon-loading
+    stages) or when it has a progression ladder (every rung is the same
+    exercise id); stretching and release work does not. ``phases`` overrides
+    the knowledge base's choice (tests).
     """
-    out: set[str] = set()
+    if phases is None:
+        phases = {pid for pid, ph in getattr(kb, "phases", {}).items() if getattr(ph, "loading", False)}
+    out: set[str] = set(getattr(kb, "ladders", {}) or {})
     for ex_id, ex in getattr(kb, "exercises", {}).items():
         got = getattr(ex, "phases", None) or [getattr(ex, "phase", None)]
         if any(str(getattr(p, "value", p)) in phases for p in got if p is not None):
             out.add(ex_id)
-    return out
+    return out & set(getattr(kb, "exercises", {}) or out)
 
 
 def _mean_run_pain(pain: Iterable[PainObs], start: date, end: date) -> float | None:
@@ -311,7 +416,7 @@ def strength_lapse(
     pain: Sequence[PainObs],
     today: date,
     strength_ids: Collection[str],
-    lapse_days: int = 10,
+    lapse_days: int = STRENGTH_LAPSE_DAYS,
 ) -> StrengthLapse:
     """Days since the last strength session, flagged after ``lapse_days`` (default 10).
 
@@ -348,142 +453,6 @@ def strength_lapse(
     return StrengthLapse(last, since, lapsed, lapse_days, before, after, msg)
 
 
-def _unsettled_run(recent: Sequence[PainObs], limit: int) -> int:
-    """The longest run of consecutive days whose next-morning (or daily) pain stayed above ``limit``."""
-    days = sorted({p.day for p in recent if p.timing in SETTLE_TIMINGS and p.score > limit})
-    best = streak = 0
-    for i, d in enumerate(days):
-        streak = streak + 1 if i and (d - days[i - 1]).days == 1 else 1
-        best = max(best, streak)
-    return best
-
-
-def _pause_reason(plan: Plan, recent: Sequence[PainObs]) -> str:
-    """Why running pauses (empty when it does not): return-to-run criteria not met, or severe pain.
-
-    Severe pain follows the pain-monitoring model's ceiling: 7/10 or more during a run, or
-    next-morning pain that has not settled several days in a row, pauses running altogether
-    instead of halving it; cross-training and the exercises go on.
-    """
-    rule = plan.pain_rule
-    if plan.pathway is not None and plan.pathway.running_on_hold:
-        waiting = "; ".join(c.label for c in plan.pathway.criteria if c.status != "met")
-        return (
-            "Running stays paused until the return-to-run criteria are met (still open: "
-            f"{waiting}). Re-test them (kneecoach recheck); keep the exercises going."
-        )
-    severe = [p.score for p in recent if p.timing in RUN_TIMINGS and p.score >= rule.pause_running_at]
-    streak = _unsettled_run(recent, rule.max_next_morning)
-    if not severe and streak < rule.pause_after_unsettled_mornings:
-        return ""
-    why = (
-        f"pain reached {max(severe)}/10 during or after a run (pause level {rule.pause_running_at}/10)"
-        if severe
-        else f"next-morning pain stayed above {rule.max_next_morning}/10 for {streak} days in a row"
-    )
-    return (
-        f"Pause running: {why}. Cycle, swim or walk instead and keep doing the exercises within the pain "
-        "rule; restart with short easy runs once daily activities are calm (pain-monitoring model: "
-        f"{', '.join(s for s in rule.sources if s in ('thomee1997', 'silbernagel2007')) or 'rules.yaml'})."
-    )
-
-
-def _decide(
-    plan: Plan,
-    pain: Sequence[PainObs],
-    today: date,
-    daily: Mapping[date, float],
-    acwr: AcwrPoint | None,
-    strength: StrengthLapse,
-    threshold: PainThreshold | None,
-) -> Decision:
-    rule, ramp = plan.pain_rule, plan.ramp_rule
-    window_start = today - timedelta(days=6)
-    recent = [p for p in pain if window_start <= p.day <= today]
-    # Rounded to 10 m: GPS distances a few centimetres short of 50 km should read as 50 km.
-    last7 = round(sum(km for d, km in daily.items() if window_start <= d <= today), 2)
-    # Baseline: the highest of the last four 7-day blocks. The ramp rule grows
-    # from the highest week so far; "so far" is recent, because fitness built
-    # months ago does not protect a knee today.
-    blocks = [
-        sum(km for d, km in daily.items() if today - timedelta(days=7 * (i + 1) - 1) <= d <= today - timedelta(days=7 * i))
-        for i in range(4)
-    ]
-    baseline = round(max(blocks), 2)
-    restart = baseline <= 0
-
-    worst = max((p.score for p in recent), default=None)
-    run_over = [p for p in recent if p.timing in RUN_TIMINGS and p.score > rule.max_during_run]
-    settle_over = [p for p in recent if p.timing in SETTLE_TIMINGS and p.score > rule.max_next_morning]
-    pause_reason = _pause_reason(plan, recent)
-    if pause_reason:
-        return Decision("pause_running", pause_reason, last7, baseline, 0.0)
-
-    # A week without running (because it hurt) is not the reference to scale from.
-    ref = last7 if last7 > 0 else baseline
-    if worst is not None and worst >= rule.step_back_at:
-        action: Action = "step_back"
-        target = ref * ramp.calm_load_factor
-        reason = (
-            f"A pain score of {worst}/10 in the last 7 days reached the plan's step-back level "
-            f"({rule.step_back_at}/10): ease off to about {ramp.calm_load_factor:.0%} of recent distance "
-            f"until it settles ({LISTEN_SOURCE})."
-        )
-    elif run_over or settle_over:
-        action = "hold"
-        target = ref
-        parts = []
-        if run_over:
-            parts.append(
-                f"pain during/after runs reached {max(p.score for p in run_over)}/10 "
-                f"(limit {rule.max_during_run})"
-            )
-        if settle_over:
-            parts.append(
-                f"next-morning pain reached {max(p.score for p in settle_over)}/10 (limit {rule.max_next_morning})"
-            )
-        reason = "Hold this week's distance: " + " and ".join(parts) + "."
-        if threshold is not None and ref > threshold.km:
-            # Holding at a distance already shown to hurt keeps it hurting.
-            action = "step_back"
-            target = max(threshold.km, ref * ramp.calm_load_factor)
-            reason = (
-                "Step back: " + " and ".join(parts) + f", and you are above the {threshold.km:.0f} km a week "
-                "where your pain has risen before; come back down to it."
-            )
-    elif restart:
-        restart_km = floor_tenth(min(ramp.restart_km, plan.target_km))
-        return Decision(
-            "progress", f"No running in the last four weeks: restart at {restart_km:g} km a week.",
-            last7, baseline, restart_km, restart=True,
-        )
-    else:
-        action = "progress"
-        allowed = ramp.allowed_next(baseline)
-        nxt = next((w.km for w in plan.mileage_ramp if w.km > last7 and not w.cutback), plan.target_km)
-        target = min(max(nxt, last7), allowed, max(plan.target_km, baseline))
-        why = [f"pain stayed within the plan's limits; the ramp rule allows up to {allowed:.1f} km"]
-        if acwr is not None and acwr.ratio is not None and acwr.chronic_km > 0:
-            cap = ACWR_PROGRESS_MAX * acwr.chronic_km
-            if target > cap:
-                target = cap
-                why.append(f"kept at {ACWR_PROGRESS_MAX}x your 4-week average ({acwr.chronic_km:.1f} km) to stay in the 0.8-1.3 ACWR band")
-        if strength.lapsed:
-            action = "hold"
-            target = ref
-            why = [f"strength work has lapsed for {strength.days_since} days; restart it before adding distance ({STRENGTH_SOURCE})"]
-        if threshold is not None and target > threshold.km and action == "progress":
-            why.append(f"this passes {threshold.km:.0f} km, where your pain rose before: watch the next-morning score")
-        if target <= last7 and action == "progress":
-            action = "hold"
-        reason = ("Progress: " if action == "progress" else "Hold: ") + "; ".join(why) + "."
-    if strength.lapsed and action != "progress" and "strength" not in reason:
-        reason += f" Your strength work has also lapsed ({strength.days_since} days): restart it ({STRENGTH_SOURCE})."
-    # Never above what the ramp rule allows from the recent baseline, nor above the plan's target.
-    target = min(target, ramp.allowed_next(baseline), plan.target_km)
-    return Decision(action, reason, last7, baseline, floor_tenth(max(target, 0.0)))
-
-
 # --------------------------------------------------------------------------- entry points
 
 
@@ -494,46 +463,77 @@ def review(
     plan: Plan,
     today: date,
     *,
-    strength_exercise_ids: set[str],
-    lapse_days: int = 10,
+    strength_exercise_ids: Collection[str],
+    flags: Sequence[DayFlag] = (),
+    plan_start: date | None = None,
+    lapse_days: int = STRENGTH_LAPSE_DAYS,
     history_weeks: int = 16,
 ) -> Review:
-    """Review the last ``history_weeks`` weeks up to ``today`` against ``plan``.
+    """Review ``plan`` as a walk through its completed weeks up to ``today`` (see :mod:`.weekly_walk`).
 
-    Entries after ``today`` are ignored (a review dated in the past sees only
-    what was known then).
+    ``plan_start`` is the Monday of plan week 1 when the plan does not carry
+    ``start_date`` (the store passes the Monday after the plan was saved);
+    without either, the Monday of the first run is used. Entries after
+    ``today`` are ignored (a review dated in the past sees only what was known
+    then). Findings (pain vs load, hills, strength, warnings, ACWR) are taken
+    as of the end of the last completed week, so the review reads the same on
+    any day of the week that follows.
     """
-    first = week_start(today) - timedelta(weeks=history_weeks - 1)
-    # Sorted, so the same history in any order gives the same floating-point sums.
-    runs = sorted((r for r in runs if first <= activity_day(r) <= today), key=lambda r: (r.start, r.distance_m))
-    pain = sorted((p for p in pain if first <= p.day <= today), key=lambda p: (p.day, p.timing, p.score))
+    runs = sorted((r for r in runs if activity_day(r) <= today), key=lambda r: (r.start, r.distance_m))
+    pain = sorted((p for p in pain if p.day <= today), key=lambda p: (p.day, p.timing, p.score))
     exercise = sorted((e for e in exercise if e.day <= today), key=lambda e: (e.day, e.exercise_id))
+    flags = sorted((f for f in flags if f.day <= today), key=lambda f: (f.day, f.kind))
+    start = plan.start_date or plan_start
+    if start is None:
+        start = week_start(min((activity_day(r) for r in runs), default=today))
+    start = week_start(start) if week_start(start) != start else start
+    result = walk(plan, start, runs, pain, exercise, flags, today, strength_ids=strength_exercise_ids)
+    as_of = result.next_week_start - timedelta(days=1) if result.weeks else today
 
-    weeks = weekly_load(runs, start=first, end=today)
+    first = week_start(as_of) - timedelta(weeks=history_weeks - 1)
+    seen_runs = [r for r in runs if first <= activity_day(r) <= as_of]
+    seen_pain = [p for p in pain if first <= p.day <= as_of]
+    weeks = weekly_load(seen_runs, start=first, end=as_of)
     # Drop leading empty weeks: "0 km, no pain" before the runner started is not evidence.
     while weeks and weeks[0].runs == 0:
         weeks.pop(0)
-    rows = _week_rows(weeks, pain)
+    ill_weeks = {week_start(f.day) for f in flags if f.kind == "ill"}
+    rows = _week_rows(weeks, seen_pain, ill_weeks)
 
-    # The ACWR series starts at the first recorded run (at most 8 weeks back): days
-    # before it are unknown, not rest, and load.py withholds the ratio until four
-    # weeks of real history exist.
-    daily = daily_history_km(runs, today, lookback_days=27 + 27)
+    # ACWR is shown, never used to decide (impellizzeri2020/2021, lolli2019, frandsen2025).
+    daily = daily_history_km([r for r in runs if activity_day(r) <= as_of], as_of, lookback_days=27 + 27)
     points = acwr_rolling(daily)
     acwr = points[-1] if points else None
-    plot_points = [p for p in points if p.day >= (weeks[0].week_start if weeks else today)]
+    plot_points = [p for p in points if p.day >= (weeks[0].week_start if weeks else as_of)]
 
-    threshold, threshold_note = find_pain_threshold(rows, plan.pain_rule.max_during_run)
-    hills, hills_note = hills_vs_flat(runs, pain)
-    strength = strength_lapse(exercise, pain, today, strength_exercise_ids, lapse_days)
+    threshold, threshold_note = find_pain_threshold([w for w in rows if not w.ill], plan.pain_rule.max_during_run)
+    hills, hills_note = hills_vs_flat(seen_runs, seen_pain)
+    strength = strength_lapse(exercise, pain, as_of, strength_exercise_ids, lapse_days)
     # Only recent warnings: a spike three months ago is history, not advice for next week.
-    warnings = [w for w in load_warnings(runs, until=today) if w.day >= today - timedelta(days=WARNING_DAYS)]
-    decision = _decide(plan, pain, today, daily, acwr, strength, threshold)
-    sources = sorted({STRENGTH_SOURCE, LISTEN_SOURCE, *plan.pain_rule.sources, *plan.ramp_rule.sources}
-                     | ({HILLS_SOURCE} if hills else set()))
+    warnings = [w for w in load_warnings([r for r in runs if activity_day(r) <= as_of], until=as_of)
+                if w.day >= as_of - timedelta(days=WARNING_DAYS)]
+    d = result
+    decision = Decision(
+        action=d.action,
+        reason=d.reason,
+        next_week=d.next_week,
+        next_week_start=d.next_week_start,
+        next_week_number=d.next_week_number,
+        reviewed_week=d.reviewed,
+        highest_km=d.highest_km,
+        allowed_km=d.allowed_km,
+        ceiling_km=d.ceiling_km,
+        long_run_cap_km=d.long_run_cap_km,
+        limits=d.limits,
+    )
+    sources = sorted({STRENGTH_SOURCE, LISTEN_SOURCE, *REVIEW_SOURCES, *plan.pain_rule.sources,
+                      *plan.ramp_rule.sources} | ({HILLS_SOURCE} if hills else set()))
     return Review(
         today=today,
+        as_of=as_of,
+        plan_start=start,
         weeks=rows,
+        walked=d.weeks,
         threshold=threshold,
         threshold_note=threshold_note,
         hills=hills,
@@ -541,53 +541,50 @@ def review(
         strength=strength,
         warnings=warnings,
         acwr=acwr,
+        acwr_note=acwr_note(acwr),
         acwr_points=plot_points,
         decision=decision,
+        upcoming=d.upcoming,
         sources=sources,
     )
 
 
-def apply_review(plan: Plan, review: Review) -> Plan:
-    """The next plan version: a ramp restarting from the review's next-week distance.
+def acwr_note(point: AcwrPoint | None) -> str:
+    """The acute:chronic ratio in words, with why it does not decide anything."""
+    if point is None or point.ratio is None:
+        return "ACWR: needs four weeks of history. It is shown for information only and never decides next week."
+    return (
+        f"ACWR {point.ratio:.2f} (last 7 days {point.acute_km:.1f} km vs {point.chronic_km:.1f} km/week over 4 weeks). "
+        "Shown as a description of recent change only: the ratio is coupled to the week it divides "
+        "(lolli2019), its link to injury is disputed (impellizzeri2020, impellizzeri2021) and a large "
+        "watch-data cohort found no higher injury rate with a higher ratio (frandsen2025), so it never cuts "
+        "your distance."
+    )
 
-    Pain rule, ramp rule, phases and exercises are kept; the mileage ramp is
-    rebuilt with :func:`build_ramp` from ``review.decision.next_week_km`` and
-    a note records why. The first week never exceeds what the ramp rule
-    allows from the recent baseline, and no later week exceeds what it allows
-    from the highest week before it.
+
+def apply_review(plan: Plan, review: Review) -> Plan:
+    """The next plan version: what the review decided, stored for the plan page, calendar and PDF.
+
+    ``mileage_ramp`` becomes next week and the way on from it (numbered as plan
+    weeks); ``base_ramp`` and ``start_date`` are kept, so the next review walks
+    the same plan and reaches the same decision whether or not this one was saved.
     """
     d = review.decision
-    plateau = review.threshold.km if review.threshold and d.action != "progress" else None
-    if d.action == "pause_running":
-        # A pause week at 0 km, then a restart no higher than restart_km nor than the rule allows
-        # from the recent baseline (a runner who was doing 1 km a week does not restart at 8).
-        rule = plan.ramp_rule
-        paused = RampWeek(week=1, km=0.0, long_run_km=0.0, note="running paused: cross-train and keep the exercises going")
-        if plan.pathway is not None and plan.pathway.running_on_hold:
-            ramp = [paused]  # criteria still open: no ramp until they are met
-        else:
-            cap = rule.allowed_next(d.baseline_km) if d.baseline_km > 0 else rule.restart_km
-            first = floor_tenth(min(rule.restart_km, cap, plan.target_km))
-            rest = build_ramp(first, plan.target_km, rule, max_weeks=51) if first > 0 else []
-            ramp = [paused, *[w.model_copy(update={"week": w.week + 1}) for w in rest]]
-    else:
-        ramp = build_ramp(
-            d.next_week_km, plan.target_km, plan.ramp_rule, plateau_km=plateau, baseline_km=d.baseline_km, max_weeks=52
-        )
-    if d.action == "hold":
-        # Hold means hold: repeat next week's distance once before climbing again.
-        ramp = [ramp[0], *[w.model_copy(update={"week": w.week + 1}) for w in ramp]]
-        ramp[0] = ramp[0].model_copy(update={"note": "hold"})
-    elif d.action == "step_back":
-        ramp[0] = ramp[0].model_copy(update={"note": "step back"})
     note = f"{review.today:%Y-%m-%d} review: {d.action.replace('_', ' ')}. {d.reason}"
     extra = [m for m in (review.threshold.message if review.threshold else None,
                          review.strength.message if review.strength.lapsed else None) if m]
+    ramp = list(review.upcoming) or [RampWeek(week=d.next_week_number, km=d.next_week.km,
+                                              long_run_km=d.next_week.long_run_km)]
     return plan.model_copy(
         update={
             "version": plan.version + 1,
+            "base_ramp": plan.base_ramp or plan.mileage_ramp,
+            "start_date": review.plan_start,
             "mileage_ramp": ramp,
             "start_km": ramp[0].km,
             "notes": [*plan.notes, note, *extra],
+            # Issue 15: a plan's running hold lasts while next week plans no running; once the review
+            # restarts running (the pain rule is met again), the hold is lifted with it.
+            "running_hold": plan.running_hold if ramp[0].km == 0 else None,
         }
     )

@@ -49,8 +49,17 @@ def red_flags_for(profile: Profile | None, values: dict[str, Any] | None = None)
     return [
         rf
         for rf in _values(kb().red_flags)
-        if rf.ask and (rf.show_when is None or rf.id in applies or rf.id in answered)
+        if rf.ask and rf.refers and (rf.show_when is None or rf.id in applies or rf.id in answered)
     ]
+
+
+def triage_questions() -> list[Any]:
+    """The bone stress and acute-injury questions (``refers: false``), asked with the knee-pain section.
+
+    They apply to anyone with knee pain, so the form shows them there rather than after a second
+    submit; an unanswered one is listed on the results page, never assumed "no".
+    """
+    return [rf for rf in _values(kb().red_flags) if rf.ask and not rf.refers]
 
 
 def self_tests() -> dict[str, Any]:

@@ -113,7 +113,8 @@ class RunOut(BaseModel):
     distance_km: float
     duration_s: float
     elevation_gain_m: float
-    source_format: str
+    source_format: str = Field(description='"manual" for a run typed in by hand (it counts like an import).')
+    race: bool = False
 
 
 def _me(user: User) -> MeOut:
@@ -218,7 +219,8 @@ async def upload_runs(request: Request, files: list[UploadFile] = File(...),
 def list_runs(owner: User = Depends(viewable_owner), db: Session = DB) -> list[RunOut]:
     return [
         RunOut(id=r.id, start=r.start_time.isoformat(), distance_km=round(r.distance_m / 1000, 3),
-               duration_s=r.duration_s, elevation_gain_m=r.elevation_gain_m, source_format=r.source_format)
+               duration_s=r.duration_s, elevation_gain_m=r.elevation_gain_m, source_format=r.source_format,
+               race=r.race)
         for r in repo.run_rows(db, owner.id)
     ]
 
@@ -252,14 +254,13 @@ def log_exercise(body: ExerciseIn, response: Response, user: User = Depends(curr
     return CreatedOut(id=logged.id, replayed=logged.replayed)
 
 
-@router.get("/users/{owner_id}/review", summary="Load vs pain review and the decision for next week")
+@router.get("/users/{owner_id}/review", summary="The weekly review: reviewed plan week, decision, strength, warnings")
 def get_review(owner: User = Depends(viewable_owner), db: Session = DB) -> dict[str, Any]:
+    """The same document as ``kneecoach review -f json``."""
     view = services.review_view(db, owner.id)
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet, so nothing to review against.")
-    from dataclasses import asdict
-
-    out = _jsonable(asdict(view.review))
+    out = {**view.review.as_json(), "disclaimer": view.disclaimer, "referral_reasons": view.referral_reasons}
     # Exercise sessions done of those prescribed, per week (issue 16; the same numbers as Today).
     out["adherence"] = [{"week_start": w.week_start.isoformat(), "prescribed": w.prescribed, "done": w.done,
                          "percent": w.percent} for w in taps.weekly_adherence_for(db, owner.id, date.today())]

@@ -144,6 +144,7 @@ def _intake_context(values: dict, errors: dict, flags: list | None = None, note:
     return {
         "values": values, "errors": errors, "kujala": kb.kujala_items(),
         "red_flags": flags if flags is not None else kb.red_flags_for(None, values),
+        "triage": kb.triage_questions(),
         "flags_note": note,
         "locations": [(p.value, _label(p.value)) for p in PainLocation],
         "aggravators": [(a.value, _label(a.value)) for a in Aggravator],
@@ -418,8 +419,15 @@ def _diary_context(db: Session, user: User, values: dict, errors: dict) -> dict:
     return {
         "values": values, "errors": errors, "timings": PAIN_TIMING_LABELS, "exercises": kb.exercise_names(),
         "pain": repo.list_pain(db, user.id)[-15:][::-1], "sessions": repo.list_exercise(db, user.id)[-15:][::-1],
-        "today": date.today().isoformat(), "new_key": new_key,
+        "today": date.today().isoformat(), "new_key": new_key, **_runlog_context(),
     }
+
+
+def _runlog_context() -> dict:
+    """The hand-run and day-mark forms' choices (routes_runlog handles their posts)."""
+    from kneecoach.tracking.diary import DAY_FLAG_LABELS
+
+    return {"day_marks": DAY_FLAG_LABELS}
 
 
 @router.get("/diary")

@@ -30,7 +30,13 @@ MAX_UPLOAD_FILES = 50
 
 
 def assess_and_store(db: Session, owner_id: int, profile: Profile, reason: str) -> Any:
-    """Run the engine on ``profile`` and store profile, assessment and plan (one transaction)."""
+    """Run the engine on ``profile`` and store profile, assessment and plan (one transaction).
+
+    The rise in weekly distance is read from the runner's imported runs first (bone stress screen).
+    """
+    from kneecoach.store.run_load import with_run_load
+
+    profile = with_run_load(db, owner_id, profile)
     assessment = kb.run_assessment(profile)
     repo.save_assessment_and_plan(db, owner_id, profile, assessment, reason=reason)
     return assessment
@@ -61,27 +67,26 @@ class ReviewView:
     review: Any
     svg: str
     weeks: list[ChartWeek]
+    referral_reasons: list[str]
+    disclaimer: str
 
 
 def review_view(db: Session, owner_id: int, today: date | None = None) -> ReviewView | None:
-    """The tracking review of the owner's history against their current plan, with its chart."""
-    from kneecoach.tracking.review import review, strength_exercise_ids
+    """The weekly review of the owner's plan weeks (same walk as ``kneecoach review``), with its chart."""
+    from kneecoach.store.review_data import load_review, referral_reasons
+    from kneecoach.tracking.review import strength_exercise_ids
 
-    found = repo.latest_plan(db, owner_id)
+    found = load_review(db, owner_id, today or date.today(), strength_exercise_ids(kb.kb()))
     if found is None:
         return None
-    _version, plan = found
-    today = today or date.today()
-    runs = repo.list_runs(db, owner_id, since=today - timedelta(weeks=20))
-    pain = repo.pain_obs(repo.list_pain(db, owner_id, since=today - timedelta(weeks=20)))
-    exercise = repo.exercise_obs(repo.list_exercise(db, owner_id, since=today - timedelta(weeks=20)))
-    result = review(runs, pain, exercise, plan, today, strength_exercise_ids=strength_exercise_ids(kb.kb()))
+    _version, plan, result = found
     weeks = [
         ChartWeek(week_start=row.load.week_start, km=round(row.load.distance_km, 1), mean_pain=row.mean_pain,
                   max_pain=row.max_run_pain)
         for row in result.weeks
     ]
-    return ReviewView(review=result, svg=load_pain_svg(weeks, plan.pain_rule.max_during_run), weeks=weeks)
+    return ReviewView(review=result, svg=load_pain_svg(weeks, plan.pain_rule.max_during_run), weeks=weeks,
+                      referral_reasons=referral_reasons(plan), disclaimer=plan.disclaimer)
 
 
 @dataclass

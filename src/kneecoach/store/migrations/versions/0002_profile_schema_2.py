@@ -72,7 +72,7 @@ def _to_v1(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def upgrade() -> None:
-    _rewrite(upgrade_profile_data)
+    _rewrite(lambda data: upgrade_profile_data(data, to=2))
 
 
 def downgrade() -> None:

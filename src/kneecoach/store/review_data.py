@@ -1,0 +1,51 @@
+"""Read what the weekly review needs from the store, for one owner (CLI, web pages and API alike)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from kneecoach.store import repo, run_log
+
+if TYPE_CHECKING:
+    from kneecoach.plan.models import Plan
+    from kneecoach.tracking.review import Review
+
+__all__ = ["load_review", "referral_reasons"]
+
+
+def load_review(
+    s: Session, owner_id: int, today: date, strength_ids: Collection[str]
+) -> tuple[int, Plan, Review] | None:
+    """The owner's latest plan (version, plan) and its review on ``today``; None without a plan.
+
+    Reads from the plan's first week (and the 30 days before it, which the
+    long-run limit looks at), and at least the last 20 weeks.
+    """
+    from kneecoach.tracking.review import review
+    from kneecoach.tracking.weekly_walk import LONG_RUN_WINDOW_DAYS, plan_start
+
+    history = repo.plan_history(s, owner_id)
+    if not history:
+        return None
+    version, plan = repo.latest_plan(s, owner_id)  # type: ignore[misc]
+    start = plan_start(plan, history[-1].created_at.date())
+    since = min(start - timedelta(days=LONG_RUN_WINDOW_DAYS), today - timedelta(weeks=20))
+    runs = repo.list_runs(s, owner_id, since=since)
+    pain = repo.pain_obs(repo.list_pain(s, owner_id, since=since))
+    ex = repo.exercise_obs(repo.list_exercise(s, owner_id, since=since))
+    flags = run_log.day_flags(run_log.list_day_marks(s, owner_id, since=since))
+    return version, plan, review(runs, pain, ex, plan, today, strength_exercise_ids=strength_ids, flags=flags,
+                                 plan_start=start)
+
+
+def referral_reasons(plan: Plan) -> list[str]:
+    """The signs that mean seeing a clinician, as every face of the review states them."""
+    from kneecoach.tracking.weekly_walk import PAUSE_REFER_AFTER_WEEKS, REFER_FLAGS
+
+    return [*REFER_FLAGS.values(),
+            f"pain at or above {plan.pain_rule.pause_running_at}/10 that keeps running paused for more than "
+            f"{PAUSE_REFER_AFTER_WEEKS} weeks"]
