@@ -62,10 +62,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("vapid_keys")
     op.drop_table("push_subscriptions")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("reminder_utc_offset_min")
-        batch.drop_column("reminder_time")
-        batch.drop_column("distance_unit")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch copy: recreating ``users`` would
+    # cascade-delete every row that points at a user (runs, diary) on a database with foreign keys on.
+    op.drop_column("users", "reminder_utc_offset_min")
+    op.drop_column("users", "reminder_time")
+    op.drop_column("users", "distance_unit")
     with op.batch_alter_table("pain_entries") as batch:
         batch.drop_constraint("uq_pain_owner_idempotency", type_="unique")
         batch.drop_column("worse_than_before")
