@@ -16,6 +16,7 @@ from kneecoach.render.ics import (
     plan_to_ics,
     weekly_schedule,
 )
+from kneecoach.plan.schedule import phase_exercises, spread_exercises
 from kneecoach.render.pdf import latin1, plan_to_pdf
 
 
@@ -42,9 +43,11 @@ def test_schedule_matches_ramp_and_doses(plan):
         assert all(r.km <= max(x.km for x in runs) for r in runs if r.long) if runs else True
         if any(r.long for r in runs):
             assert max(runs, key=lambda r: r.km).long
-        for ex in w.phase.exercises:
+        # The same spread as Today (plan.schedule): each exercise on its days a week, days balanced.
+        spread = spread_exercises(phase_exercises(plan, w.phase))
+        for ex in phase_exercises(plan, w.phase):
             days_with = [d.weekday for d in w.days if ex in d.exercises]
-            assert days_with == list(EXERCISE_DAYS[ex.dose.days_per_week])
+            assert len(days_with) == ex.dose.days_per_week and days_with == spread.days_of(ex.id)
     assert weeks[0].days[0].date == date(2026, 11, 2) and weeks[1].days[6].date == date(2026, 11, 15)
 
 

@@ -45,6 +45,7 @@ MODULES: tuple[str, ...] = (
     "kneecoach.cli.tracking",
     "kneecoach.cli.account",
     "kneecoach.cli.video",
+    "kneecoach.cli.today",
 )
 
 #: Top-level command name -> the module that registers it.
@@ -67,6 +68,8 @@ COMMAND_MODULES: dict[str, str] = {
     "fhir": "kneecoach.cli.account",
     "erase": "kneecoach.cli.account",
     "selftest": "kneecoach.cli.video",
+    "today": "kneecoach.cli.today",
+    "remind": "kneecoach.cli.today",
 }
 
 

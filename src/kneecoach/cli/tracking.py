@@ -253,9 +253,17 @@ def runs_cmd(
     race: Annotated[int | None, typer.Option("--race", help="Run id to mark as a race (a planned spike).")] = None,
     last: Annotated[int, typer.Option("--last", min=1, help="Show the most recent N runs (without --since).")] = 50,
     all_: Annotated[bool, typer.Option("--all", help="Show every run (slow to print for thousands).")] = False,
+    units: Annotated[str | None, typer.Option("--units", envvar="KNEECOACH_UNITS",
+                                              help="km or mi (default: the runner's setting, km).")] = None,
 ) -> None:
     """List imported runs ("!" marks a run flagged as too fast for running, left out of load)."""
+    from kneecoach.intake.units import check_unit, km_to, pace_per_unit
+
     start = _day(since) if since else None
+    try:
+        unit = check_unit(units) if units else None
+    except ValueError as exc:
+        raise _bad_input(str(exc)) from exc
     factory, owner = _open(db)
     if confirm is not None:
         with transaction(factory) as s:
@@ -282,14 +290,19 @@ def runs_cmd(
         else:
             rows = repo.latest_run_rows(s, owner, last)
             span = repo.run_span(s, owner) if len(rows) == last else None
-        table = Table("id", "date", "km", "time", "climb m", "cadence", "HR", "file")
+        if unit is None:
+            from kneecoach.store.models import User
+
+            unit = check_unit(getattr(s.get(User, owner), "distance_unit", None) or "km")
+        table = Table("id", "date", unit, "time", "pace", "climb m", "cadence", "HR", "file")
         for r in rows:
             mins = int(r.duration_s // 60)
             table.add_row(
                 f"{r.id}!" if r.speed_unconfirmed else str(r.id),
                 f"{r.start_time:%Y-%m-%d %H:%M}",
-                f"{r.distance_m / 1000:.2f}",
+                f"{km_to(r.distance_m / 1000, unit):.2f}",
                 f"{mins // 60}:{mins % 60:02d}",
+                pace_per_unit(r.duration_s / (r.distance_m / 1000), unit) if r.distance_m > 0 else "-",
                 f"{r.elevation_gain_m:.0f}",
                 f"{r.avg_cadence_spm:.0f}" if r.avg_cadence_spm else "-",
                 f"{r.avg_heart_rate_bpm:.0f}" if r.avg_heart_rate_bpm else "-",
@@ -418,6 +431,10 @@ def review_cmd(
             out.print("[bold]Progress[/]: re-tests, phase criteria, exercise ladders, cadence", highlight=False)
             for line in prog.summary_lines():
                 out.print(f"- {line}", highlight=False)
+        from kneecoach.store.taps import weekly_adherence_for
+
+        for wk in weekly_adherence_for(s, owner, today, weeks=2):  # issue 16: the same numbers as Today
+            out.print(f"- Adherence: {wk.sentence()}", highlight=False)
         out.print(f"Sources: {', '.join(sorted({*rv.sources, *(prog.sources if prog else [])}))}", highlight=False)
         out.print("See a clinician if: " + "; ".join(_referral_reasons(plan)) + ".", highlight=False)
         out.print(f"[italic]{plan.disclaimer}[/]", highlight=False)

@@ -16,9 +16,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
+from kneecoach.intake.units import show_distance
 from kneecoach.plan.models import Plan, PlannedExercise, PlanPhase
+from kneecoach.plan.schedule import phase_exercises, spread_exercises
 from kneecoach.render.triage import week_text
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -126,9 +128,11 @@ def weekly_schedule(plan: Plan, runs_per_week: int = 3, start: date | None = Non
                 for d in run_days:
                     days[d].run = RunSession(km=round(even, 1), long=False)
         if phase is not None:
-            for ex in phase.exercises:
-                for d in EXERCISE_DAYS[max(1, min(7, ex.dose.days_per_week))]:
-                    days[d].exercises.append(ex)
+            # The same spread as the Today page (plan.schedule): ongoing phases included, each
+            # exercise on its days a week, turned so the minutes per day even out.
+            spread = spread_exercises(phase_exercises(plan, phase))
+            for d in range(7):
+                days[d].exercises.extend(spread.days[d])
         weeks.append(
             WeekPlan(week=number, phase=phase, km=round(km, 1), long_run_km=round(long_km, 1),
                      cutback=bool(rw and rw.cutback), note=week_text(rw) if rw else "", days=days)
@@ -143,8 +147,12 @@ def next_monday(today: date | None = None) -> date:
 
 
 def plan_to_ics(plan: Plan, start: date, runs_per_week: int = 3, uid_prefix: str = "kneecoach",
-                calendar_name: str = "kneecoach plan") -> bytes:
+                calendar_name: str = "kneecoach plan", alarm_at: str | None = None, unit: str = "km") -> bytes:
     """The schedule as iCalendar bytes: one all-day event per run and per exercise day.
+
+    ``alarm_at`` ("HH:MM", the runner's reminder time) adds a VALARM to each exercise day at that
+    time of the day (a trigger relative to the all-day event's start), saying only that it is time
+    for the day's exercises. ``unit`` ("km" or "mi") is how distances are written; stored stays km.
 
     UIDs are ``{uid_prefix}-{start}-w{week}-{weekday}-{run|ex}@kneecoach``: the
     same plan start gives the same UIDs, so a re-import updates events. DTSTAMP is
@@ -165,13 +173,13 @@ def plan_to_ics(plan: Plan, start: date, runs_per_week: int = 3, uid_prefix: str
             if day.run is not None:
                 ev = Event()
                 kind = "Long run" if day.run.long else "Easy run"
-                ev.add("summary", f"{kind} {day.run.km:g} km (week {week.week})")
+                ev.add("summary", f"{kind} {show_distance(day.run.km, unit)} (week {week.week})")
                 ev.add("uid", f"{uid_prefix}-{start.isoformat()}-w{week.week}-{day.weekday}-run@kneecoach")
                 ev.add("dtstamp", stamp)
                 ev.add("dtstart", day.date)
                 ev.add("dtend", day.date + timedelta(days=1))
                 ev.add("transp", "TRANSPARENT")
-                lines = [f"Week {week.week}: {week.km:g} km in total" + (" (cut-back week)" if week.cutback else "")]
+                lines = [f"Week {week.week}: {show_distance(week.km, unit)} in total" + (" (cut-back week)" if week.cutback else "")]
                 lines.append(
                     f"Pain rule: stop progressing if pain during the run is above {plan.pain_rule.max_during_run}/10 "
                     f"or next-morning pain above {plan.pain_rule.max_next_morning}/10."
@@ -194,5 +202,19 @@ def plan_to_ics(plan: Plan, start: date, runs_per_week: int = 3, uid_prefix: str
                 lines += [f"- {e.name}: {e.dose.text}" for e in day.exercises]
                 lines.append(disclaimer)
                 ev.add("description", "\n".join(x for x in lines if x))
+                if alarm_at is not None:
+                    ev.add_component(_alarm(alarm_at))
                 cal.add_component(ev)
     return cal.to_ical()
+
+
+def _alarm(at: str) -> Alarm:
+    """A display alarm at ``at`` ("HH:MM") on the day of an all-day event."""
+    m = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", at)
+    if m is None:
+        raise ValueError(f"alarm time must be HH:MM, got {at!r}")
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", "Time for today's exercises")
+    alarm.add("trigger", timedelta(hours=int(m.group(1)), minutes=int(m.group(2))), parameters={"RELATED": "START"})
+    return alarm

@@ -22,6 +22,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from kneecoach.figures.library import figure_svg
+from kneecoach.intake.units import km_to, show_distance
 from kneecoach.plan.models import Plan
 from kneecoach.render.ics import DAY_NAMES, weekly_schedule
 from kneecoach.render.triage import examine_first_lines, hold_lines
@@ -199,7 +200,7 @@ def _progress_section(pdf: FPDF, progress: Any) -> None:
 
 
 def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start: date | None = None,
-                source_titles: dict[str, str] | None = None, progress: Any | None = None) -> bytes:
+                source_titles: dict[str, str] | None = None, progress: Any | None = None, unit: str = "km") -> bytes:
     """The plan as PDF bytes: disclaimer, phases with exercises and doses, ramp table, rules, sources.
 
     ``source_titles`` maps source ids to titles for the reference list
@@ -231,7 +232,7 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
         pdf.multi_cell(0, 4.8, printable(" ".join([*examine, *held])), border=1, fill=True,
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(1)
-    pdf.para(f"Weekly distance: from {plan.start_km:g} km towards {plan.target_km:g} km.")
+    pdf.para(f"Weekly distance: from {show_distance(plan.start_km, unit)} towards {show_distance(plan.target_km, unit)}.")
     for note in plan.notes:
         pdf.bullet(note)
 
@@ -285,22 +286,22 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
     with pdf.table(col_widths=(12, 18, 18, 22, 108), text_align=("CENTER", "RIGHT", "RIGHT", "LEFT", "LEFT"),
                    line_height=4.6) as table:
         head = table.row()
-        for h in ("Week", "km", "Long run", "Phase", "Days"):
+        for h in ("Week", unit, f"Long run ({unit})", "Phase", "Days"):
             head.cell(h)
         for w in weeks:
             days = []
             for d in w.days:
                 bits = []
                 if d.run:
-                    bits.append(f"run {d.run.km:g}")
+                    bits.append(f"run {km_to(d.run.km, unit):.1f}")
                 if d.exercises:
                     bits.append(f"{len(d.exercises)} ex")
                 if bits:
                     days.append(f"{DAY_NAMES[d.weekday][:3]}: {' + '.join(bits)}")
             row = table.row()
             row.cell(str(w.week))
-            row.cell(f"{w.km:g}" + (" (cut)" if w.cutback else ""))
-            row.cell(f"{w.long_run_km:g}")
+            row.cell(f"{km_to(w.km, unit):.1f}" + (" (cut)" if w.cutback else ""))
+            row.cell(f"{km_to(w.long_run_km, unit):.1f}")
             row.cell(printable(w.phase.name if w.phase else "-"))
             row.cell(printable("; ".join(days) + (f" - {w.note}" if w.note else "")))
 

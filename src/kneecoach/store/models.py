@@ -50,6 +50,12 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     role: Mapped[str] = mapped_column(String(20), default="runner")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: "km" or "mi": how distances are shown and entered; stored values stay metric.
+    distance_unit: Mapped[str] = mapped_column(String(2), default="km", server_default="km")
+    #: "HH:MM" on the runner's own clock for the opt-in exercise reminder (Web Push and the calendar's
+    #: alarms); None = off. ``reminder_utc_offset_min`` is that clock's offset from UTC, in minutes.
+    reminder_time: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    reminder_utc_offset_min: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (CheckConstraint("role in ('runner', 'clinician')", name="ck_users_role"),)
 
@@ -159,10 +165,16 @@ class PainEntry(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: A key the client chose for this post (a Today tap, a form); a replayed post with the same key
+    #: finds this row instead of storing a second one (issue 16: offline taps replayed once).
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The morning check's second question, asked after a painful run: worse than before that run?
+    worse_than_before: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
     __table_args__ = (
         CheckConstraint("score >= 0 AND score <= 10", name="ck_pain_score_range"),
         CheckConstraint("timing in ('during', 'after', 'next_morning', 'daily')", name="ck_pain_timing"),
+        UniqueConstraint("owner_id", "idempotency_key", name="uq_pain_owner_idempotency"),
     )
 
 
@@ -181,6 +193,17 @@ class ExerciseSession(Base):
     load_kg: Mapped[float | None] = mapped_column(Float, nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: "done" or "skipped" (a Today tap); skipped rows say the runner saw it, and count as not done.
+    status: Mapped[str] = mapped_column(String(10), default="done", server_default="done")
+    #: Pain (0-10) felt during this exercise ("Done, it hurt"); also written as a diary pain entry.
+    pain: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("status in ('done', 'skipped')", name="ck_exercise_status"),
+        CheckConstraint("pain IS NULL OR (pain >= 0 AND pain <= 10)", name="ck_exercise_pain_range"),
+        UniqueConstraint("owner_id", "idempotency_key", name="uq_exercise_owner_idempotency"),
+    )
 
 
 class DayMark(Base):
@@ -298,3 +321,32 @@ class VideoClip(Base):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class PushSubscription(Base):
+    """One device's Web Push subscription for the daily reminder (opt-in, per device).
+
+    The endpoint is a push service URL the browser chose; the keys let the server encrypt the
+    payload for that device only. Payloads never carry health data ("Time for today's exercises").
+    """
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(Text)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_sent_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class VapidKey(Base):
+    """The server's VAPID key pair, made once and shared by every worker (the private key as PEM)."""
+
+    __tablename__ = "vapid_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    public_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -649,9 +649,13 @@ def list_pain(s: Session, owner_id: int, since: date | None = None, until: date 
 
 
 def list_exercise(
-    s: Session, owner_id: int, since: date | None = None, until: date | None = None
+    s: Session, owner_id: int, since: date | None = None, until: date | None = None, *, include_skipped: bool = False
 ) -> list[ExerciseSession]:
+    """The owner's exercise rows, oldest first. Rows a Today tap marked "skipped" are left out unless
+    ``include_skipped``: review, progress and adherence count what was done."""
     stmt = select(ExerciseSession).where(ExerciseSession.owner_id == owner_id)
+    if not include_skipped:
+        stmt = stmt.where(ExerciseSession.status != "skipped")
     if since is not None:
         stmt = stmt.where(ExerciseSession.day >= since)
     if until is not None:

@@ -120,7 +120,7 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
         response = await call_next(request)
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.url.path.startswith(("/u/", "/api/", "/home", "/intake", "/selftests", "/diary", "/upload", "/account")):
+        if request.url.path.startswith(("/u/", "/api/", "/home", "/intake", "/selftests", "/diary", "/upload", "/account", "/today")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -163,7 +163,8 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
 
         return Response(figures_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
-    from kneecoach.web import ops, routes_account, routes_api, routes_auth, routes_pages, routes_runlog, routes_video
+    from kneecoach.web import (ops, routes_account, routes_api, routes_auth, routes_pages, routes_runlog, routes_today,
+                               routes_video)
 
     app.include_router(routes_auth.router)
     app.include_router(routes_pages.router)
@@ -172,6 +173,8 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
     app.include_router(routes_account.api)
     app.include_router(routes_video.router)  # single-leg squat video (issue 9)
     app.include_router(routes_video.api)
+    app.include_router(routes_today.router)  # the runner's day (issue 16)
+    app.include_router(routes_today.api)
     app.include_router(routes_runlog.pages)  # runs logged by hand, races, marked days (issue 21)
     app.include_router(routes_runlog.api)
     ops.install(app)

@@ -17,12 +17,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from kneecoach.intake.profile import Profile
-from kneecoach.store import repo
+from kneecoach.store import repo, taps
 from kneecoach.store.models import User
 from kneecoach.web import kb, services
 from kneecoach.web.deps import (
@@ -68,6 +68,8 @@ class PainIn(_In):
     timing: Literal["during", "after", "next_morning", "daily"]
     score: int = Field(ge=0, le=10)
     note: str = Field(default="", max_length=500)
+    idempotency_key: str | None = Field(default=None, min_length=8, max_length=64,
+                                        description="Optional: the same key again stores nothing new (answer 200).")
 
 
 class ExerciseIn(_In):
@@ -78,10 +80,13 @@ class ExerciseIn(_In):
     hold_s: float | None = Field(default=None, ge=0, le=3600)
     load_kg: float | None = Field(default=None, ge=0, le=1000)
     note: str = Field(default="", max_length=500)
+    idempotency_key: str | None = Field(default=None, min_length=8, max_length=64,
+                                        description="Optional: the same key again stores nothing new (answer 200).")
 
 
 class CreatedOut(BaseModel):
     id: int
+    replayed: bool = Field(default=False, description="True when the idempotency key was seen before: nothing new stored.")
 
 
 class PlanOut(BaseModel):
@@ -221,23 +226,32 @@ def list_runs(owner: User = Depends(viewable_owner), db: Session = DB) -> list[R
 
 
 @router.post("/pain", response_model=CreatedOut, status_code=201, summary="Log a pain score (0-10)")
-def log_pain(body: PainIn, user: User = Depends(current_runner), db: Session = DB) -> CreatedOut:
+def log_pain(body: PainIn, response: Response, user: User = Depends(current_runner), db: Session = DB) -> CreatedOut:
     try:
-        row = repo.add_pain(db, user.id, body.day, body.timing, body.score, note=body.note)
+        logged = taps.log_pain(db, user.id, body.day, body.timing, body.score, note=body.note, key=body.idempotency_key)
+    except taps.IdempotencyConflict as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
-    return CreatedOut(id=row.id)
+    if logged.replayed:
+        response.status_code = 200  # the same key again: the entry already stored, nothing new
+    return CreatedOut(id=logged.id, replayed=logged.replayed)
 
 
 @router.post("/exercise", response_model=CreatedOut, status_code=201, summary="Log an exercise session")
-def log_exercise(body: ExerciseIn, user: User = Depends(current_runner),
+def log_exercise(body: ExerciseIn, response: Response, user: User = Depends(current_runner),
                  db: Session = DB) -> CreatedOut:
     try:
-        row = repo.add_exercise(db, user.id, body.day, body.exercise_id, body.sets, body.reps, body.hold_s,
-                                body.load_kg, note=body.note, known_ids=frozenset(kb.exercise_names()))
+        logged = taps.log_exercise(db, user.id, body.day, body.exercise_id, body.sets, body.reps, body.hold_s,
+                                   body.load_kg, note=body.note, known_ids=frozenset(kb.exercise_names()),
+                                   key=body.idempotency_key)
+    except taps.IdempotencyConflict as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
-    return CreatedOut(id=row.id)
+    if logged.replayed:
+        response.status_code = 200
+    return CreatedOut(id=logged.id, replayed=logged.replayed)
 
 
 @router.get("/users/{owner_id}/review", summary="The weekly review: reviewed plan week, decision, strength, warnings")
@@ -246,7 +260,11 @@ def get_review(owner: User = Depends(viewable_owner), db: Session = DB) -> dict[
     view = services.review_view(db, owner.id)
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet, so nothing to review against.")
-    return {**view.review.as_json(), "disclaimer": view.disclaimer, "referral_reasons": view.referral_reasons}
+    out = {**view.review.as_json(), "disclaimer": view.disclaimer, "referral_reasons": view.referral_reasons}
+    # Exercise sessions done of those prescribed, per week (issue 16; the same numbers as Today).
+    out["adherence"] = [{"week_start": w.week_start.isoformat(), "prescribed": w.prescribed, "done": w.done,
+                         "percent": w.percent} for w in taps.weekly_adherence_for(db, owner.id, date.today())]
+    return out
 
 
 @router.post("/retest", status_code=201, summary="Store a re-test (all 13 Kujala answers and the self-tests); "

@@ -19,10 +19,11 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from kneecoach.intake.profile import Aggravator, PainLocation, SelfTests
+from kneecoach.intake.units import form_from_km, form_to_km
 from kneecoach.render.ics import next_monday, plan_to_ics
 from kneecoach.render.pdf import plan_to_pdf
 from kneecoach.store import jobs as repo_jobs
-from kneecoach.store import repo
+from kneecoach.store import repo, taps
 from kneecoach.store.models import User
 from kneecoach.tracking.diary import PAIN_TIMINGS
 from kneecoach.web import kb, services
@@ -45,6 +46,7 @@ from kneecoach.web.forms import (
     flatten_model,
     parse_day,
 )
+from kneecoach.web.routes_today import new_key
 from kneecoach.web.throttle import invite_checks, refusal
 from kneecoach.web.templating import flash, render
 
@@ -83,7 +85,10 @@ def home(request: Request, user: User = Depends(current_user), db: Session = DB)
     from kneecoach.tracking.progress import retest_due
 
     due = retest_due(repo.profile_history(db, user.id), date.today(), kb.kb()) if has_profile else None
-    return render(request, "runner_home.html", {
+    from kneecoach.web import routes_today
+
+    today = routes_today.today_context(db, user) if plan else {}
+    return render(request, "runner_home.html", today | {
         "has_profile": has_profile, "has_selftests": has_selftests, "plan_version": plan[0] if plan else None,
         "referral": referral, "retest_due": due,
         "has_assessment": assessment is not None, "links": links_of_runner(db, user.id),
@@ -150,6 +155,7 @@ def _intake_context(values: dict, errors: dict, flags: list | None = None, note:
 def intake_form(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
     profile = repo.latest_profile(db, user.id)
     values = flatten_model(profile.model_dump(mode="json")) if profile else {"name": user.display_name}
+    values = form_from_km(values, user.distance_unit or "km")  # shown in the runner's unit (issue 16)
     return render(request, "intake.html", _intake_context(values, {}, kb.red_flags_for(profile, values)))
 
 
@@ -164,7 +170,8 @@ async def intake_submit(request: Request, user: User = Depends(current_runner),
         values["name"] = user.display_name  # the plan and PDF show a name; default to the account's
     base = repo.latest_profile(db, user.id)
     try:
-        profile = build_profile(values, base.model_dump(mode="json") if base else None, INTAKE_KEYS)
+        profile = build_profile(form_to_km(values, user.distance_unit or "km"),
+                                base.model_dump(mode="json") if base else None, INTAKE_KEYS)
     except ValidationError as exc:
         return render(request, "intake.html", _intake_context(values, error_messages(exc)), status_code=400)
     flags = kb.red_flags_for(profile, values)
@@ -287,7 +294,8 @@ def plan_page(request: Request, start: str | None = None, owner: User = Depends(
               user: User = Depends(current_user), db: Session = DB) -> Response:
     view = services.plan_view(db, owner.id, _start(start))
     assessment = services.latest_assessment_json(db, owner.id)
-    ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral")}
+    ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral"),
+           "unit": user.distance_unit or "km"}  # the viewer's unit (issue 16); stored values stay km
     if view:
         version, plan, weeks, start_day = view
         ladders = kb.kb().ladders
@@ -306,7 +314,8 @@ def plan_pdf(start: str | None = None, owner: User = Depends(viewable_owner),
     version, plan, _weeks, start_day = view
     titles = {k: getattr(v, "title", k) for k, v in kb.sources().items()}
     prog, _ = services.progress_view(db, owner.id)
-    pdf = plan_to_pdf(plan, owner.display_name, services.runs_per_week(db, owner.id), start_day, titles, progress=prog)
+    pdf = plan_to_pdf(plan, owner.display_name, services.runs_per_week(db, owner.id), start_day, titles, progress=prog,
+                      unit=owner.distance_unit or "km")
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="kneecoach-plan-v{version}.pdf"'})
 
@@ -318,7 +327,9 @@ def plan_ics(start: str | None = None, owner: User = Depends(viewable_owner),
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet.")
     _version, plan, _weeks, start_day = view
-    body = plan_to_ics(plan, start_day, services.runs_per_week(db, owner.id), uid_prefix=f"u{owner.id}")
+    body = plan_to_ics(plan, start_day, services.runs_per_week(db, owner.id), uid_prefix=f"u{owner.id}",
+                       alarm_at=owner.reminder_time,  # the runner's reminder time and unit (issue 16)
+                       unit=owner.distance_unit or "km")
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="kneecoach-plan.ics"'})
 
@@ -408,7 +419,7 @@ def _diary_context(db: Session, user: User, values: dict, errors: dict) -> dict:
     return {
         "values": values, "errors": errors, "timings": PAIN_TIMING_LABELS, "exercises": kb.exercise_names(),
         "pain": repo.list_pain(db, user.id)[-15:][::-1], "sessions": repo.list_exercise(db, user.id)[-15:][::-1],
-        "today": date.today().isoformat(), **_runlog_context(),
+        "today": date.today().isoformat(), "new_key": new_key, **_runlog_context(),
     }
 
 
@@ -460,14 +471,16 @@ async def diary_pain(request: Request, user: User = Depends(current_runner),
     timing = values.get("timing", "")
     if timing not in PAIN_TIMINGS:
         errors["timing"] = "Choose when you felt it."
+    replayed = False
     if not errors:
-        try:
-            repo.add_pain(db, user.id, day, timing, score, note=values.get("pain_note", "")[:500])
+        try:  # keyed (issue 16): a resubmitted form is stored once
+            replayed = taps.log_pain(db, user.id, day, timing, score, note=values.get("pain_note", "")[:500],
+                                     key=values.get("idempotency_key") or None).replayed
         except ValueError as exc:
-            errors["score"] = str(exc).capitalize()
+            errors["pain_day" if "future" in str(exc) else "score"] = str(exc)[:1].upper() + str(exc)[1:]
     if errors:
         return render(request, "diary.html", _diary_context(db, user, values, errors), status_code=400)
-    flash(request, "Pain entry saved.")
+    flash(request, "Already saved (this form was sent before); nothing new stored." if replayed else "Pain entry saved.")
     return RedirectResponse("/diary", status_code=303)
 
 
@@ -487,17 +500,21 @@ async def diary_exercise(request: Request, user: User = Depends(current_runner),
     load = _float_or_none(values.get("load_kg", ""), "load_kg", errors)
     if not values.get("exercise_id"):
         errors["exercise_id"] = "Choose an exercise."
+    replayed = False
     if not errors:
         try:
-            repo.add_exercise(db, user.id, day, values["exercise_id"], sets, reps, hold, load,
-                              note=values.get("ex_note", "")[:500], known_ids=frozenset(kb.exercise_names()))
+            replayed = taps.log_exercise(db, user.id, day, values["exercise_id"], sets, reps, hold, load,
+                                         note=values.get("ex_note", "")[:500], known_ids=frozenset(kb.exercise_names()),
+                                         key=values.get("idempotency_key") or None).replayed
         except ValueError as exc:
             msg = str(exc)
             field = next((f for f in ("sets", "reps", "hold", "load") if msg.startswith(f)), "exercise_id")
+            field = "ex_day" if "future" in msg else field
             errors[{"hold": "hold_s", "load": "load_kg"}.get(field, field)] = msg[:1].upper() + msg[1:]
     if errors:
         return render(request, "diary.html", _diary_context(db, user, values, errors), status_code=400)
-    flash(request, "Exercise session saved.")
+    flash(request, "Already saved (this form was sent before); nothing new stored." if replayed
+          else "Exercise session saved.")
     return RedirectResponse("/diary", status_code=303)
 
 

@@ -31,6 +31,16 @@ def _src_label(source_id: str) -> str:
 templates.env.filters["src"] = _src_label
 
 
+def _dist(km: float, unit: str | None = "km") -> str:
+    """A stored distance (km) in the viewer's unit, with the unit: ``{{ w.km|dist(unit) }}`` -> "5.1 mi"."""
+    from kneecoach.intake.units import show_distance
+
+    return show_distance(km, unit or "km")
+
+
+templates.env.filters["dist"] = _dist
+
+
 def _figure(kind: str, entry_id: str, style: str = "page") -> Markup:
     """An exercise's or self-test's figure as inline SVG (empty when it has none)."""
     svg = figure_svg(kind, entry_id, style)  # type: ignore[arg-type]

@@ -1,0 +1,221 @@
+"""Diary writes that are safe to replay: one-tap logging from Today, the morning check, and the diary
+forms and API posts when they carry an idempotency key.
+
+A phone that taps "Done" offline sends the tap later, perhaps twice (the service worker retries, a
+flaky network resends). The client gives every tap a random key; the key is stored on the diary row
+with a unique constraint per owner, so the second post finds the first row instead of adding one,
+on any web worker and across restarts. A key reused for *different* content is refused: that is a
+client bug, and guessing which post was meant could store the wrong health data.
+
+Every function takes the owner's id and never commits (the caller owns the transaction), like
+:mod:`kneecoach.store.repo`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kneecoach.store import repo
+from kneecoach.store.models import ExerciseSession, PainEntry, PlanRecord
+from kneecoach.plan.morning import MorningAnswer
+from kneecoach.plan.models import PlannedExercise
+from kneecoach.plan.schedule import active_exercises, plan_monday, spread_exercises
+from kneecoach.tracking.adherence import WeekAdherence
+from kneecoach.tracking.diary import validate_pain
+from kneecoach.tracking.today import ExerciseTap, Today, build_today
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
+
+T = TypeVar("T", PainEntry, ExerciseSession)
+
+
+class IdempotencyConflict(repo.RepoError):
+    """The key was already used by this owner for a different entry."""
+
+
+@dataclass(frozen=True)
+class Logged:
+    """What a write did: the row it stands for and whether it was a replay (nothing new stored)."""
+
+    id: int
+    replayed: bool
+    pain_id: int | None = None
+
+
+def check_key(key: str | None) -> str | None:
+    """``None`` or a valid key; a readable ``ValueError`` otherwise."""
+    if key is None or key == "":
+        return None
+    if not isinstance(key, str) or not KEY_PATTERN.match(key):
+        raise ValueError("idempotency key must be 8-64 letters, digits, '-' or '_' (e.g. a UUID)")
+    return key
+
+
+def check_day(day: date, today: date) -> date:
+    """Diary days may not lie in the future (a phone's clock may run a day ahead of the server's UTC)."""
+    if day > today + timedelta(days=1):
+        raise ValueError(f"{day.isoformat()} is in the future: log a day that has happened")
+    return day
+
+
+def _by_key(s: Session, model: type[T], owner_id: int, key: str) -> T | None:
+    return s.scalars(select(model).where(model.owner_id == owner_id, model.idempotency_key == key)).first()
+
+
+def _once(s: Session, model: type[T], owner_id: int, key: str | None, same: Callable[[T], bool],
+          create: Callable[[], T]) -> tuple[T, bool]:
+    """Create a row unless ``key`` already names one (then return it, after checking it is the same
+    entry). Inserts in a savepoint so a concurrent replay that wins the race is found, not an error."""
+    if key is not None:
+        existing = _by_key(s, model, owner_id, key)
+        if existing is not None:
+            if not same(existing):
+                raise IdempotencyConflict("this idempotency key was already used for a different entry; "
+                                          "nothing was stored (send a new key for a new entry)")
+            return existing, True
+    try:
+        with s.begin_nested():
+            row = create()
+            row.idempotency_key = key
+            s.flush()
+    except IntegrityError:
+        if key is None:
+            raise
+        existing = _by_key(s, model, owner_id, key)
+        if existing is None:
+            raise
+        if not same(existing):
+            raise IdempotencyConflict("this idempotency key was already used for a different entry; "
+                                      "nothing was stored") from None
+        return existing, True
+    return row, False
+
+
+def log_pain(s: Session, owner_id: int, day: date, timing: str, score: int, *, note: str = "",
+             run_id: int | None = None, key: str | None = None, worse_than_before: bool | None = None,
+             today: date | None = None) -> Logged:
+    """:func:`repo.add_pain` that stores a keyed post once."""
+    key = check_key(key)
+    check_day(day, today or date.today())
+
+    def create() -> PainEntry:
+        row = repo.add_pain(s, owner_id, day, timing, score, note, run_id)
+        row.worse_than_before = worse_than_before
+        return row
+
+    row, replayed = _once(s, PainEntry, owner_id, key,
+                          lambda r: (r.day, r.timing, r.score) == (day, timing, score), create)
+    return Logged(row.id, replayed, row.id)
+
+
+def log_exercise(s: Session, owner_id: int, day: date, exercise_id: str, sets: int | None = None,
+                 reps: int | None = None, hold_s: float | None = None, load_kg: float | None = None, *,
+                 note: str = "", key: str | None = None, known_ids: frozenset[str] | None = None,
+                 status: str = "done", pain: int | None = None, today: date | None = None) -> Logged:
+    """:func:`repo.add_exercise` that stores a keyed post once; ``pain`` ("Done, it hurt") is also
+    written as a diary pain entry of the same day, so the review and the pain rule see it."""
+    key = check_key(key)
+    check_day(day, today or date.today())
+    if status not in ("done", "skipped"):
+        raise ValueError(f"status must be done or skipped, got {status!r}")
+    if pain is not None and status == "skipped":
+        raise ValueError("a skipped exercise has no pain score")
+    if pain is not None:
+        validate_pain(pain, "daily")
+
+    def create() -> ExerciseSession:
+        row = repo.add_exercise(s, owner_id, day, exercise_id, sets, reps, hold_s, load_kg, note, known_ids=known_ids)
+        row.status, row.pain = status, pain
+        return row
+
+    row, replayed = _once(s, ExerciseSession, owner_id, key,
+                          lambda r: (r.day, r.exercise_id, r.status, r.pain) == (day, exercise_id.strip().lower(),
+                                                                                  status, pain), create)
+    pain_id = None
+    if pain is not None:
+        pain_key = None if key is None else (key[:60] + "-p")
+        pain_row = _by_key(s, PainEntry, owner_id, pain_key) if pain_key else None
+        if pain_row is None:
+            pain_row = repo.add_pain(s, owner_id, day, "daily", pain, note=f"during {row.exercise_id}")
+            pain_row.idempotency_key = pain_key
+            s.flush()
+        pain_id = pain_row.id
+    return Logged(row.id, replayed, pain_id)
+
+
+def plan_created(s: Session, owner_id: int) -> date | None:
+    """When the owner's latest plan version was made (its week 1 starts that Monday)."""
+    created = s.scalars(select(PlanRecord.created_at).where(PlanRecord.owner_id == owner_id)
+                        .order_by(PlanRecord.version.desc()).limit(1)).first()
+    return None if created is None else created.date()
+
+
+def plan_exercises(s: Session, owner_id: int) -> list[PlannedExercise] | None:
+    """The exercises in force in the owner's latest plan (``None`` without a plan): what a tap may log.
+    One done on another day than scheduled still counts for its week (see tracking.adherence)."""
+    found = repo.latest_plan(s, owner_id)
+    return None if found is None else active_exercises(found[1])
+
+
+def day_exercises(s: Session, owner_id: int, day: date) -> list[PlannedExercise] | None:
+    """The exercises the owner's schedule puts on ``day`` (``None`` without a plan): what a tap may log,
+    without reading the diary."""
+    found = repo.latest_plan(s, owner_id)
+    if found is None:
+        return None
+    return list(spread_exercises(active_exercises(found[1])).days[day.weekday()])
+
+
+def _taps(rows: list[ExerciseSession]) -> list[ExerciseTap]:
+    return [ExerciseTap(r.exercise_id, "skipped" if r.status == "skipped" else ("hurt" if r.pain is not None else "done"),
+                        r.pain, r.id) for r in rows]
+
+
+def load_today(s: Session, owner_id: int, day: date, *, adherence_weeks: int = 4) -> Today | None:
+    """The owner's Today for ``day`` from the stored plan and diary (``None`` without a plan).
+
+    Reads only a few weeks of diary, whatever the length of the history: the morning streak, yesterday's
+    run pain and the adherence window.
+    """
+    found = repo.latest_plan(s, owner_id)
+    if found is None:
+        return None
+    version, plan = found
+    created = plan_created(s, owner_id) or day
+    start = plan_monday(created)
+    profile = repo.latest_profile(s, owner_id)
+    runs_per_week = profile.running.runs_per_week if profile else 3
+    lookback = max(2, plan.pain_rule.pause_after_unsettled_mornings + 1)
+    pain_rows = repo.list_pain(s, owner_id, since=day - timedelta(days=lookback), until=day)
+    morning_row = next((p for p in reversed(pain_rows) if p.day == day and p.timing == "next_morning"), None)
+    morning = None if morning_row is None else MorningAnswer(morning_row.score, morning_row.worse_than_before)
+    since = max(start, day - timedelta(days=7 * adherence_weeks + 6))
+    history = repo.exercise_obs(repo.list_exercise(s, owner_id, since=since, until=day))
+    taps = _taps(repo.list_exercise(s, owner_id, since=day, until=day, include_skipped=True))
+    ran = bool(repo.run_rows(s, owner_id, since=day - timedelta(days=1), until=day - timedelta(days=1)))
+    view = build_today(plan, version, start, day, runs_per_week=runs_per_week, pain=repo.pain_obs(pain_rows),
+                       taps=taps, morning=morning, exercise_history=history, ran_yesterday=ran or None,
+                       adherence_weeks=adherence_weeks)
+    latest = repo.latest_assessment(s, owner_id)
+    ref = (latest.data or {}).get("referral") if latest is not None else None
+    if ref:  # the newest answers hold a warning sign: the plan waits for a clinician
+        view = dataclasses.replace(view, referral={
+            "message": ref.get("message", ""), "action": ref.get("action") or "",
+            "reasons": [r.get("reason", "") for r in ref.get("reasons", [])]})
+    return view
+
+
+def weekly_adherence_for(s: Session, owner_id: int, day: date, weeks: int = 4) -> list[WeekAdherence]:
+    """The owner's adherence for the last ``weeks`` weeks up to ``day`` (empty without a plan): the
+    numbers the review and a clinician's caseload show, from the same function as Today."""
+    view = load_today(s, owner_id, day, adherence_weeks=weeks)
+    return [] if view is None else view.adherence
