@@ -170,6 +170,40 @@ class AdjunctNote(_Out):
     evidence: list[EvidenceNote]
 
 
+ChangeKind = Literal[
+    "add_exercise", "remove_exercise", "set_dose", "hold_running", "cap_weekly_km", "set_phase", "add_instruction"
+]
+
+
+class PlanChange(_Out):
+    """One change a clinician made to a runner's plan (issue 17), kept until the clinician releases it.
+
+    Carries everything needed to apply it again to a later kneecoach plan (an added exercise is
+    stored whole), so an automatic review can rebuild the plan and keep the clinician's decision.
+    ``summary`` is the change in words; ``override_reason`` is set only when the clinician added
+    an exercise a contraindication gate had left out, and is shown with the exercise.
+    """
+
+    id: str
+    kind: ChangeKind
+    summary: str
+    reason: str = Field(min_length=1)
+    author_id: int
+    author_name: str
+    at: str = Field(description="ISO 8601 time, UTC.")
+    exercise_id: str | None = None
+    phase_id: str | None = None
+    sets: int | None = None
+    reps: int | None = None
+    hold_s: int | None = None
+    days_per_week: int | None = None
+    km: float | None = None
+    text: str | None = None
+    exercise: PlannedExercise | None = None
+    override_reason: str | None = None
+    overridden: list[str] = Field(default_factory=list, description="The gate reasons the override set aside.")
+
+
 class Plan(_Out):
     version: int = 1
     kb_version: str
@@ -194,3 +228,6 @@ class Plan(_Out):
         default=None, description="Phase id the runner is in, decided from exit criteria at the last review."
     )
     cadence_target_spm: float | None = Field(default=None, description="Opt-in step-rate target, steps/min.")
+    clinician_changes: list[PlanChange] = Field(
+        default_factory=list, description="A clinician's changes in force, oldest first (kept until released)."
+    )

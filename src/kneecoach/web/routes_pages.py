@@ -22,7 +22,7 @@ from kneecoach.intake.profile import Aggravator, PainLocation, SelfTests
 from kneecoach.render.ics import next_monday, plan_to_ics
 from kneecoach.render.pdf import plan_to_pdf
 from kneecoach.store import jobs as repo_jobs
-from kneecoach.store import repo
+from kneecoach.store import care, plan_versions, repo
 from kneecoach.store.models import User
 from kneecoach.tracking.diary import PAIN_TIMINGS
 from kneecoach.web import kb, services
@@ -87,6 +87,7 @@ def home(request: Request, user: User = Depends(current_user), db: Session = DB)
         "has_profile": has_profile, "has_selftests": has_selftests, "plan_version": plan[0] if plan else None,
         "referral": referral, "retest_due": due,
         "has_assessment": assessment is not None, "links": links_of_runner(db, user.id),
+        "unread": care.unread_for_runner(db, user.id),
         "run_count": (repo.run_span(db, user.id) or (0,))[0],  # one COUNT, not every row
     })
 
@@ -286,7 +287,8 @@ def plan_page(request: Request, start: str | None = None, owner: User = Depends(
               user: User = Depends(current_user), db: Session = DB) -> Response:
     view = services.plan_view(db, owner.id, _start(start))
     assessment = services.latest_assessment_json(db, owner.id)
-    ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral")}
+    ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral"),
+           "versions": plan_versions.history(db, owner.id)}
     if view:
         version, plan, weeks, start_day = view
         ladders = kb.kb().ladders
