@@ -200,9 +200,15 @@ def test_release_restores_kneecoachs_plan_and_reviews_keep_changes_until_then(ap
 def test_a_contraindicated_exercise_needs_an_override_reason_which_is_shown(team):
     a, d, a_id = team["a"], team["d"], team["a_id"]
     _consent(team, True)
+    from pathlib import Path
+
+    from kneecoach.intake.load import load_profile
+
+    example = Path(__file__).parents[2] / "src/kneecoach/examples/marathoner_000.yaml"
+    r = _api(a, "POST", "/api/v1/profile", json=load_profile(example).model_dump(mode="json"))
+    assert r.status_code == 200, r.text[:300]
     excluded = _plan(a, a_id)["excluded"]
-    if not excluded:
-        pytest.skip("this profile's plan rules nothing out")
+    assert excluded, "this example's plan rules exercises out (see kb: exclude_when / only_when)"
     target = excluded[0]
     body = {"kind": "add_exercise", "exercise_id": target["id"], "reason": "supervised in clinic"}
     r = _api(d, "POST", f"/api/v1/users/{a_id}/plan/changes", json=body)

@@ -28,6 +28,9 @@ OTHER_PARAM_ROUTES |= {"/selftests/video/{job_id}", "/selftests/video/{job_id}/{
 # Kept clips (issue 9): deleting is for the owning runner only (repo.delete_video_clip checks the owner);
 # covered by tests/web/test_web_video.py::test_a_clip_is_kept_only_when_asked_and_can_be_watched_and_deleted.
 OTHER_PARAM_ROUTES |= {"/selftests/clips/{clip_id}/delete", "/api/v1/clips/{clip_id}"}
+# Consent to plan changes (issue 17): only the runner who owns the link; covered by
+# tests/web/test_clinician_workspace.py::test_consent_is_only_the_runners_to_give.
+OTHER_PARAM_ROUTES |= {"/invites/{link_id}/consent"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
 #: Other ids in owner routes, filled with a real row of runner A's (made in the ``world`` fixture).
 WORLD_IDS: dict[str, int] = {}
