@@ -268,3 +268,45 @@ def test_notes_both_ways_with_unread_counts_threads_export_and_erasure(app, team
         assert s.scalar(select(func.count(CareNote.id))) == 0
         assert s.scalar(select(func.count(AccessLogEntry.id))) == 0
     assert d_id
+
+
+def test_caseload_ranks_by_need_with_reasons_filters_and_numbers(app, team, make_browser):
+    from datetime import date, timedelta
+
+    a, d, a_id = team["a"], team["d"], team["a_id"]
+    e = make_browser()
+    e_id = e.signup("e@example.org", "Eve")
+    e.intake(name="Eve")
+    e.post("/invites")
+    code = re.search(r"<code>([^<]+)</code>", e.c.get("/home").text).group(1)
+    assert d.post("/invites/accept", {"code": code}).status_code == 303
+    today = date.today()
+    # Alice: pain during a run at the pause threshold, rising; a note to the clinician. Eve: exercises every day.
+    for i, score in ((10, 1), (9, 1), (2, 5), (1, 8)):
+        a.post("/diary/pain", {"pain_day": (today - timedelta(days=i)).isoformat(), "timing": "during",
+                               "score": str(score)})
+    _api(a, "POST", f"/api/v1/users/{a_id}/notes", json={"body": "knee worse"})
+    ex = next(iter(_plan(e, e_id)["phases"][0]["exercises"] or [None]), None) or next(
+        x for p in _plan(e, e_id)["phases"] for x in p["exercises"])
+    for i in range(14):
+        _api(e, "POST", "/api/v1/exercise", json={"day": (today - timedelta(days=i)).isoformat(),
+                                                  "exercise_id": ex["id"], "sets": 3, "reps": 10})
+    rows = d.c.get("/api/v1/caseload").json()
+    assert [r["name"] for r in rows] == ["Alice", "Eve"]
+    alice = rows[0]
+    rules = {x["rule"] for x in alice["reasons"]}
+    assert {"pause_running", "pain_rising", "unread_notes", "low_adherence"} <= rules, alice["reasons"]
+    assert any("8/10" in x["text"] for x in alice["reasons"])
+    assert alice["facts"]["current_pain"] == 8 and alice["facts"]["unread_notes"] == 1
+    eve = rows[1]
+    assert eve["facts"]["adherence_pct"] == 100 and "low_adherence" not in {x["rule"] for x in eve["reasons"]}
+    assert alice["score"] > eve["score"]
+    # sort and filter
+    assert [r["name"] for r in d.c.get("/api/v1/caseload?sort=adherence").json()] == ["Alice", "Eve"]
+    assert [r["name"] for r in d.c.get("/api/v1/caseload?only=pause_running").json()] == ["Alice"]
+    page = d.c.get("/home?sort=need").text
+    assert page.index("<strong>Alice</strong>") < page.index("<strong>Eve</strong>") and "pain rule pauses running" in page
+    # the caseload read is in each runner's access log; other clinicians see no one
+    assert any(x["what"] == "caseload" for x in a.c.get("/api/v1/account/access-log").json())
+    assert team["c"].c.get("/api/v1/caseload").json() == []
+    assert a.c.get("/api/v1/caseload").status_code == 403

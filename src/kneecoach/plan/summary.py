@@ -15,9 +15,12 @@ SUMMARY_VERSION = 1
 
 def plan_summary(plan: Plan) -> dict[str, Any]:
     """``exercise_days_per_week``: most days a week any exercise of the current phase is prescribed;
+    (the current phase, or before the first review the first phase that has exercises);
     ``ramp_km``: the weekly distance of each ramp week; ``running_held``: a clinician holds running;
     ``pause_running_at``: the plan's pain rule threshold; ``clinician_changes``: changes in force."""
-    phase = next((p for p in plan.phases if p.id == plan.current_phase), plan.phases[0] if plan.phases else None)
+    with_exercises = [p for p in plan.phases if p.exercises]
+    phase = next((p for p in plan.phases if p.id == plan.current_phase),
+                 with_exercises[0] if with_exercises else None)
     days = max((e.dose.days_per_week for e in phase.exercises), default=0) if phase else 0
     return {
         "v": SUMMARY_VERSION,

@@ -220,5 +220,55 @@ def versions_api(owner: User = Depends(viewable_owner), db: Session = DB) -> lis
     return [_version_out(r) for r in plan_versions.history(db, owner.id)]
 
 
-__all__ = ["api", "router", "search_exercises"]
-_ = date  # the caseload and timeline (below, later) use dates
+# --------------------------------------------------------------------------- caseload
+
+
+def caseload_rows(db: Session, user: User, sort: str = "need", only: str | None = None) -> list[Any]:
+    """The clinician's runners ranked by need (see :mod:`kneecoach.tracking.caseload`).
+
+    Showing the numbers beside each name reads every listed runner's data, so each gets an
+    access-log row ("caseload"), written in one statement.
+    """
+    from kneecoach.knowledge.caseload_rules import load_caseload_rules
+    from kneecoach.store.caseload import caseload_facts
+    from kneecoach.tracking.caseload import rank
+
+    facts = caseload_facts(db, user.id, date.today(), kb.kb())
+    care.log_access_many(db, [f.runner_id for f in facts], user, "caseload", "/home")
+    return rank(facts, load_caseload_rules(), kb.kb().rules, sort=sort, only=only)
+
+
+def caseload_context(request: Request, db: Session, user: User) -> dict[str, Any]:
+    from kneecoach.knowledge.caseload_rules import load_caseload_rules
+    from kneecoach.tracking.caseload import SORTS
+
+    sort = request.query_params.get("sort", "need")
+    sort = sort if sort in SORTS else "need"
+    rules = load_caseload_rules()
+    only = request.query_params.get("only") or None
+    if only not in {"attention", *(r.id for r in rules)}:
+        only = None
+    return {"rows": caseload_rows(db, user, sort, only), "sort": sort, "only": only, "sorts": SORTS,
+            "rules": rules, "code_error": None}
+
+
+class CaseOut(BaseModel):
+    runner_id: int
+    name: str
+    score: int
+    reasons: list[dict[str, str]]
+    facts: dict[str, Any]
+
+
+@api.get("/caseload", response_model=list[CaseOut],
+         summary="The clinician's runners ranked by need, with reasons and numbers (sort, only)")
+def caseload_api(request: Request, user: User = Depends(current_user), db: Session = DB) -> list[CaseOut]:
+    if user.role != "clinician":
+        raise HTTPException(status_code=403, detail="The caseload is for clinicians/coaches.")
+    ctx = caseload_context(request, db, user)
+    return [CaseOut(runner_id=r.facts.runner_id, name=r.facts.name, score=r.score,
+                    reasons=[{"rule": rid, "text": text} for rid, text in r.reasons],
+                    facts=r.facts.model_dump(exclude={"runner_id", "name"})) for r in ctx["rows"]]
+
+
+__all__ = ["api", "caseload_context", "router", "search_exercises"]
