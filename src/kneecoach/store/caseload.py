@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from kneecoach.knowledge.loader import KnowledgeBase
@@ -29,7 +29,7 @@ from kneecoach.store.models import (
     RunRecord,
     User,
 )
-from kneecoach.tracking.adherence import adherence_over
+from kneecoach.tracking.adherence import adherence_share
 from kneecoach.tracking.caseload import CaseFacts
 
 
@@ -39,76 +39,83 @@ def _utc(dt: datetime | None) -> datetime | None:
     return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt
 
 
-def _latest_ids(model: Any, owners: list[int]) -> Any:
+def _latest_ids(model: Any, owners: Any) -> Any:
     return select(func.max(model.id)).where(model.owner_id.in_(owners)).group_by(model.owner_id)
 
 
 def caseload_facts(s: Session, clinician_id: int, today: date, kb: KnowledgeBase) -> list[CaseFacts]:
-    """One :class:`CaseFacts` per runner linked to ``clinician_id`` (accepted link), by name."""
-    runners = s.execute(
-        select(User.id, User.display_name, User.created_at).join(CareLink, CareLink.runner_id == User.id)
-        .where(CareLink.clinician_id == clinician_id, CareLink.accepted_at.is_not(None), User.role == "runner")
-        .distinct()
+    """One :class:`CaseFacts` per runner linked to ``clinician_id`` (accepted link), by name.
+
+    Queries run on the Core connection (no ORM row objects) and filter on a sub-select of the
+    clinician's runners rather than a list of hundreds of ids; aggregates are computed by the
+    database, so the rows read are about one per runner per fact.
+    """
+    mine = (select(CareLink.runner_id)
+            .where(CareLink.clinician_id == clinician_id, CareLink.accepted_at.is_not(None)))
+    conn = s.connection()
+    runners = conn.execute(
+        select(User.id, User.display_name, User.created_at).where(User.id.in_(mine), User.role == "runner")
     ).all()
     if not runners:
         return []
-    ids = [r.id for r in runners]
     since = today - timedelta(days=13)
+    week_ago = today - timedelta(days=6)
     week_start = today - timedelta(days=today.weekday())
-    since_dt = datetime.combine(since, datetime.min.time(), timezone.utc)
     week_dt = datetime.combine(week_start, datetime.min.time(), timezone.utc)
 
     # latest assessment: is there a referral, and when
     referral: dict[int, tuple[bool, datetime | None]] = {}
-    for owner, ref, at in s.execute(
+    for owner, ref, at in conn.execute(
         select(AssessmentRecord.owner_id, AssessmentRecord.data["referral"].as_string(), AssessmentRecord.created_at)
-        .where(AssessmentRecord.id.in_(_latest_ids(AssessmentRecord, ids)))
+        .where(AssessmentRecord.id.in_(_latest_ids(AssessmentRecord, mine)))
     ):
         referral[owner] = (ref not in (None, "", "null"), _utc(at))
 
     # latest plan: its stored summary (old rows without one: read off the document once)
     plans: dict[int, tuple[dict[str, Any], datetime | None]] = {}
-    for owner, summary, at, rid in s.execute(
+    for owner, summary, at, rid in conn.execute(
         select(PlanRecord.owner_id, PlanRecord.summary, PlanRecord.created_at, PlanRecord.id)
-        .where(PlanRecord.id.in_(_latest_ids(PlanRecord, ids)))
+        .where(PlanRecord.id.in_(_latest_ids(PlanRecord, mine)))
     ):
         plans[owner] = (summary or _summary_of(s, rid), _utc(at))
 
-    # pain: the last 14 days, and the latest score whenever it was
-    pain14: dict[int, list[tuple[date, str, int]]] = defaultdict(list)
-    for owner, day, timing, score in s.execute(
-        select(PainEntry.owner_id, PainEntry.day, PainEntry.timing, PainEntry.score)
-        .where(PainEntry.owner_id.in_(ids), PainEntry.day >= since, PainEntry.day <= today)
-    ):
-        pain14[owner].append((day, timing, score))
-    current_pain = dict(s.execute(
-        select(PainEntry.owner_id, PainEntry.score).where(PainEntry.id.in_(_latest_ids(PainEntry, ids)))
+    # pain in the last 14 days, summed up by the database: worst score during a run, the mean
+    # of the last 7 days and of the 7 before; and the latest score whenever it was
+    recent = PainEntry.day >= week_ago
+    pain: dict[int, tuple[Any, ...]] = {row[0]: tuple(row[1:]) for row in conn.execute(
+        select(PainEntry.owner_id,
+               func.max(case((PainEntry.timing == "during", PainEntry.score))),
+               func.avg(case((recent, PainEntry.score))), func.avg(case((~recent, PainEntry.score))))
+        .where(PainEntry.owner_id.in_(mine), PainEntry.day >= since, PainEntry.day <= today)
+        .group_by(PainEntry.owner_id)
+    )}
+    current_pain = dict(conn.execute(
+        select(PainEntry.owner_id, PainEntry.score).where(PainEntry.id.in_(_latest_ids(PainEntry, mine)))
     ).all())
 
-    ex_days: dict[int, set[date]] = defaultdict(set)
-    for owner, day in s.execute(
-        select(ExerciseSession.owner_id, ExerciseSession.day).distinct()
-        .where(ExerciseSession.owner_id.in_(ids), ExerciseSession.day >= since, ExerciseSession.day <= today)
-    ):
-        ex_days[owner].add(day)
+    ex_days = dict(conn.execute(
+        select(ExerciseSession.owner_id, func.count(func.distinct(ExerciseSession.day)))
+        .where(ExerciseSession.owner_id.in_(mine), ExerciseSession.day >= since, ExerciseSession.day <= today)
+        .group_by(ExerciseSession.owner_id)
+    ).all())
 
-    km_week = {o: float(m or 0) / 1000 for o, m in s.execute(
+    km_week = {o: float(m or 0) / 1000 for o, m in conn.execute(
         select(RunRecord.owner_id, func.sum(RunRecord.distance_m))
-        .where(RunRecord.owner_id.in_(ids), RunRecord.start_time >= week_dt, RunRecord.speed_unconfirmed.is_(False))
+        .where(RunRecord.owner_id.in_(mine), RunRecord.start_time >= week_dt, RunRecord.speed_unconfirmed.is_(False))
         .group_by(RunRecord.owner_id)
     )}
 
     last_activity: dict[int, date] = {}
     for stmt in (
-        select(RunRecord.owner_id, func.max(RunRecord.start_time)).where(RunRecord.owner_id.in_(ids))
+        select(RunRecord.owner_id, func.max(RunRecord.start_time)).where(RunRecord.owner_id.in_(mine))
         .group_by(RunRecord.owner_id),
-        select(PainEntry.owner_id, func.max(PainEntry.day)).where(PainEntry.owner_id.in_(ids))
+        select(PainEntry.owner_id, func.max(PainEntry.day)).where(PainEntry.owner_id.in_(mine))
         .group_by(PainEntry.owner_id),
-        select(ExerciseSession.owner_id, func.max(ExerciseSession.day)).where(ExerciseSession.owner_id.in_(ids))
+        select(ExerciseSession.owner_id, func.max(ExerciseSession.day)).where(ExerciseSession.owner_id.in_(mine))
         .group_by(ExerciseSession.owner_id),
     ):
-        for owner, last in s.execute(stmt):
-            d = last.date() if isinstance(last, datetime) else last
+        for owner, last in conn.execute(stmt):
+            d = _as_date(last)
             if d is not None and (owner not in last_activity or d > last_activity[owner]):
                 last_activity[owner] = d
 
@@ -117,30 +124,29 @@ def caseload_facts(s: Session, clinician_id: int, today: date, kb: KnowledgeBase
                      ProfileRecord.data["kujala"].label("kujala"),
                      func.row_number().over(partition_by=ProfileRecord.owner_id,
                                             order_by=ProfileRecord.id.desc()).label("n"))
-              .where(ProfileRecord.owner_id.in_(ids)).subquery())
+              .where(ProfileRecord.owner_id.in_(mine)).subquery())
     measures: dict[int, list[tuple[datetime | None, int | None]]] = defaultdict(list)
-    for owner, at, answers, _n in s.execute(select(ranked).where(ranked.c.n <= 2).order_by(ranked.c.owner, ranked.c.n)):
-        measures[owner].append((_utc(at), _kujala(answers, kb)))
+    for owner, at, answers, _n in conn.execute(select(ranked).where(ranked.c.n <= 2)
+                                               .order_by(ranked.c.owner, ranked.c.n)):
+        measures[owner].append((_utc(_as_datetime(at)), _kujala(answers, kb)))
 
     unread = care.unread_for_clinician(s, clinician_id)
-    visits = care.last_visits(s, clinician_id, ids)
+    visits = care.last_visits(s, clinician_id)
 
     out = []
     for r in runners:
         ref, ref_at = referral.get(r.id, (False, None))
         summary, plan_at = plans.get(r.id, ({}, None))
         pause_at = summary.get("pause_running_at")
-        pains = pain14.get(r.id, [])
-        run_pains = [sc for _d, t, sc in pains if t == "during"]
-        recent = [sc for d, _t, sc in pains if d > today - timedelta(days=7)]
-        before = [sc for d, _t, sc in pains if d <= today - timedelta(days=7)]
-        rise = round(sum(recent) / len(recent) - sum(before) / len(before), 1) if recent and before else None
+        worst_run, mean_recent, mean_before = pain.get(r.id, (None, None, None))
+        rise = (round(float(mean_recent) - float(mean_before), 1)
+                if mean_recent is not None and mean_before is not None else None)
         days_pw = int(summary.get("exercise_days_per_week") or 0)
-        adherence = adherence_over(ex_days.get(r.id, set()), days_pw, today) if summary else None
+        adherence = adherence_share(int(ex_days.get(r.id, 0)), days_pw) if summary else None
         m = measures.get(r.id, [])
         kujala = m[0][1] if m else None
         change = (m[0][1] - m[1][1]) if len(m) > 1 and m[0][1] is not None and m[1][1] is not None else None
-        last = last_activity.get(r.id) or (_utc(r.created_at) or datetime.now(timezone.utc)).date()
+        last = last_activity.get(r.id) or _as_date(r.created_at) or today
         visit = visits.get(r.id)
         ramp = summary.get("ramp_km") or []
         planned = None
@@ -149,10 +155,10 @@ def caseload_facts(s: Session, clinician_id: int, today: date, kb: KnowledgeBase
             planned = float(ramp[min(week_n, len(ramp) - 1)])
         out.append(CaseFacts(
             runner_id=r.id, name=r.display_name, referral=ref,
-            referral_since_visit=ref and (visit is None or (ref_at is not None and ref_at > _utc(visit))),
-            current_pain=current_pain.get(r.id), max_run_pain_14d=max(run_pains) if run_pains else None,
+            referral_since_visit=ref and (visit is None or (ref_at is not None and ref_at > _utc(_as_datetime(visit)))),
+            current_pain=current_pain.get(r.id), max_run_pain_14d=worst_run,
             pause_running_at=pause_at,
-            pain_at_or_over_pause=bool(run_pains and pause_at is not None and max(run_pains) >= pause_at),
+            pain_at_or_over_pause=worst_run is not None and pause_at is not None and worst_run >= pause_at,
             pain_rise=rise, kujala=kujala, kujala_change=change,
             kujala_fall=-change if change is not None and change < 0 else None,
             adherence_pct=None if adherence is None else round(adherence * 100),
@@ -165,15 +171,45 @@ def caseload_facts(s: Session, clinician_id: int, today: date, kb: KnowledgeBase
     return out
 
 
-def _kujala(answers: Any, kb: KnowledgeBase) -> int | None:
-    from kneecoach.intake.kujala import KujalaAnswerError, score_kujala
+def _as_datetime(value: Any) -> datetime | None:
+    """Core rows from SQLite may carry a datetime as text; PostgreSQL gives datetimes."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
 
+
+def _as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return datetime.fromisoformat(str(value)).date() if len(str(value)) > 10 else date.fromisoformat(str(value))
+
+
+def _kujala(answers: Any, kb: KnowledgeBase) -> int | None:
+    if isinstance(answers, str):
+        import json
+
+        answers = json.loads(answers)
     if not isinstance(answers, dict) or not answers:
         return None
-    try:
-        return score_kujala(answers, kb.kujala).score
-    except KujalaAnswerError:
-        return None
+    key = (kb.version, tuple(sorted(answers.items())))
+    if key not in _KUJALA_SCORES:
+        from kneecoach.intake.kujala import KujalaAnswerError, score_kujala
+
+        if len(_KUJALA_SCORES) > 4096:
+            _KUJALA_SCORES.clear()
+        try:
+            _KUJALA_SCORES[key] = score_kujala(answers, kb.kujala).score
+        except KujalaAnswerError:
+            _KUJALA_SCORES[key] = None
+    return _KUJALA_SCORES[key]
+
+
+#: Kujala scores by (knowledge version, answers): scored once per distinct set of answers.
+_KUJALA_SCORES: dict[tuple[str, tuple[tuple[str, str], ...]], int | None] = {}
 
 
 def _summary_of(s: Session, plan_id: int) -> dict[str, Any]:

@@ -31,8 +31,12 @@ def weekly_adherence(days_done: Iterable[date], days_per_week: int, start: date,
 
 def adherence_over(days_done: Iterable[date], days_per_week: int, end: date, days: int = 14) -> float | None:
     """Sessions done in the ``days`` days up to ``end`` (inclusive) over those prescribed, capped at 1."""
+    first = end - timedelta(days=days - 1)
+    return adherence_share(len({d for d in days_done if first <= d <= end}), days_per_week, days)
+
+
+def adherence_share(sessions_done: int, days_per_week: int, days: int = 14) -> float | None:
+    """``sessions_done`` (days with exercise) in a window of ``days`` over those prescribed, capped at 1."""
     if days_per_week <= 0 or days <= 0:
         return None
-    first = end - timedelta(days=days - 1)
-    n = len({d for d in days_done if first <= d <= end})
-    return min(1.0, n / (days_per_week * days / 7))
+    return min(1.0, sessions_done / (days_per_week * days / 7))
