@@ -310,3 +310,25 @@ def test_caseload_ranks_by_need_with_reasons_filters_and_numbers(app, team, make
     assert any(x["what"] == "caseload" for x in a.c.get("/api/v1/account/access-log").json())
     assert team["c"].c.get("/api/v1/caseload").json() == []
     assert a.c.get("/api/v1/caseload").status_code == 403
+
+
+def test_timeline_shows_pain_runs_plan_versions_with_authors_and_notes(team):
+    from .conftest import make_gpx
+
+    a, d, a_id = team["a"], team["d"], team["a_id"]
+    from datetime import date, timedelta
+
+    day = (date.today() - timedelta(days=3)).isoformat()
+    a.post("/diary/pain", {"pain_day": day, "timing": "next_morning", "score": "4"})
+    r = a.c.post("/upload", files={"files": ("a.gpx", make_gpx(f"{day}T07:00:00", km=6), "application/gpx+xml")},
+                 headers={"X-CSRF-Token": a.token("/upload")})
+    assert r.status_code == 200
+    _consent(team, True)
+    _api(d, "POST", f"/api/v1/users/{a_id}/plan/changes", json={"kind": "cap_weekly_km", "km": 15, "reason": "taper"})
+    d.post(f"/u/{a_id}/notes", {"body": "Keep the long run easy"})
+    page = d.c.get(f"/u/{a_id}/timeline").text
+    assert "Pain 4/10 next morning" in page and "Run 6.0 km" in page
+    assert "Weekly distance capped at 15 km" in page and "taper" in page and "<td>Dan</td>" in page
+    assert "Keep the long run easy" in page and "<svg" in page
+    assert team["c"].c.get(f"/u/{a_id}/timeline").status_code == 404
+    assert any(e["what"] == "timeline" for e in a.c.get("/api/v1/account/access-log").json())

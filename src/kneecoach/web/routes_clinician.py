@@ -220,6 +220,29 @@ def versions_api(owner: User = Depends(viewable_owner), db: Session = DB) -> lis
     return [_version_out(r) for r in plan_versions.history(db, owner.id)]
 
 
+# --------------------------------------------------------------------------- timeline
+
+
+@router.get("/u/{owner_id}/timeline")
+def timeline_page(request: Request, weeks: int = 12, owner: User = Depends(viewable_owner),
+                  user: User = Depends(current_user), db: Session = DB) -> Response:
+    """One page per runner: the charts, then pain, load, sessions, re-tests, plan versions and notes by day."""
+    from datetime import timedelta
+
+    from kneecoach.store.timeline import timeline
+
+    weeks = min(max(weeks, 1), 104)
+    review = services.review_view(db, owner.id)
+    _prog, progress_svg = services.progress_view(db, owner.id)
+    assessment = services.latest_assessment_json(db, owner.id) or {}
+    return render(request, "timeline.html", {
+        "owner": owner, "read_only": user.id != owner.id, "weeks": weeks,
+        "events": timeline(db, owner.id, date.today() - timedelta(weeks=weeks)),
+        "review_svg": review.svg if review else "", "progress_svg": progress_svg,
+        "referral": assessment.get("referral"),
+    })
+
+
 # --------------------------------------------------------------------------- caseload
 
 
