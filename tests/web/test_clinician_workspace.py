@@ -332,3 +332,30 @@ def test_timeline_shows_pain_runs_plan_versions_with_authors_and_notes(team):
     assert "Keep the long run easy" in page and "<svg" in page
     assert team["c"].c.get(f"/u/{a_id}/timeline").status_code == 404
     assert any(e["what"] == "timeline" for e in a.c.get("/api/v1/account/access-log").json())
+
+
+def test_fhir_export_carries_clinician_plan_versions_and_notes(team):
+    from fhir.resources.R4B.bundle import Bundle
+
+    a, d, a_id = team["a"], team["d"], team["a_id"]
+    _consent(team, True)
+    _api(d, "POST", f"/api/v1/users/{a_id}/plan/changes", json={"kind": "hold_running", "reason": "stress fracture?"})
+    _api(d, "POST", f"/api/v1/users/{a_id}/plan/changes", json={"kind": "add_instruction", "text": "Swim 2x",
+                                                                 "reason": "keep fitness"})
+    d.post(f"/u/{a_id}/notes", {"body": "See you Tuesday"})
+    top = a.c.get(f"/api/v1/users/{a_id}/notes").json()["threads"][0]["id"]
+    _api(a, "POST", f"/api/v1/users/{a_id}/notes", json={"body": "Thanks", "parent_id": top})
+    raw = a.c.get(f"/u/{a_id}/fhir.json").text
+    bundle = Bundle.model_validate_json(raw)  # the library validates every resource again
+    res = [e.resource for e in bundle.entry]
+    kinds = [r.__resource_type__ for r in res]
+    assert kinds.count("Practitioner") == 1 and kinds.count("Communication") == 2
+    plans = [r for r in res if r.__resource_type__ == "CarePlan"]
+    authored = [p for p in plans if p.author is not None]
+    assert len(authored) == 2 and {p.status for p in authored} == {"active", "revoked"}
+    prac_url = next(e.fullUrl for e in bundle.entry if e.resource.__resource_type__ == "Practitioner")
+    assert all(p.author.reference == prac_url for p in authored)
+    assert any("stress fracture?" in n.text for p in authored for n in p.note)
+    comms = {c.payload[0].contentString: c for c in res if c.__resource_type__ == "Communication"}
+    assert comms["See you Tuesday"].sender.reference == prac_url
+    assert comms["Thanks"].recipient[0].reference == prac_url and comms["Thanks"].inResponseTo
