@@ -271,7 +271,7 @@ def test_notes_both_ways_with_unread_counts_threads_export_and_erasure(app, team
 
 
 def test_caseload_ranks_by_need_with_reasons_filters_and_numbers(app, team, make_browser):
-    from datetime import date, timedelta
+    from datetime import date, datetime, timedelta, timezone
 
     a, d, a_id = team["a"], team["d"], team["a_id"]
     e = make_browser()
@@ -291,6 +291,15 @@ def test_caseload_ranks_by_need_with_reasons_filters_and_numbers(app, team, make
     for i in range(14):
         _api(e, "POST", "/api/v1/exercise", json={"day": (today - timedelta(days=i)).isoformat(),
                                                   "exercise_id": ex["id"], "sets": 3, "reps": 10})
+    rows = d.c.get("/api/v1/caseload").json()
+    assert all(r["facts"]["adherence_pct"] is None for r in rows)  # not judged in a plan's first week
+    from sqlalchemy import update
+
+    from kneecoach.store.db import transaction
+    from kneecoach.store.models import PlanRecord
+
+    with transaction(app.state.session_factory) as s:  # the plans began three weeks ago
+        s.execute(update(PlanRecord).values(created_at=datetime.now(timezone.utc) - timedelta(days=21)))
     rows = d.c.get("/api/v1/caseload").json()
     assert [r["name"] for r in rows] == ["Alice", "Eve"]
     alice = rows[0]

@@ -142,7 +142,9 @@ def caseload_facts(s: Session, clinician_id: int, today: date, kb: KnowledgeBase
         rise = (round(float(mean_recent) - float(mean_before), 1)
                 if mean_recent is not None and mean_before is not None else None)
         days_pw = int(summary.get("exercise_days_per_week") or 0)
-        adherence = adherence_share(int(ex_days.get(r.id, 0)), days_pw) if summary else None
+        # judged over the last 14 days, or since the plan began if sooner; not in its first week
+        window = min(14, (today - plan_at.date()).days + 1) if plan_at is not None else 0
+        adherence = adherence_share(int(ex_days.get(r.id, 0)), days_pw, window) if summary and window >= 7 else None
         m = measures.get(r.id, [])
         kujala = m[0][1] if m else None
         change = (m[0][1] - m[1][1]) if len(m) > 1 and m[0][1] is not None and m[1][1] is not None else None

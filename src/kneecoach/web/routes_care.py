@@ -93,10 +93,13 @@ def _partner(db: Session, owner: User, user: User, with_id: int | None) -> User:
 
 def _notes_context(db: Session, owner: User, user: User, partner: User, error: str | None = None,
                    body: str = "") -> dict:
+    threads = care.thread(db, owner.id, partner.id)
+    new_ids = {n.id for top, replies in threads for n in [top, *replies]
+               if n.author_id != user.id and n.read_at is None}  # shown as "new" this once
     care.mark_read(db, owner.id, partner.id, user.id)
     unread = care.unread_for_runner(db, owner.id) if user.role == "runner" else {}
     names = {owner.id: owner.display_name, partner.id: partner.display_name}
-    return {"owner": owner, "partner": partner, "threads": care.thread(db, owner.id, partner.id), "names": names,
+    return {"owner": owner, "partner": partner, "threads": threads, "names": names, "new_ids": new_ids,
             "clinicians": care.clinicians_of_runner(db, owner.id) if user.role == "runner" else [],
             "unread": unread, "error": error, "body": body, "max_note": care.MAX_NOTE}
 
