@@ -86,3 +86,21 @@ def test_changes_apply_to_the_base_and_rebase_takes_them_out_again(kb):
     assert back.model_dump() == base.model_dump()
     with pytest.raises(ValueError, match="reason"):
         mk(kind="hold_running", reason="  ")
+
+
+def test_kb_check_reports_a_caseload_rule_naming_an_unknown_fact(tmp_path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from kneecoach.cli import app
+    from kneecoach.knowledge.loader import packaged_data_dir
+
+    for f in packaged_data_dir().glob("*.yaml"):
+        shutil.copy(f, tmp_path / f.name)
+    runner = CliRunner()
+    assert runner.invoke(app, ["kb", "check", "--dir", str(tmp_path), "--full"]).exit_code == 0
+    path = tmp_path / "caseload.yaml"
+    path.write_text(path.read_text().replace("field: unread_notes,", "field: unread_notez,"))
+    result = runner.invoke(app, ["kb", "check", "--dir", str(tmp_path), "--full"])
+    assert result.exit_code == 1 and "unread_notez" in result.output

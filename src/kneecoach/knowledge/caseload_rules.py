@@ -35,9 +35,14 @@ class CaseloadRule(BaseModel):
 @lru_cache(maxsize=1)
 def load_caseload_rules() -> tuple[CaseloadRule, ...]:
     """The packaged rules, validated (ids unique); raises ``ValueError`` naming the problem."""
+    return load_caseload_rules_from(Path(str(resources.files("kneecoach.knowledge") / "data")))
+
+
+def load_caseload_rules_from(folder: Path) -> tuple[CaseloadRule, ...]:
+    """The rules in ``folder/caseload.yaml`` (``kneecoach kb check --dir`` checks another folder)."""
     import yaml
 
-    text = (Path(str(resources.files("kneecoach.knowledge") / "data")) / FILE).read_text(encoding="utf-8")
+    text = (folder / FILE).read_text(encoding="utf-8")
     rules = TypeAdapter(list[CaseloadRule]).validate_python(yaml.safe_load(text))
     ids = [r.id for r in rules]
     if len(ids) != len(set(ids)):
