@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from kneecoach.assessment.predicates import check_predicate_path
+from kneecoach.knowledge.predicates import check_predicate_path
 from kneecoach.knowledge.caseload_rules import load_caseload_rules
 from kneecoach.knowledge.schema import Predicate, When
 from kneecoach.tracking.adherence import adherence_over, weekly_adherence

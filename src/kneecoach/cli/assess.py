@@ -204,7 +204,7 @@ def _caseload_problems(folder: Path, kb: object) -> list[str]:
     """caseload.yaml (issue 17): valid, naming caseload facts that exist, citing known sources."""
     from pydantic import ValidationError
 
-    from kneecoach.assessment.predicates import check_predicate_path
+    from kneecoach.knowledge.predicates import check_predicate_path
     from kneecoach.knowledge.caseload_rules import FILE, load_caseload_rules_from
     from kneecoach.knowledge.schema import Predicate, When
     from kneecoach.tracking.caseload import CaseFacts
@@ -223,7 +223,7 @@ def _caseload_problems(folder: Path, kb: object) -> list[str]:
     problems = []
     for r in rules:
         problems += [f"{FILE} {r.id}: {p}" for pred in preds(r.when)
-                     if (p := check_predicate_path(pred, kb.rules, root=CaseFacts))]  # type: ignore[attr-defined]
+                     if (p := check_predicate_path(pred, kb.rules, root=CaseFacts, label="the caseload facts"))]  # type: ignore[attr-defined]
         if r.show and r.show not in CaseFacts.model_fields:
             problems.append(f"{FILE} {r.id}: 'show' names no caseload fact: {r.show}")
         problems += [f"{FILE} {r.id}: unknown source {s}" for s in r.sources if s not in kb.sources]  # type: ignore[attr-defined]

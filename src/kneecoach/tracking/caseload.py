@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
-from kneecoach.assessment.predicates import evaluate, resolve
+from kneecoach.knowledge.predicates import evaluate, resolve
 from kneecoach.knowledge.caseload_rules import CaseloadRule
 from kneecoach.knowledge.schema import Rules
 
