@@ -63,6 +63,18 @@ def test_consent_is_only_the_runners_to_give(team):
     link = team["link"]
     assert team["b"].post(f"/invites/{link}/consent", {"allow": "1"}).status_code == 404
     assert team["d"].post(f"/invites/{link}/consent", {"allow": "1"}).status_code == 403
+    assert _api(team["b"], "POST", f"/api/v1/account/links/{link}/consent", json={"allow": True}).status_code == 404
+    assert _api(team["d"], "POST", f"/api/v1/account/links/{link}/consent", json={"allow": True}).status_code == 403
+    # the runner, through the API: grant, see it, withdraw
+    r = _api(team["a"], "POST", f"/api/v1/account/links/{link}/consent", json={"allow": True})
+    assert r.status_code == 200 and r.json()["may_change_plan"] is True and r.json()["clinician"] == "Dan"
+    assert team["a"].c.get("/api/v1/account/links").json()[0]["may_change_plan"] is True
+    r = _api(team["a"], "POST", f"/api/v1/account/links/{link}/consent", json={"allow": False})
+    assert r.json()["may_change_plan"] is False
+    team["a"].post("/invites")  # an unused code cannot carry consent
+    unused = team["a"].c.get("/api/v1/account/links").json()[-1]
+    assert _api(team["a"], "POST", f"/api/v1/account/links/{unused['id']}/consent",
+                json={"allow": True}).status_code == 409
     assert _api(team["d"], "POST", f"/api/v1/users/{team['a_id']}/plan/changes",
                 json={"kind": "hold_running", "reason": "x"}).status_code == 403
 

@@ -30,7 +30,7 @@ OTHER_PARAM_ROUTES |= {"/selftests/video/{job_id}", "/selftests/video/{job_id}/{
 OTHER_PARAM_ROUTES |= {"/selftests/clips/{clip_id}/delete", "/api/v1/clips/{clip_id}"}
 # Consent to plan changes (issue 17): only the runner who owns the link; covered by
 # tests/web/test_clinician_workspace.py::test_consent_is_only_the_runners_to_give.
-OTHER_PARAM_ROUTES |= {"/invites/{link_id}/consent"}
+OTHER_PARAM_ROUTES |= {"/invites/{link_id}/consent", "/api/v1/account/links/{link_id}/consent"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
 #: Other ids in owner routes, filled with a real row of runner A's (made in the ``world`` fixture).
 WORLD_IDS: dict[str, int] = {}

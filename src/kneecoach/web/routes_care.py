@@ -49,6 +49,44 @@ async def set_consent(link_id: int, request: Request, user: User = Depends(curre
     return RedirectResponse("/home", status_code=303)
 
 
+class LinkOut(BaseModel):
+    id: int
+    clinician_id: int | None
+    clinician: str | None
+    accepted: bool
+    may_change_plan: bool
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    allow: bool
+
+
+def _link_out(link) -> LinkOut:
+    return LinkOut(id=link.id, clinician_id=link.clinician_id,
+                   clinician=link.clinician.display_name if link.clinician else None,
+                   accepted=link.accepted_at is not None, may_change_plan=link.change_consent_at is not None)
+
+
+@api.get("/account/links", response_model=list[LinkOut], summary="My invites and the clinicians who can see my data")
+def links_api(user: User = Depends(current_runner), db: Session = DB) -> list[LinkOut]:
+    from kneecoach.web.accounts import links_of_runner
+
+    return [_link_out(link) for link in links_of_runner(db, user.id)]
+
+
+@api.post("/account/links/{link_id}/consent", response_model=LinkOut,
+          summary="Grant or withdraw a clinician's consent to change my plan (reading is not affected)")
+def consent_api(link_id: int, body: ConsentIn, user: User = Depends(current_runner), db: Session = DB) -> LinkOut:
+    try:
+        link = care.set_change_consent(db, user.id, link_id, body.allow)
+    except care.NotFound:
+        raise HTTPException(status_code=404, detail="Not found.") from None
+    except RepoError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    return _link_out(link)
+
+
 # --------------------------------------------------------------------------- access log
 
 
