@@ -380,3 +380,26 @@ def test_fhir_export_carries_clinician_plan_versions_and_notes(team):
     comms = {c.payload[0].contentString: c for c in res if c.__resource_type__ == "Communication"}
     assert comms["See you Tuesday"].sender.reference == prac_url
     assert comms["Thanks"].recipient[0].reference == prac_url and comms["Thanks"].inResponseTo
+
+
+def test_the_plan_pdf_and_markdown_show_the_clinicians_changes(app, team):
+    import pypdf
+
+    from kneecoach.store import repo
+
+    a, d, a_id = team["a"], team["d"], team["a_id"]
+    _consent(team, True)
+    _api(d, "POST", f"/api/v1/users/{a_id}/plan/changes", json={"kind": "hold_running", "reason": "night pain"})
+    pdf = a.c.get(f"/u/{a_id}/plan.pdf")
+    assert pdf.status_code == 200
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Changes by your clinician" in text and "night pain" in text and "Dan" in text
+    from kneecoach.engine import assess
+    from kneecoach.intake.load import load_example
+    from kneecoach.render.markdown import render_markdown
+
+    with app.state.session_factory() as s:
+        _v, plan = repo.latest_plan(s, a_id)
+    assessment = assess(load_example("runners_knee_004"))
+    md = render_markdown(assessment.model_copy(update={"plan": plan}))
+    assert "Changes by your clinician" in md and "Running on hold" in md and "night pain" in md
