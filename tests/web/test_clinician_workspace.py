@@ -13,6 +13,7 @@ import zipfile
 import pytest
 
 from .conftest import Browser
+from .test_web_security import world  # noqa: F401  (fixture: runners A, B, clinicians C, D linked to A)
 
 
 @pytest.fixture()
@@ -403,3 +404,19 @@ def test_the_plan_pdf_and_markdown_show_the_clinicians_changes(app, team):
     assessment = assess(load_example("runners_knee_004"))
     md = render_markdown(assessment.model_copy(update={"plan": plan}))
     assert "Changes by your clinician" in md and "Running on hold" in md and "night pain" in md
+
+
+def test_every_owner_route_a_clinician_reads_is_in_the_runners_access_log(app, world):  # noqa: F811
+    """Built from the app's own route list: a route added later is checked too."""
+    from kneecoach.store import care
+    from kneecoach.store.db import transaction
+
+    from .test_web_security import fill, owner_routes
+
+    a_id, d = world["a_id"], world["d"]
+    for path in owner_routes(app):
+        assert d.c.get(fill(path, a_id), follow_redirects=False).status_code in (200, 303), path
+    with transaction(app.state.session_factory) as s:
+        logged = {e.route for e in care.access_log(s, a_id, limit=1000)}
+    missing = [p for p in owner_routes(app) if fill(p, a_id) not in logged]
+    assert not missing, missing
