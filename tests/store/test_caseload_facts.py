@@ -84,3 +84,19 @@ def test_unread_notes_and_referral_since_last_visit(factory):
     with factory() as s:
         (f,) = caseload_facts(s, doc_id, TODAY, kb)
     assert f.unread_notes == 0 and f.referral and not f.referral_since_visit
+
+
+def test_unsettled_mornings_in_a_row_pause_running_by_the_plans_rule(factory):
+    from kneecoach.store.caseload import longest_streak
+
+    doc_id, runner_id, plan, kb = _setup(factory)
+    limit, needed = plan.pain_rule.max_next_morning, plan.pain_rule.pause_after_unsettled_mornings
+    with transaction(factory) as s:
+        for d in range(needed):  # unsettled mornings, one after another, ending yesterday
+            repo.add_pain(s, runner_id, TODAY - timedelta(days=1 + d), "next_morning", limit + 1)
+        repo.add_pain(s, runner_id, TODAY - timedelta(days=10), "next_morning", limit)  # at the limit: settled
+    with factory() as s:
+        (f,) = caseload_facts(s, doc_id, TODAY, kb)
+    assert f.unsettled_mornings == needed and f.mornings_pause
+    assert longest_streak({TODAY, TODAY - timedelta(days=1), TODAY - timedelta(days=5)}) == 2
+    assert longest_streak(set()) == 0

@@ -29,6 +29,7 @@ from kneecoach.store.models import (
     RunRecord,
     User,
 )
+from kneecoach.plan.summary import SUMMARY_VERSION
 from kneecoach.tracking.adherence import adherence_share
 from kneecoach.tracking.caseload import CaseFacts
 
@@ -77,7 +78,8 @@ def caseload_facts(s: Session, clinician_id: int, today: date, kb: KnowledgeBase
         select(PlanRecord.owner_id, PlanRecord.summary, PlanRecord.created_at, PlanRecord.id)
         .where(PlanRecord.id.in_(_latest_ids(PlanRecord, mine)))
     ):
-        plans[owner] = (summary or _summary_of(s, rid), _utc(at))
+        current = summary if summary and summary.get("v") == SUMMARY_VERSION else _summary_of(s, rid)
+        plans[owner] = (current, _utc(at))
 
     # pain in the last 14 days, summed up by the database: worst score during a run, the mean
     # of the last 7 days and of the 7 before; and the latest score whenever it was
@@ -92,6 +94,18 @@ def caseload_facts(s: Session, clinician_id: int, today: date, kb: KnowledgeBase
     current_pain = dict(conn.execute(
         select(PainEntry.owner_id, PainEntry.score).where(PainEntry.id.in_(_latest_ids(PainEntry, mine)))
     ).all())
+
+    # unsettled mornings (next-morning pain above the plan's limit): only rows above the lowest
+    # limit of any plan are read, then each runner's own limit and longest run of days is applied
+    limits = [int(sm.get("max_next_morning", 10)) for sm, _ in plans.values() if sm]
+    mornings: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    if limits:
+        for owner, day, score in conn.execute(
+            select(PainEntry.owner_id, PainEntry.day, PainEntry.score)
+            .where(PainEntry.owner_id.in_(mine), PainEntry.day >= since, PainEntry.day <= today,
+                   PainEntry.timing == "next_morning", PainEntry.score > min(limits))
+        ):
+            mornings[owner].append((_as_date(day), score))
 
     ex_days = dict(conn.execute(
         select(ExerciseSession.owner_id, func.count(func.distinct(ExerciseSession.day)))
@@ -139,6 +153,10 @@ def caseload_facts(s: Session, clinician_id: int, today: date, kb: KnowledgeBase
         summary, plan_at = plans.get(r.id, ({}, None))
         pause_at = summary.get("pause_running_at")
         worst_run, mean_recent, mean_before = pain.get(r.id, (None, None, None))
+        limit = summary.get("max_next_morning")
+        streak = (longest_streak({d for d, sc in mornings.get(r.id, []) if sc > limit})
+                  if limit is not None else 0)
+        pause_after = summary.get("pause_after_unsettled_mornings")
         rise = (round(float(mean_recent) - float(mean_before), 1)
                 if mean_recent is not None and mean_before is not None else None)
         days_pw = int(summary.get("exercise_days_per_week") or 0)
@@ -161,6 +179,8 @@ def caseload_facts(s: Session, clinician_id: int, today: date, kb: KnowledgeBase
             current_pain=current_pain.get(r.id), max_run_pain_14d=worst_run,
             pause_running_at=pause_at,
             pain_at_or_over_pause=worst_run is not None and pause_at is not None and worst_run >= pause_at,
+            unsettled_mornings=streak,
+            mornings_pause=bool(pause_after and streak >= pause_after),
             pain_rise=rise, kujala=kujala, kujala_change=change,
             kujala_fall=-change if change is not None and change < 0 else None,
             adherence_pct=None if adherence is None else round(adherence * 100),
@@ -171,6 +191,19 @@ def caseload_facts(s: Session, clinician_id: int, today: date, kb: KnowledgeBase
             has_plan=bool(summary),
         ))
     return out
+
+
+def longest_streak(days: set[date | None]) -> int:
+    """The most days in a row in ``days``."""
+    best = 0
+    for d in days:
+        if d is None or (d - timedelta(days=1)) in days:
+            continue
+        n = 1
+        while d + timedelta(days=n) in days:
+            n += 1
+        best = max(best, n)
+    return best
 
 
 def _as_datetime(value: Any) -> datetime | None:

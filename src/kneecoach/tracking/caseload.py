@@ -31,6 +31,8 @@ class CaseFacts(BaseModel):
     max_run_pain_14d: int | None = None
     pause_running_at: int | None = None
     pain_at_or_over_pause: bool = False
+    unsettled_mornings: int = 0
+    mornings_pause: bool = False
     pain_rise: float | None = None
     kujala: int | None = None
     kujala_change: int | None = None
