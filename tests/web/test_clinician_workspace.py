@@ -265,7 +265,9 @@ def test_notes_both_ways_with_unread_counts_threads_export_and_erasure(app, team
     assert d.c.get(f"/api/v1/users/{a_id}/notes").json()["unread"] == 1
     page = d.c.get(f"/u/{a_id}/notes").text
     assert "Fine, 2/10 after" in page and "How did the long run feel?" in page
-    # strangers see nothing; empty notes are refused
+    # a runner with no clinician is told how to get one; strangers see nothing; empty notes are refused
+    lone = team["b"]
+    assert "Nobody has accepted an invite" in lone.c.get(f"/u/{lone.user_id}/notes").text
     assert team["c"].c.get(f"/u/{a_id}/notes").status_code == 404
     assert _api(team["c"], "POST", f"/api/v1/users/{a_id}/notes", json={"body": "hi"}).status_code == 404
     assert d.post(f"/u/{a_id}/notes", {"body": "   "}).status_code == 400

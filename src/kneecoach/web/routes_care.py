@@ -146,6 +146,8 @@ def _notes_context(db: Session, owner: User, user: User, partner: User, error: s
 def notes_page(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
                db: Session = DB) -> Response:
     """The conversation; a runner with several clinicians picks one with ``?with=<clinician id>``."""
+    if user.role == "runner" and not care.clinicians_of_runner(db, owner.id):
+        return render(request, "notes.html", {"owner": owner, "partner": None})
     partner = _partner(db, owner, user, _int(request.query_params.get("with")))
     return render(request, "notes.html", _notes_context(db, owner, user, partner))
 
