@@ -346,10 +346,17 @@ def review_cmd(
         out.print(f"Sources: {', '.join(sorted({*rv.sources, *(prog.sources if prog else [])}))}", highlight=False)
         out.print(f"[italic]{plan.disclaimer}[/]", highlight=False)
         if apply:
-            new = apply_review(plan, rv)
+            from kneecoach.store.plan_versions import current_and_base
+
+            # kneecoach moves its own plan on; the store puts a clinician's changes back on top
+            # (repo.save_plan), so they stay until the clinician releases them (issue 17)
+            new = apply_review(current_and_base(s, owner)[1], rv)
             new = apply_progress(new, prog) if prog is not None else new
             rec = repo.save_plan(s, owner, new, reason=f"review {today}: {rv.decision.action}")
             out.print(f"Saved plan version {rec.version} (was {version}).")
+            kept = rec.reason.partition("; ")[2]  # a clinician's changes stay until released (issue 17)
+            if kept:
+                out.print(kept[:1].upper() + kept[1:], highlight=False)
 
 
 @app.command("recheck")
