@@ -51,3 +51,35 @@ def test_review_apply_keeps_a_clinicians_cap_until_released(tmp_path: Path) -> N
         plan_versions.release_change(s, owner, repo.get_user_by_email(s, "doc@x.org"), change.id, "healed")
         _v, released = repo.latest_plan(s, owner)  # type: ignore[misc]
         assert released.clinician_changes == [] and max(w.km for w in released.mileage_ramp) > 4
+
+
+def test_a_retest_keeps_the_change_and_release_returns_to_kneecoachs_ramp(tmp_path: Path) -> None:
+    import yaml
+
+    from kneecoach.engine import assess
+    from kneecoach.intake.load import load_example, retest_example_names, retest_example_text
+    from kneecoach.store.loop import record_retest
+
+    name = retest_example_names()[0]
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    migrate.upgrade(url)
+    factory = make_session_factory(make_engine(url))
+    kb = load_kb()
+    with transaction(factory) as s:
+        runner = repo.create_user(s, "r@x.org", "R")
+        doc = repo.create_user(s, "d@x.org", "Dr K", "clinician")
+        profile = load_example(name)
+        repo.save_assessment_and_plan(s, runner.id, profile, assess(profile, kb),
+                                      kind="intake")
+        _v, kneecoach_plan = repo.latest_plan(s, runner.id)  # type: ignore[misc]
+        current, _ = plan_versions.current_and_base(s, runner.id)
+        change = make_change(ChangeRequest(kind="hold_running", reason="bone pain"), current, kb, set(),
+                             author_id=doc.id, author_name="Dr K")
+        plan_versions.add_change(s, runner.id, doc, change)
+        record_retest(s, runner.id, yaml.safe_load(retest_example_text(name)), kb, date.today() + timedelta(days=1))
+        _v, after = repo.latest_plan(s, runner.id)  # type: ignore[misc]
+        assert all(w.km == 0 for w in after.mileage_ramp) and len(after.clinician_changes) == 1
+        assert any("kept 1 change by Dr K" in n for n in after.notes)
+        plan_versions.release_change(s, runner.id, doc, change.id, "scan clear")
+        _v, released = repo.latest_plan(s, runner.id)  # type: ignore[misc]
+        assert [w.km for w in released.mileage_ramp] == [w.km for w in kneecoach_plan.mileage_ramp]
