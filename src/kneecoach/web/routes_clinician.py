@@ -61,7 +61,7 @@ def _change_context(db: Session, owner: User, user: User, q: str = "", error: st
     results = [(ex, plan_gates(current, ex.id, finding_ids)) for ex in search_exercises(q)] if current else []
     return {
         "owner": owner, "read_only": True, "plan": current, "q": q, "results": results, "in_plan": in_plan,
-        "consent": care.can_change(db, user.id, owner.id), "error": error, "blocked": blocked or [],
+        "consent": (consent := care.can_change(db, user.id, owner.id)), "can_change": consent, "error": error, "blocked": blocked or [],
         "values": values or {}, "labels": CHANGE_LABELS, "versions": plan_versions.history(db, owner.id),
     }
 
