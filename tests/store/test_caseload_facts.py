@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
+
 from kneecoach.engine import assess, load_kb
 from kneecoach.intake.load import load_example
 from kneecoach.store import care, repo
 from kneecoach.store.caseload import caseload_facts
-from kneecoach.store.db import transaction
+from kneecoach.store import migrate
+from kneecoach.store.db import make_engine, make_session_factory, transaction
+
+from ..web.test_multiworker import PG_URL, pg_database  # noqa: F401  (fixture: a fresh database, dropped after)
 
 TODAY = date(2026, 12, 1)
 
@@ -48,6 +53,20 @@ def _setup(factory):
 
 
 def test_facts_from_stored_rows(factory):
+    _check_facts(factory)
+
+
+@pytest.mark.skipif(not PG_URL, reason="set KNEECOACH_TEST_POSTGRES_URL to a throwaway PostgreSQL server")
+def test_facts_from_stored_rows_on_postgres(pg_database):  # noqa: F811
+    engine = make_engine(pg_database)
+    try:
+        migrate.upgrade(pg_database)
+        _check_facts(make_session_factory(engine))
+    finally:
+        engine.dispose()
+
+
+def _check_facts(factory):
     doc_id, runner_id, plan, kb = _setup(factory)
     with factory() as s:
         (f,) = caseload_facts(s, doc_id, TODAY, kb)
