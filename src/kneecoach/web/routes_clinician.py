@@ -27,12 +27,6 @@ from kneecoach.web.templating import flash, render
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["api"])
 
-CHANGE_LABELS = {
-    "add_exercise": "Add an exercise", "remove_exercise": "Remove an exercise", "set_dose": "Change a dose",
-    "hold_running": "Hold running", "cap_weekly_km": "Cap weekly distance", "set_phase": "Move the phase",
-    "add_instruction": "Add an instruction",
-}
-
 
 def _finding_ids(db: Session, owner_id: int) -> set[str]:
     data = services.latest_assessment_json(db, owner_id) or {}
@@ -62,7 +56,7 @@ def _change_context(db: Session, owner: User, user: User, q: str = "", error: st
     return {
         "owner": owner, "read_only": True, "plan": current, "q": q, "results": results, "in_plan": in_plan,
         "consent": (consent := care.can_change(db, user.id, owner.id)), "can_change": consent, "error": error, "blocked": blocked or [],
-        "values": values or {}, "labels": CHANGE_LABELS, "versions": plan_versions.history(db, owner.id),
+        "values": values or {}, "versions": plan_versions.history(db, owner.id),
     }
 
 
