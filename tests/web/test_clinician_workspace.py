@@ -422,3 +422,17 @@ def test_every_owner_route_a_clinician_reads_is_in_the_runners_access_log(app, w
         logged = {e.route for e in care.access_log(s, a_id, limit=1000)}
     missing = [p for p in owner_routes(app) if fill(p, a_id) not in logged]
     assert not missing, missing
+
+
+def test_every_state_changing_owner_route_is_404_for_an_unlinked_clinician_and_another_runner(app, world):  # noqa: F811
+    """Built from the app's route list: no POST on a runner's data reaches a stranger's code path."""
+    from .test_web_security import SAFE, all_routes, fill
+
+    unsafe = [(p, m) for p, methods in all_routes(app) for m in methods - SAFE if "{owner_id}" in p]
+    assert len(unsafe) >= 6
+    for stranger in (world["c"], world["b"]):
+        token = stranger.token("/home")
+        for path, method in unsafe:
+            url = fill(path, world["a_id"]).replace("{change_id}", "x1")
+            r = stranger.c.request(method, url, headers={"X-CSRF-Token": token}, json={}, follow_redirects=False)
+            assert r.status_code == 404, (method, path, r.status_code)
