@@ -331,7 +331,8 @@ def test_caseload_ranks_by_need_with_reasons_filters_and_numbers(app, team, make
     page = d.c.get("/home?sort=need").text
     assert page.index("<strong>Alice</strong>") < page.index("<strong>Eve</strong>") and "pain rule pauses running" in page
     # the caseload read is in each runner's access log; other clinicians see no one
-    assert any(x["what"] == "caseload" for x in a.c.get("/api/v1/account/access-log").json())
+    routes = {x["route"] for x in a.c.get("/api/v1/account/access-log").json() if x["what"] == "caseload"}
+    assert routes == {"/home", "/api/v1/caseload"}
     assert team["c"].c.get("/api/v1/caseload").json() == []
     assert a.c.get("/api/v1/caseload").status_code == 403
 

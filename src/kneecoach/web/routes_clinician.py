@@ -240,7 +240,8 @@ def timeline_page(request: Request, weeks: int = 12, owner: User = Depends(viewa
 # --------------------------------------------------------------------------- caseload
 
 
-def caseload_rows(db: Session, user: User, sort: str = "need", only: str | None = None) -> list[Any]:
+def caseload_rows(db: Session, user: User, sort: str = "need", only: str | None = None,
+                  route: str = "/home") -> list[Any]:
     """The clinician's runners ranked by need (see :mod:`kneecoach.tracking.caseload`).
 
     Showing the numbers beside each name reads every listed runner's data, so each gets an
@@ -251,7 +252,7 @@ def caseload_rows(db: Session, user: User, sort: str = "need", only: str | None 
     from kneecoach.tracking.caseload import rank
 
     facts = caseload_facts(db, user.id, date.today(), kb.kb())
-    care.log_access_many(db, [f.runner_id for f in facts], user, "caseload", "/home")
+    care.log_access_many(db, [f.runner_id for f in facts], user, "caseload", route)
     return rank(facts, load_caseload_rules(), kb.kb().rules, sort=sort, only=only)
 
 
@@ -265,7 +266,7 @@ def caseload_context(request: Request, db: Session, user: User) -> dict[str, Any
     only = request.query_params.get("only") or None
     if only not in {"attention", *(r.id for r in rules)}:
         only = None
-    return {"rows": caseload_rows(db, user, sort, only), "sort": sort, "only": only, "sorts": SORTS,
+    return {"rows": caseload_rows(db, user, sort, only, request.url.path), "sort": sort, "only": only, "sorts": SORTS,
             "rules": rules, "code_error": None}
 
 
