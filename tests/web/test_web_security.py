@@ -31,6 +31,9 @@ OTHER_PARAM_ROUTES |= {"/selftests/clips/{clip_id}/delete", "/api/v1/clips/{clip
 # Marking a run as a race (issue 21): the owning runner only (run_log.set_race checks the owner);
 # covered by tests/web/test_web_review_runlog.py::test_only_the_owner_marks_a_race.
 OTHER_PARAM_ROUTES |= {"/api/v1/runs/{run_id}/race"}
+# Consent to plan changes (issue 17): only the runner who owns the link; covered by
+# tests/web/test_clinician_workspace.py::test_consent_is_only_the_runners_to_give.
+OTHER_PARAM_ROUTES |= {"/invites/{link_id}/consent", "/api/v1/account/links/{link_id}/consent"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
 #: Other ids in owner routes, filled with a real row of runner A's (made in the ``world`` fixture).
 WORLD_IDS: dict[str, int] = {}

@@ -188,6 +188,9 @@ def kb_check(
         kb = load_checked(target, use_cache=not full)
     except KnowledgeBaseError as exc:
         raise fail(f"knowledge base in {target} is broken", exc.problems, code=1) from exc
+    caseload_problems = _caseload_problems(target, kb)
+    if caseload_problems:
+        raise fail(f"caseload rules in {target} are broken", caseload_problems, code=1)
     console.print(
         f"[green]OK[/] knowledge base {kb.version}: {len(kb.sources)} sources, {len(kb.claims)} claims, "
         f"{len(kb.topics)} topics, {len(kb.muscles)} muscles, {len(kb.imbalances)} imbalances, "
@@ -195,6 +198,36 @@ def kb_check(
         f"{len(kb.red_flags)} red flags, {len(kb.pathways)} pathways, {len(kb.education)} education items, "
         f"{len(kb.adjuncts)} adjuncts, Kujala {len(kb.kujala.items)} items."
     )
+
+
+def _caseload_problems(folder: Path, kb: object) -> list[str]:
+    """caseload.yaml (issue 17): valid, naming caseload facts that exist, citing known sources."""
+    from pydantic import ValidationError
+
+    from kneecoach.knowledge.predicates import check_predicate_path
+    from kneecoach.knowledge.caseload_rules import FILE, load_caseload_rules_from
+    from kneecoach.knowledge.schema import Predicate, When
+    from kneecoach.tracking.caseload import CaseFacts
+
+    if not (folder / FILE).exists():
+        return []  # optional in a custom folder: the packaged rules are used
+    try:
+        rules = load_caseload_rules_from(folder)
+    except (ValidationError, ValueError) as exc:
+        return [f"{FILE}: {exc}"]
+
+    def preds(w: When):
+        for n in [*w.all, *w.any]:
+            yield from ([n] if isinstance(n, Predicate) else preds(n))
+
+    problems = []
+    for r in rules:
+        problems += [f"{FILE} {r.id}: {p}" for pred in preds(r.when)
+                     if (p := check_predicate_path(pred, kb.rules, root=CaseFacts, label="the caseload facts"))]  # type: ignore[attr-defined]
+        if r.show and r.show not in CaseFacts.model_fields:
+            problems.append(f"{FILE} {r.id}: 'show' names no caseload fact: {r.show}")
+        problems += [f"{FILE} {r.id}: unknown source {s}" for s in r.sources if s not in kb.sources]  # type: ignore[attr-defined]
+    return problems
 
 
 @kb_app.command("figures")

@@ -402,9 +402,15 @@ def review_cmd(
             prog = None
         saved = None
         if apply:
-            new = apply_review(plan, rv)
+            from kneecoach.store.plan_versions import current_and_base
+
+            # kneecoach moves its own plan on; the store puts a clinician's changes back on top
+            # (repo.save_plan), so they stay until the clinician releases them (issue 17)
+            new = apply_review(current_and_base(s, owner)[1], rv)
             new = apply_progress(new, prog) if prog is not None else new
-            saved = repo.save_plan(s, owner, new, reason=f"review {today}: {rv.decision.action}").version
+            rec = repo.save_plan(s, owner, new, reason=f"review {today}: {rv.decision.action}")
+            saved = rec.version
+            kept = rec.reason.partition("; ")[2]  # a clinician's changes stay until released (issue 17)
         if fmt == "json":
             doc = rv.as_json()
             doc.update(disclaimer=plan.disclaimer, referral_reasons=_referral_reasons(plan), saved_plan_version=saved)
@@ -440,6 +446,8 @@ def review_cmd(
         out.print(f"[italic]{plan.disclaimer}[/]", highlight=False)
         if saved is not None:
             out.print(f"Saved plan version {saved} (was {version}).")
+            if kept:
+                out.print(kept[:1].upper() + kept[1:], highlight=False)
     if rv.decision.action == "see_clinician":
         raise typer.Exit(EXIT_REFERRAL)  # a clinician should be seen first: the exit code says so too
 

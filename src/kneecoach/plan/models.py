@@ -111,6 +111,40 @@ class AdjunctNote(_Out):
     evidence: list[EvidenceNote]
 
 
+ChangeKind = Literal[
+    "add_exercise", "remove_exercise", "set_dose", "hold_running", "cap_weekly_km", "set_phase", "add_instruction"
+]
+
+
+class PlanChange(_Out):
+    """One change a clinician made to a runner's plan (issue 17), kept until the clinician releases it.
+
+    Carries everything needed to apply it again to a later kneecoach plan (an added exercise is
+    stored whole), so an automatic review can rebuild the plan and keep the clinician's decision.
+    ``summary`` is the change in words; ``override_reason`` is set only when the clinician added
+    an exercise a contraindication gate had left out, and is shown with the exercise.
+    """
+
+    id: str
+    kind: ChangeKind
+    summary: str
+    reason: str = Field(min_length=1)
+    author_id: int
+    author_name: str
+    at: str = Field(description="ISO 8601 time, UTC.")
+    exercise_id: str | None = None
+    phase_id: str | None = None
+    sets: int | None = None
+    reps: int | None = None
+    hold_s: int | None = None
+    days_per_week: int | None = None
+    km: float | None = None
+    text: str | None = None
+    exercise: PlannedExercise | None = None
+    override_reason: str | None = None
+    overridden: list[str] = Field(default_factory=list, description="The gate reasons the override set aside.")
+
+
 class Plan(_Out):
     version: int = 1
     kb_version: str
@@ -138,11 +172,6 @@ class Plan(_Out):
     running_hold: RunningHold | None = Field(
         default=None, description="Set while running is held at 0 km (the ramp's weeks are then 0 km with the reason)."
     )
-
-    @property
-    def running_allowed(self) -> bool:
-        """False while the plan holds running: no face, review or Today view may plan a run then."""
-        return self.running_hold is None
     start_date: date | None = Field(
         default=None,
         description="Monday on which plan week 1 begins (set when the plan is first stored; None in older plans).",
@@ -152,3 +181,11 @@ class Plan(_Out):
         description="The ramp as first built. The weekly review walks it; saving a review (--apply) keeps it and "
         "only rewrites mileage_ramp, so a saved review never changes what the next one decides.",
     )
+    clinician_changes: list[PlanChange] = Field(
+        default_factory=list, description="A clinician's changes in force, oldest first (kept until released)."
+    )
+
+    @property
+    def running_allowed(self) -> bool:
+        """False while the plan holds running: no face, review or Today view may plan a run then."""
+        return self.running_hold is None

@@ -24,6 +24,13 @@ What maps to what, and why:
   from a source without authority to order, which the clinic can accept as
   an order or decline. Its ``priority`` follows the red flag's urgency.
 
+* a plan version a **clinician** made (issue 17) is a ``CarePlan`` too, with ``author``
+  referring to a ``Practitioner`` (the clinician, by name only) and the change and its reason as
+  a note; older versions are ``revoked`` (replaced), the one in force ``active``;
+* each **note** between the runner and a clinician is a ``Communication`` (here a message really
+  was sent from one to the other): ``sender`` and ``recipient`` are the Patient and the
+  Practitioner, a reply points at its thread with ``inResponseTo``.
+
 Every resource says in its text that kneecoach gives education, not a diagnosis.
 """
 
@@ -37,7 +44,9 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.careplan import CarePlan
+from fhir.resources.R4B.communication import Communication
 from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.servicerequest import ServiceRequest
@@ -72,6 +81,32 @@ class ReferralRecord:
     message: str
     reasons: list[str]
     record_id: int
+
+
+@dataclass(frozen=True)
+class ClinicianPlanRecord:
+    """A plan version a clinician made: the version, when, the plan, who and why, and whether in force."""
+
+    version: int
+    created_at: datetime
+    plan: Plan
+    author_id: int
+    author_name: str
+    reason: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class NoteRecord:
+    """A note between the runner and a clinician (``from_runner``: who wrote it)."""
+
+    note_id: int
+    created_at: datetime
+    clinician_id: int
+    clinician_name: str
+    from_runner: bool
+    body: str
+    parent_id: int | None
 
 
 def _urn(*parts: object) -> str:
@@ -194,17 +229,63 @@ def referral_request(rec: ReferralRecord, patient_ref: str) -> ServiceRequest:
     })
 
 
+def practitioner(clinician_id: int, name: str) -> Practitioner:
+    """A clinician who changed the plan or wrote a note: their name only (no contact details are kept)."""
+    return Practitioner.model_validate({"resourceType": "Practitioner", "id": f"clinician-{clinician_id}",
+                                        "name": [{"text": name}]})
+
+
+def clinician_care_plan(rec: ClinicianPlanRecord, patient_ref: str, practitioner_ref: str) -> CarePlan:
+    """A clinician's plan version: the plan's CarePlan with its author and the change's reason."""
+    base = care_plan(rec.plan, rec.version, rec.created_at, patient_ref)
+    data = base.model_dump(by_alias=True, exclude_none=True)
+    data["status"] = "active" if rec.current else "revoked"
+    data["author"] = {"reference": practitioner_ref, "display": rec.author_name}
+    data["note"] = [{"text": f"Plan version {rec.version} by {rec.author_name}: {rec.reason}",
+                     "authorReference": {"reference": practitioner_ref}}, *data.get("note", [])]
+    return CarePlan.model_validate(data)
+
+
+def communication(rec: NoteRecord, patient_ref: str, practitioner_ref: str, parent_ref: str | None) -> Communication:
+    """A note as a Communication from the runner to the clinician or back."""
+    me, them = (patient_ref, practitioner_ref) if rec.from_runner else (practitioner_ref, patient_ref)
+    data: dict[str, Any] = {
+        "resourceType": "Communication", "id": f"note-{rec.note_id}", "status": "completed",
+        "subject": {"reference": patient_ref}, "sent": _when(rec.created_at),
+        "sender": {"reference": me}, "recipient": [{"reference": them}],
+        "payload": [{"contentString": rec.body}],
+        "note": [{"text": "A note in kneecoach between a runner and their clinician. " + NOT_A_DIAGNOSIS}],
+    }
+    if parent_ref:
+        data["inResponseTo"] = [{"reference": parent_ref}]
+    return Communication.model_validate(data)
+
+
 def build_bundle(*, patient_key: str, display_name: str, scale: KujalaScale, kujala: Sequence[KujalaRecord],
-                 plan: tuple[int, datetime, Plan] | None, referrals: Sequence[ReferralRecord]) -> Bundle:
-    """A ``collection`` Bundle: Patient, Questionnaire, responses, CarePlan, ServiceRequests."""
+                 plan: tuple[int, datetime, Plan] | None, referrals: Sequence[ReferralRecord],
+                 clinician_plans: Sequence[ClinicianPlanRecord] = (), notes: Sequence[NoteRecord] = ()) -> Bundle:
+    """A ``collection`` Bundle: Patient, Questionnaire, responses, CarePlans, ServiceRequests,
+    Practitioners and Communications."""
     patient_url = _urn("patient", patient_key)
     patient = Patient.model_validate({"resourceType": "Patient", "id": patient_key, "name": [{"text": display_name}]})
     resources: list[tuple[str, Any]] = [(patient_url, patient), (QUESTIONNAIRE_URL, kujala_questionnaire(scale))]
     for rec in kujala:
         resources.append((_urn("kujala", patient_key, rec.record_id), kujala_response(scale, rec, patient_url)))
-    if plan is not None:
+    people = {c.author_id: c.author_name for c in clinician_plans} | {n.clinician_id: n.clinician_name for n in notes}
+    prac_url = {cid: _urn("practitioner", patient_key, cid) for cid in people}
+    for cid, name in people.items():
+        resources.append((prac_url[cid], practitioner(cid, name)))
+    authored = {c.version for c in clinician_plans}
+    for c in clinician_plans:
+        resources.append((_urn("plan", patient_key, c.version),
+                          clinician_care_plan(c, patient_url, prac_url[c.author_id])))
+    if plan is not None and plan[0] not in authored:
         version, created, p = plan
         resources.append((_urn("plan", patient_key, version), care_plan(p, version, created, patient_url)))
+    note_url = {n.note_id: _urn("note", patient_key, n.note_id) for n in notes}
+    for n in notes:
+        resources.append((note_url[n.note_id], communication(n, patient_url, prac_url[n.clinician_id],
+                                                             note_url.get(n.parent_id) if n.parent_id else None)))
     for ref in referrals:
         resources.append((_urn("referral", patient_key, ref.record_id), referral_request(ref, patient_url)))
     return Bundle.model_validate({
@@ -266,5 +347,27 @@ def bundle_for_owner(db: Any, owner_id: int) -> Bundle:
         plan = (latest[0], created, latest[1])
     # Only the latest assessment's referral is still a live proposal.
     live = referrals[-1:] if rows and _stored_referral(rows[-1][0].data or {}) else []
+    from kneecoach.plan.models import Plan as PlanModel
+
+    latest_version = latest[0] if latest is not None else None
+    clinician_plans = [
+        ClinicianPlanRecord(r.version, r.created_at, PlanModel.model_validate(r.data), r.author_id, r.author_name or "",
+                            r.reason, r.version == latest_version)
+        for r in (repo.plan_history(db, owner_id) if latest is not None else []) if r.author_id is not None
+    ]
     return build_bundle(patient_key=f"kneecoach-{owner_id}", display_name=owner.display_name,
-                        scale=load_kb().kujala, kujala=kujala, plan=plan, referrals=live)
+                        scale=load_kb().kujala, kujala=kujala, plan=plan, referrals=live,
+                        clinician_plans=clinician_plans, notes=_notes(db, owner_id))
+
+
+def _notes(db: Any, owner_id: int) -> list[NoteRecord]:
+    """The runner's notes with their clinicians, oldest first (names of erased accounts left generic)."""
+    from sqlalchemy import select
+
+    from kneecoach.store.models import CareNote, User
+
+    names = dict(db.execute(select(User.id, User.display_name).where(
+        User.id.in_(select(CareNote.clinician_id).where(CareNote.owner_id == owner_id)))).all())
+    rows = db.scalars(select(CareNote).where(CareNote.owner_id == owner_id).order_by(CareNote.id))
+    return [NoteRecord(n.id, n.created_at, n.clinician_id, names.get(n.clinician_id, "clinician"),
+                       n.author_id == owner_id, n.body, n.parent_id) for n in rows]

@@ -179,6 +179,12 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dic
         out += [f"- {n}" for n in plan.notes]
         if plan.notes:
             out += [""]
+        if plan.clinician_changes:
+            out += ["**Changes by your clinician** (kept by kneecoach's reviews until the clinician releases them):", ""]
+            out += [f"- {c.summary}, by {c.author_name} on {c.at[:10]}. Why: {c.reason}"
+                    + (f" (overrides: {' '.join(c.overridden)} Their reason: {c.override_reason})"
+                       if c.override_reason else "") for c in plan.clinician_changes]
+            out += [""]
         for ph in plan.phases:
             out += [f"### Phase {ph.order}: {ph.name} ({ph.weeks} weeks)", "", f"*Goal:* {ph.goal}  ", f"*Start:* {ph.entry}  ", f"*Done when:* {ph.exit}", ""]
             out += [f"- {adv}" for adv in ph.advice]

@@ -235,6 +235,12 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
     pdf.para(f"Weekly distance: from {show_distance(plan.start_km, unit)} towards {show_distance(plan.target_km, unit)}.")
     for note in plan.notes:
         pdf.bullet(note)
+    if plan.clinician_changes:
+        pdf.h2("Changes by your clinician")
+        for c in plan.clinician_changes:
+            pdf.bullet(f"{c.summary}, by {c.author_name} on {c.at[:10]}. Why: {c.reason}"
+                       + (f" (overrides: {' '.join(c.overridden)} Their reason: {c.override_reason})"
+                          if c.override_reason else ""))
 
     pw = plan.pathway
     if pw is not None:

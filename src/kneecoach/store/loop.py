@@ -69,8 +69,13 @@ def record_retest(s: Session, owner_id: int, answers: Any, kb: KnowledgeBase, to
     arec = repo.save_assessment(s, owner_id, prof.id, a.model_dump(mode="json"), a.kb_version)
     if a.plan is None:
         return a, None
-    found = repo.latest_plan(s, owner_id)
-    plan = merge_retest_plan(found[1] if found else None, a.plan)
+    from kneecoach.store.plan_versions import current_and_base
+
+    try:  # merged into kneecoach's own plan; a clinician's changes are put back on top by save_plan
+        old: Plan | None = current_and_base(s, owner_id)[1]
+    except repo.NotFound:
+        old = None
+    plan = merge_retest_plan(old, a.plan)
     plan = plan.model_copy(update={"notes": [*plan.notes, f"{today:%Y-%m-%d} re-test stored."]})
     rec = repo.save_plan(s, owner_id, plan, reason=f"re-test {today}", assessment_id=arec.id)
     return a, rec.version

@@ -73,6 +73,10 @@ class CareLink(Base):
     invite_code: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: When the runner allowed this clinician to *change* their plan (issue 17); None = read only.
+    #: Separate from reading, granted and withdrawn by the runner, checked in the database on
+    #: every change request so a withdrawal holds on every worker from the next request.
+    change_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     runner: Mapped[User] = relationship(foreign_keys=[runner_id])
     clinician: Mapped[User | None] = relationship(foreign_keys=[clinician_id])
@@ -118,6 +122,17 @@ class PlanRecord(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reason: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Who made this version: None = kneecoach (intake, review, re-test), else the clinician's user id.
+    #: Not a foreign key on purpose: the runner's plan history must outlive a clinician's account.
+    author_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    author_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    #: kneecoach's own plan before the clinician's active changes were applied (None when no change
+    #: is active, then ``data`` is kneecoach's plan). Adding or releasing a change re-applies the
+    #: active changes to this base, so removing one restores exactly what kneecoach had decided.
+    base_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: A few numbers read off ``data`` when it is stored (see ``kneecoach.plan.summary``), so the
+    #: caseload can rank hundreds of runners without parsing every plan document.
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (UniqueConstraint("owner_id", "version", name="uq_plans_owner_version"),)
 
@@ -350,3 +365,52 @@ class VapidKey(Base):
     private_pem: Mapped[str] = mapped_column(Text)
     public_key: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AccessLogEntry(Base):
+    """One read or change of a runner's health data by someone other than the runner.
+
+    Written by the web layer for every page and API route that shows or changes a runner's data
+    to another person (who, what, when, from which route). It belongs to the runner: they read it
+    on their account page, it is in their export and is erased with their account. ``actor_id``
+    is not a foreign key, so erasing a clinician's account does not erase the runner's record of
+    who looked.
+    """
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    action: Mapped[str] = mapped_column(String(10))
+    what: Mapped[str] = mapped_column(String(80))
+    route: Mapped[str] = mapped_column(String(300))
+
+    __table_args__ = (
+        CheckConstraint("action in ('read', 'change')", name="ck_access_log_action"),
+        Index("ix_access_log_actor_owner_at", "actor_id", "owner_id", "at"),
+    )
+
+
+class CareNote(Base):
+    """A note between a runner and one linked clinician (issue 17): threaded, with a read mark.
+
+    ``owner_id`` is the runner (so notes are exported and erased with the runner's data);
+    ``clinician_id`` names the other side of the conversation; ``author_id`` is one of the two.
+    ``parent_id`` makes a reply; ``read_at`` is set when the other side opens the thread.
+    """
+
+    __tablename__ = "care_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(Integer)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("care_notes.id", ondelete="CASCADE"), nullable=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -291,37 +291,72 @@ def assessments_with_profiles(s: Session, owner_id: int) -> list[tuple[Assessmen
 
 
 def save_plan(
-    s: Session, owner_id: int, plan: Plan, reason: str, assessment_id: int | None = None
+    s: Session, owner_id: int, plan: Plan, reason: str, assessment_id: int | None = None, *,
+    author_id: int | None = None, author_name: str | None = None, base: Plan | None = None,
 ) -> PlanRecord:
     """Store ``plan`` as the owner's next version (previous max + 1; the first is 1).
 
     The version inside the stored JSON is rewritten to match the row, so a plan
-    read back always knows which version it is.
+    read back always knows which version it is. ``author_id``/``author_name``
+    name the clinician who made the version (None: kneecoach); ``base`` is
+    kneecoach's plan under the clinician's changes (see :mod:`kneecoach.store.plan_versions`).
+
+    A version kneecoach writes itself (intake, re-test, review) while a
+    clinician's changes are in force keeps them: :func:`_keep_clinician_changes`
+    is the one hook for that, so every writer of plan versions obeys it.
     """
     if assessment_id is not None:
         a = s.get(AssessmentRecord, assessment_id)
         if a is None or a.owner_id != owner_id:
             raise NotFound("no such assessment")
-    prev = s.scalar(select(func.max(PlanRecord.version)).where(PlanRecord.owner_id == owner_id)) or 0
-    version = prev + 1
-    update: dict[str, Any] = {"version": version}
     if plan.start_date is None:
         # Plan week 1 begins on the Monday on or after the day the plan is first stored; later
-        # versions (reviews, re-tests) keep it, so the weekly review walks the same weeks.
+        # versions (reviews, re-tests, a clinician's) keep it, so the weekly review walks the same weeks.
         from kneecoach.tracking.weekly_walk import plan_start
 
-        update["start_date"] = plan_start(plan, utcnow().date())
-    stored = plan.model_copy(update=update)
+        plan = plan.model_copy(update={"start_date": plan_start(plan, utcnow().date())})
+    prev_rec = s.scalar(
+        select(PlanRecord).where(PlanRecord.owner_id == owner_id).order_by(PlanRecord.version.desc()).limit(1)
+    )
+    if author_id is None and base is None and prev_rec is not None:
+        plan, base, kept = _keep_clinician_changes(prev_rec, plan)
+        if kept:
+            reason = f"{reason}; {kept}"
+    version = (prev_rec.version if prev_rec is not None else 0) + 1
+    stored = plan.model_copy(update={"version": version})
+    from kneecoach.plan.summary import plan_summary
+
     rec = PlanRecord(
         owner_id=owner_id,
         assessment_id=assessment_id,
         version=version,
         reason=reason,
         data=stored.model_dump(mode="json"),
+        author_id=author_id,
+        author_name=author_name,
+        base_data=None if base is None else base.model_copy(update={"version": version}).model_dump(mode="json"),
+        summary=plan_summary(stored),
     )
     s.add(rec)
     s.flush()
     return rec
+
+
+def _keep_clinician_changes(prev: PlanRecord, plan: Plan) -> tuple[Plan, Plan | None, str]:
+    """(plan to store, kneecoach's base under it or None, what was kept in words) for an automatic version."""
+    from kneecoach.plan.changes import apply_changes, kept_note, rebase
+    from kneecoach.plan.models import Plan as PlanModel
+
+    changes = (prev.data or {}).get("clinician_changes") or []
+    if not changes:
+        return plan, None, ""
+    old_effective = PlanModel.model_validate(prev.data)
+    old_base = PlanModel.model_validate(prev.base_data) if prev.base_data else old_effective
+    base = rebase(plan, old_effective, old_base) if plan.clinician_changes else plan
+    effective = apply_changes(base, old_effective.clinician_changes)
+    note = kept_note(old_effective.clinician_changes)
+    effective.notes.append(note)
+    return effective, base, note
 
 
 def latest_plan(s: Session, owner_id: int) -> tuple[int, Plan] | None:

@@ -12,7 +12,7 @@ and the clinician's caseload.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -76,3 +76,24 @@ def weekly_adherence(
         out.append(WeekAdherence(week_start=wk, prescribed=prescribed, done=done))
         wk += timedelta(days=7)
     return out
+
+
+# --- the caseload's quick share (issue 17) --------------------------------------------------------
+# A clinician's caseload ranks hundreds of runners from grouped counts (days with any exercise
+# logged per runner), not each runner's diary; these give the share from such a count. A day with
+# the whole routine done is one session, prescribed as the most days a week any exercise of the
+# current phase asks for. It agrees with :func:`weekly_adherence` for a runner who does the whole
+# routine on the days they exercise, and is more forgiving of a partial routine.
+
+
+def adherence_over(days_done: Iterable[date], days_per_week: int, end: date, days: int = 14) -> float | None:
+    """Sessions done in the ``days`` days up to ``end`` (inclusive) over those prescribed, capped at 1."""
+    first = end - timedelta(days=days - 1)
+    return adherence_share(len({d for d in days_done if first <= d <= end}), days_per_week, days)
+
+
+def adherence_share(sessions_done: int, days_per_week: int, days: int = 14) -> float | None:
+    """``sessions_done`` (days with exercise) in a window of ``days`` over those prescribed, capped at 1."""
+    if days_per_week <= 0 or days <= 0:
+        return None
+    return min(1.0, sessions_done / (days_per_week * days / 7))

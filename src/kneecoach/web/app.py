@@ -120,7 +120,7 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
         response = await call_next(request)
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.url.path.startswith(("/u/", "/api/", "/home", "/intake", "/selftests", "/diary", "/upload", "/account", "/today")):
+        if request.url.path.startswith(("/u/", "/api/", "/home", "/intake", "/selftests", "/diary", "/upload", "/account", "/today", "/caseload")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -163,8 +163,8 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
 
         return Response(figures_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
-    from kneecoach.web import (ops, routes_account, routes_api, routes_auth, routes_pages, routes_runlog, routes_today,
-                               routes_video)
+    from kneecoach.web import (ops, routes_account, routes_api, routes_auth, routes_care, routes_clinician, routes_pages,
+                               routes_runlog, routes_today, routes_video)
 
     app.include_router(routes_auth.router)
     app.include_router(routes_pages.router)
@@ -177,6 +177,10 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
     app.include_router(routes_today.api)
     app.include_router(routes_runlog.pages)  # runs logged by hand, races, marked days (issue 21)
     app.include_router(routes_runlog.api)
+    app.include_router(routes_care.router)  # clinician's workspace (issue 17)
+    app.include_router(routes_care.api)
+    app.include_router(routes_clinician.router)
+    app.include_router(routes_clinician.api)
     ops.install(app)
     return app
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from kneecoach.store import repo
+from kneecoach.store import care, repo
 from kneecoach.store.db import transaction
 from kneecoach.store.models import User
 from kneecoach.web.security import CSRF_FORM_FIELD, CSRF_HEADER, csrf_matches
@@ -121,11 +121,40 @@ def current_clinician(user: User = Depends(current_user)) -> User:
     return user
 
 
-def viewable_owner(owner_id: int, user: User = Depends(current_user), db: Session = DB) -> User:
-    """The runner whose data the route shows, if ``user`` may see it; else 404."""
+def viewable_owner(owner_id: int, request: Request, user: User = Depends(current_user), db: Session = DB) -> User:
+    """The runner whose data the route shows, if ``user`` may see it; else 404.
+
+    Every use by someone other than the runner leaves an access-log row (who, what, when, route)
+    in the same transaction as the route's own work, so no read goes unrecorded.
+    """
     if owner_id <= 0 or not repo.can_view(db, user.id, owner_id):
         raise HTTPException(status_code=404, detail="Not found.")
     owner = db.get(User, owner_id)
     if owner is None or owner.role != "runner":
         raise HTTPException(status_code=404, detail="Not found.")
+    if user.id != owner.id:
+        action = "read" if request.method in SAFE_METHODS else "change"
+        care.log_access(db, owner.id, user, action, access_what(request), request.url.path)
     return owner
+
+
+def changeable_owner(owner_id: int, request: Request, user: User = Depends(current_user), db: Session = DB) -> User:
+    """The runner whose plan a clinician changes: 404 unless linked, 403 without consent to changes.
+
+    Consent is read from the database on every request, so a withdrawal holds at once on every worker.
+    """
+    if user.role != "clinician":
+        raise HTTPException(status_code=404, detail="Not found.")
+    owner = viewable_owner(owner_id, request, user, db)
+    if not care.can_change(db, user.id, owner.id):
+        raise HTTPException(status_code=403, detail=f"{owner.display_name} has not given you consent to change "
+                            "their plan. They can give it on their home page.")
+    return owner
+
+
+def access_what(request: Request) -> str:
+    """What a route shows, in a word or two, from its path template (``/u/{owner_id}/plan.pdf`` -> ``plan.pdf``)."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", request.url.path)
+    tail = template.split("{owner_id}", 1)[-1].strip("/")
+    return tail.replace("/", " ") or "overview"

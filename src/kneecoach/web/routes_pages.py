@@ -23,7 +23,7 @@ from kneecoach.intake.units import form_from_km, form_to_km
 from kneecoach.render.ics import next_monday, plan_to_ics
 from kneecoach.render.pdf import plan_to_pdf
 from kneecoach.store import jobs as repo_jobs
-from kneecoach.store import repo, taps
+from kneecoach.store import care, plan_versions, repo, taps
 from kneecoach.store.models import User
 from kneecoach.tracking.diary import PAIN_TIMINGS
 from kneecoach.web import kb, services
@@ -74,8 +74,7 @@ def _owner_context(viewer: User, owner: User) -> dict:
 @router.get("/home")
 def home(request: Request, user: User = Depends(current_user), db: Session = DB) -> Response:
     if user.role == "clinician":
-        return render(request, "clinician_home.html",
-                      {"runners": repo.runners_for_clinician(db, user.id), "code_error": None})
+        return _clinician_home(request, db, user)
     profile = repo.latest_profile(db, user.id)
     has_profile = profile is not None
     has_selftests = profile is not None and profile.self_tests != SelfTests()
@@ -92,8 +91,18 @@ def home(request: Request, user: User = Depends(current_user), db: Session = DB)
         "has_profile": has_profile, "has_selftests": has_selftests, "plan_version": plan[0] if plan else None,
         "referral": referral, "retest_due": due,
         "has_assessment": assessment is not None, "links": links_of_runner(db, user.id),
+        "unread": care.unread_for_runner(db, user.id),
         "run_count": (repo.run_span(db, user.id) or (0,))[0],  # one COUNT, not every row
     })
+
+
+def _clinician_home(request: Request, db: Session, user: User, extra: dict | None = None, status: int = 200,
+                   headers: dict | None = None) -> Response:
+    """The clinician's home: the caseload ranked by need (issue 17) and the invite-code form."""
+    from kneecoach.web.routes_clinician import caseload_context
+
+    return render(request, "clinician_home.html", {**caseload_context(request, db, user), **(extra or {})},
+                  status_code=status, headers=headers)
 
 
 @router.post("/invites")
@@ -121,17 +130,14 @@ async def accept_invite(request: Request, user: User = Depends(current_clinician
     checks = invite_checks(user.id, request.client.host if request.client else "unknown")
     wait = request.app.state.throttle.acquire(checks)[0] if code else 0  # every code tried counts
     if wait > 0:
-        return render(request, "clinician_home.html",
-                      {"runners": repo.runners_for_clinician(db, user.id), "code_error": refusal(wait),
-                       "code": code}, status_code=429, headers={"Retry-After": str(wait)})
+        return _clinician_home(request, db, user, {"code_error": refusal(wait), "code": code}, 429,
+                               {"Retry-After": str(wait)})
     try:
         if not code:
             raise repo.RepoError("enter the code the runner gave you")
         link = repo.accept_invite(db, user.id, code)
     except repo.RepoError as exc:
-        return render(request, "clinician_home.html",
-                      {"runners": repo.runners_for_clinician(db, user.id), "code_error": str(exc).capitalize(),
-                       "code": code}, status_code=400)
+        return _clinician_home(request, db, user, {"code_error": str(exc).capitalize(), "code": code}, 400)
     flash(request, f"You can now see {link.runner.display_name}'s results, plan and review.")
     return RedirectResponse("/home", status_code=303)
 
@@ -295,7 +301,8 @@ def plan_page(request: Request, start: str | None = None, owner: User = Depends(
     view = services.plan_view(db, owner.id, _start(start))
     assessment = services.latest_assessment_json(db, owner.id)
     ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral"),
-           "unit": user.distance_unit or "km"}  # the viewer's unit (issue 16); stored values stay km
+           "unit": user.distance_unit or "km",  # the viewer's unit (issue 16); stored values stay km
+           "versions": plan_versions.history(db, owner.id)}
     if view:
         version, plan, weeks, start_day = view
         ladders = kb.kb().ladders
