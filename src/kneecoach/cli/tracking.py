@@ -358,8 +358,9 @@ def load_cmd(
         out.print(f"[yellow]![/yellow] {w.message}", highlight=False)
 
 
-def _review(s: Session, owner: int, today: date) -> tuple[int, Plan, Review]:
-    """The stored plan (version, plan) and the review of its completed weeks up to ``today``."""
+def _review(s: Session, owner: int, today: date, plan: Plan | None = None) -> tuple[int, Plan, Review]:
+    """The stored plan (version, plan) and the review of its completed weeks up to ``today``
+    (of ``plan``, another version of it, when given)."""
     from kneecoach.store.review_data import load_review
     from kneecoach.tracking.review import strength_exercise_ids
 
@@ -369,7 +370,7 @@ def _review(s: Session, owner: int, today: date) -> tuple[int, Plan, Review]:
         strength = strength_exercise_ids(load_kb())
     except (ImportError, OSError, ValueError):
         strength = {e.exercise_id for e in repo.list_exercise(s, owner)}
-    found = load_review(s, owner, today, strength)
+    found = load_review(s, owner, today, strength, plan)
     if found is None:
         raise _fail("no plan stored yet: run `kneecoach assess PROFILE --save` first.")
     return found
@@ -406,7 +407,8 @@ def review_cmd(
 
             # kneecoach moves its own plan on; the store puts a clinician's changes back on top
             # (repo.save_plan), so they stay until the clinician releases them (issue 17)
-            new = apply_review(current_and_base(s, owner)[1], rv)
+            base = current_and_base(s, owner)[1]
+            new = apply_review(base, rv if base == plan else _review(s, owner, today, base)[2])
             new = apply_progress(new, prog) if prog is not None else new
             rec = repo.save_plan(s, owner, new, reason=f"review {today}: {rv.decision.action}")
             saved = rec.version

@@ -18,9 +18,13 @@ __all__ = ["load_review", "referral_reasons"]
 
 
 def load_review(
-    s: Session, owner_id: int, today: date, strength_ids: Collection[str]
+    s: Session, owner_id: int, today: date, strength_ids: Collection[str], plan: Plan | None = None
 ) -> tuple[int, Plan, Review] | None:
     """The owner's latest plan (version, plan) and its review on ``today``; None without a plan.
+
+    ``plan`` reviews another version of the same runner's plan instead: kneecoach's own plan under a
+    clinician's changes, which is what ``review --apply`` moves on (the store puts the changes back
+    on top), so a clinician's cap never becomes kneecoach's own ramp.
 
     Reads from the plan's first week (and the 30 days before it, which the
     long-run limit looks at), and at least the last 20 weeks.
@@ -31,7 +35,8 @@ def load_review(
     history = repo.plan_history(s, owner_id)
     if not history:
         return None
-    version, plan = repo.latest_plan(s, owner_id)  # type: ignore[misc]
+    version, latest = repo.latest_plan(s, owner_id)  # type: ignore[misc]
+    plan = plan or latest
     start = plan_start(plan, history[-1].created_at.date())
     since = min(start - timedelta(days=LONG_RUN_WINDOW_DAYS), today - timedelta(weeks=20))
     runs = repo.list_runs(s, owner_id, since=since)
