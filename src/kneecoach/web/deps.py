@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from kneecoach.store import repo
 from kneecoach.store.db import transaction
@@ -63,6 +64,22 @@ async def csrf_guard(request: Request) -> None:
 
 #: ``db: Session = DB``: the request's database session, committed before the response is sent.
 DB = Depends(db_session, scope="function")
+
+
+async def form_body(request: Request) -> FormData:
+    """The request's parsed form, read on the event loop (reading a body is the only async work).
+
+    Why a dependency: routes that read a free-form form can then be plain
+    ``def`` routes, which FastAPI runs on the thread pool, so their database
+    calls and password hashing never block the event loop (issue 24). The
+    parse is cached by Starlette, so :func:`csrf_guard` reading it too costs
+    nothing more.
+    """
+    return await request.form()
+
+
+#: ``form: FormData = FORM``: the request's form fields, for a plain ``def`` route.
+FORM = Depends(form_body)
 
 
 def optional_user(request: Request, db: Session = DB) -> User | None:
