@@ -121,6 +121,7 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
     )
     threads = threads or request_threads()
     engine = make_engine(url, threads=threads, pool_timeout_s=pool_timeout_s)
+    app.state.threads = threads
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.throttle = DbThrottle(app.state.session_factory)

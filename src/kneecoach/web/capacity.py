@@ -19,10 +19,15 @@ serve --threads/--max-concurrent`` set both for every worker.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import threading
+import weakref
+from typing import Any
+
+import anyio
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -61,6 +66,44 @@ def _size_thread_pool(threads: int) -> None:
     limiter = current_default_thread_limiter()
     if limiter.total_tokens != threads:
         limiter.total_tokens = threads
+
+
+_gates_lock = threading.Lock()
+
+
+def database_gate(app: Any) -> asyncio.Semaphore:
+    """This worker's admission to the database: ``app.state.threads`` requests at a time.
+
+    One semaphore per event loop (a server has one; tests may run several).
+    Requests past it wait here, on the event loop, holding neither a thread
+    nor a connection; :class:`CapacityLimit` bounds how many may wait.
+    """
+    loop = asyncio.get_running_loop()
+    with _gates_lock:
+        per_app = getattr(app.state, "database_gates", None)
+        if per_app is None:
+            per_app = app.state.database_gates = weakref.WeakKeyDictionary()
+        gate = per_app.get(loop)
+        if gate is None:
+            gate = per_app[loop] = asyncio.Semaphore(int(getattr(app.state, "threads", None) or request_threads()))
+    return gate
+
+
+def commit_limiter(app: Any) -> anyio.CapacityLimiter:
+    """Threads for ending requests' transactions, apart from the request thread pool.
+
+    As wide as the database gate, so a request that has done its work never
+    waits for a thread to commit and give its connection (and SQLite's
+    write lock) back.
+    """
+    limiter = getattr(app.state, "commit_limiter", None)
+    if limiter is None:
+        with _gates_lock:
+            limiter = getattr(app.state, "commit_limiter", None)
+            if limiter is None:
+                limiter = app.state.commit_limiter = anyio.CapacityLimiter(
+                    int(getattr(app.state, "threads", None) or request_threads()))
+    return limiter
 
 
 class CapacityLimit:
