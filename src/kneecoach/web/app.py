@@ -75,14 +75,19 @@ def _prepare_database(url: str) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start this process's background-job worker (it resumes jobs a restart interrupted)."""
+    """Start this process's background-job worker (it resumes jobs a restart interrupted).
+
+    Starting (a recovery query) and stopping (a join) block, so both run on a thread.
+    """
+    from starlette.concurrency import run_in_threadpool
+
     from kneecoach.web.jobs import worker_for
 
-    worker = worker_for(app)
+    worker = await run_in_threadpool(worker_for, app)
     try:
         yield
     finally:
-        worker.stop()
+        await run_in_threadpool(worker.stop)
 
 
 def create_app(db_url: str | None = None, secret_key: str | None = None, *, https_only: bool | None = None,
