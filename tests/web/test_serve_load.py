@@ -297,3 +297,34 @@ def test_an_overloaded_worker_answers_503_with_retry_after_quickly_while_healthz
     assert health.status_code == 200 and health.json()["database"] == "ok"
     assert health_s < 1.0, f"/healthz took {health_s:.2f} s"
     assert after.status_code == 200  # capacity comes back once the slow requests end
+
+
+# --------------------------------------------------------------------------- kneecoach serve
+
+
+def test_serve_takes_threads_and_a_concurrency_limit_for_every_worker(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KNEECOACH_")}
+    env.update({"XDG_DATA_HOME": str(tmp_path / "data"), "KNEECOACH_CACHE_DIR": os.environ["KNEECOACH_CACHE_DIR"]})
+    cmd = [sys.executable, "-c", "from kneecoach.cli import main; main()", "serve", "--port", str(port),
+           "--db", str(tmp_path / "serve.db"), "--workers", "2", "--threads", "3", "--max-concurrent", "5"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, status = time.monotonic() + 40, None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert status == 200
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=20)[0]
+    assert "per worker: 3 threads, 7 connections, 503 past 5 requests in flight" in out
+
+    bad = subprocess.run([*cmd[:3], "serve", "--port", str(port), "--db", str(tmp_path / "serve.db")],
+                         env={**env, "KNEECOACH_THREADS": "lots"}, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "KNEECOACH_THREADS must be a number" in bad.stderr
