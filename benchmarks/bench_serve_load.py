@@ -154,6 +154,19 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+def log_problems(log: Path, since: int) -> str:
+    """The kinds of error in the server log written after byte ``since`` (pool timeouts, locks), counted."""
+    if not log.exists():
+        return ""
+    with open(log, "rb") as f:
+        f.seek(since)
+        text = f.read().decode("utf-8", "replace")
+    kinds = {"pool timeout": "QueuePool limit", "database is locked": "database is locked",
+             "500 (Traceback)": "Traceback (most recent call last)", "503 refusals logged": "answering 503"}
+    found = {k: text.count(v) for k, v in kinds.items() if v in text}
+    return ", ".join(f"{k}: {n}" for k, n in found.items())
+
+
 # --------------------------------------------------------------------------- the load
 
 
@@ -165,6 +178,7 @@ class Point:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    timeouts: int = 0
     refused: int = 0
     signin_failed: int = 0
     signin_s: float = 0.0
@@ -180,28 +194,42 @@ class Point:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[q - 1]
 
 
-async def _sign_in(c: httpx.AsyncClient, email: str) -> str | None:
-    """The real form sign-in; returns the session's CSRF token, or None when it failed."""
-    page = await c.get("/login")
-    m = TOKEN_RE.search(page.text)
-    if page.status_code != 200 or m is None:
-        return None
-    r = await c.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": m.group(1), "next": "/home"})
-    if r.status_code != 303:
-        return None
-    return (await c.get("/api/v1/csrf")).json()["csrf_token"]
+async def _sign_in(c: httpx.AsyncClient, email: str, timeout_s: float) -> str | None:
+    """The real form sign-in; returns the session's CSRF token, or None when it failed or timed out.
+
+    A 503 (the worker is full) is answered as a client should: wait ``Retry-After``, try again.
+    """
+    deadline = time.perf_counter() + timeout_s
+    while time.perf_counter() < deadline:
+        try:
+            page = await c.get("/login", timeout=timeout_s)
+            m = TOKEN_RE.search(page.text)
+            if page.status_code == 503 or m is None:
+                await asyncio.sleep(float(page.headers.get("Retry-After", "1")))
+                continue
+            r = await c.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": m.group(1),
+                                             "next": "/home"}, timeout=timeout_s)
+            if r.status_code == 503:
+                await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
+                continue
+            if r.status_code != 303:
+                return None
+            return (await c.get("/api/v1/csrf", timeout=timeout_s)).json()["csrf_token"]
+        except httpx.HTTPError:
+            return None
+    return None
 
 
 async def run_point(base: str, people: list[tuple[str, int]], clients: int, duration: float, write_every: int,
-                    marker: str, timeout_s: float) -> Point:
+                    marker: str, timeout_s: float, signin_timeout_s: float) -> Point:
     point = Point(clients)
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     sessions = [httpx.AsyncClient(base_url=base, timeout=timeout_s, limits=limits, follow_redirects=False)
                 for _ in range(clients)]
     try:
         began = time.perf_counter()
-        tokens = await asyncio.gather(*(_sign_in(c, people[i % len(people)][0]) for i, c in enumerate(sessions)),
-                                      return_exceptions=True)
+        tokens = await asyncio.gather(*(_sign_in(c, people[i % len(people)][0], signin_timeout_s)
+                                        for i, c in enumerate(sessions)), return_exceptions=True)
         point.signin_s = time.perf_counter() - began
         point.signin_failed = sum(1 for t in tokens if not isinstance(t, str))
         stop_at = time.perf_counter() + duration
@@ -223,8 +251,9 @@ async def run_point(base: str, people: list[tuple[str, int]], clients: int, dura
                             point.acknowledged += 1
                     else:
                         r = await c.get(pages[n % len(pages)])
-                except httpx.HTTPError:
+                except httpx.HTTPError as exc:
                     point.errors += 1
+                    point.timeouts += isinstance(exc, httpx.TimeoutException)
                     continue
                 point.latencies.append(time.perf_counter() - t0)
                 if r.status_code == 503:
@@ -261,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per point; the median is shown")
     ap.add_argument("--write-every", type=int, default=5, help="one pain score every N requests")
     ap.add_argument("--timeout", type=float, default=30.0, help="client timeout per request, seconds")
+    ap.add_argument("--signin-timeout", type=float, default=120.0,
+                    help="how long the warm-up waits for one client's sign-in (argon2 is CPU work: 64 at once "
+                         "take a while on 2 cores)")
     ap.add_argument("--pg-url", default=None, help="a THROWAWAY PostgreSQL database (emptied); omit for SQLite only")
     ap.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
     args = ap.parse_args(argv)
@@ -287,17 +319,21 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     for n in clients:
                         tries = []
+                        log = Path(tmp) / "server.log"
+                        mark = log.stat().st_size if log.exists() else 0
                         for _ in range(max(1, args.repeat)):
                             marker = f"bench-{secrets.token_hex(4)}-"
                             p = asyncio.run(run_point(base, people, n, args.duration, max(1, args.write_every),
-                                                      marker, args.timeout))
+                                                      marker, args.timeout, args.signin_timeout))
                             stored = count_notes(url, marker)
                             lost += max(0, p.acknowledged - stored)
                             tries.append(p)
                         p = median_point(tries)
                         rows.append((name, w, p))
+                        problems = log_problems(log, mark)
                         print(f"  {name}, {w} worker(s), {n} clients: {p.rps:.0f} req/s, p99 "
-                              f"{p.quantile(99):.2f} s, errors {p.errors}, 503 {p.refused}", flush=True)
+                              f"{p.quantile(99):.2f} s, errors {p.errors} ({p.timeouts} timed out), 503 {p.refused}, sign-in failed "
+                              f"{p.signin_failed}" + (f"; server log: {problems}" if problems else ""), flush=True)
                 finally:
                     stop_server(proc)
 
@@ -305,11 +341,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cpus {os.cpu_count()}, {args.duration:g} s per point, median of {max(1, args.repeat)}, "
           f"{args.runners} runners x {args.runs} runs; load generator on the same machine")
     print()
-    print("| backend, workers | clients | req/s | p50 s | p99 s | errors | 503 | sign-in failed (time) |")
+    print("| backend, workers | clients | req/s | p50 s | p99 s | errors (timed out) | 503 | sign-in failed (time) |")
     print("|---|---|---|---|---|---|---|---|")
     for name, w, p in rows:
         print(f"| {name}, {w} | {p.clients} | {p.rps:.0f} | {p.quantile(50):.2f} | {p.quantile(99):.2f} | "
-              f"{p.errors} | {p.refused} | {p.signin_failed} ({p.signin_s:.1f} s) |")
+              f"{p.errors} ({p.timeouts}) | {p.refused} | {p.signin_failed} ({p.signin_s:.1f} s) |")
     print()
     for name in dict.fromkeys(r[0] for r in rows):
         for w in workers:
