@@ -46,7 +46,8 @@ class ImportWriteError(RuntimeError):
         self.names = names
         self.cause_name = type(cause).__name__
         self.orig = getattr(cause, "orig", None)  # the driver's message, for the CLI's one-line reason
-        super().__init__(f"{len(names)} file(s) not stored ({self.cause_name})")
+        reason = (str(self.orig if self.orig is not None else cause).strip().splitlines() or [self.cause_name])[0]
+        super().__init__(f"{len(names)} file(s) not stored ({self.cause_name}: {reason})")
 
 ProgressFn = Callable[[int, int | None], None]
 
