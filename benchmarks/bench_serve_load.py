@@ -43,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -183,6 +184,7 @@ class Point:
     signin_failed: int = 0
     signin_s: float = 0.0
     acknowledged: int = 0
+    why: Counter[str] = field(default_factory=Counter)
 
     @property
     def rps(self) -> float:
@@ -194,7 +196,7 @@ class Point:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[q - 1]
 
 
-async def _sign_in(c: httpx.AsyncClient, email: str, timeout_s: float) -> str | None:
+async def _sign_in(c: httpx.AsyncClient, email: str, timeout_s: float, why: Counter[str]) -> str | None:
     """The real form sign-in; returns the session's CSRF token, or None when it failed or timed out.
 
     A 503 (the worker is full) is answered as a client should: wait ``Retry-After``, try again.
@@ -213,10 +215,13 @@ async def _sign_in(c: httpx.AsyncClient, email: str, timeout_s: float) -> str | 
                 await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
                 continue
             if r.status_code != 303:
+                why[f"HTTP {r.status_code}"] += 1
                 return None
             return (await c.get("/api/v1/csrf", timeout=timeout_s)).json()["csrf_token"]
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
+            why[type(exc).__name__] += 1
             return None
+    why["gave up"] += 1
     return None
 
 
@@ -228,7 +233,7 @@ async def run_point(base: str, people: list[tuple[str, int]], clients: int, dura
                 for _ in range(clients)]
     try:
         began = time.perf_counter()
-        tokens = await asyncio.gather(*(_sign_in(c, people[i % len(people)][0], signin_timeout_s)
+        tokens = await asyncio.gather(*(_sign_in(c, people[i % len(people)][0], signin_timeout_s, point.why)
                                         for i, c in enumerate(sessions)), return_exceptions=True)
         point.signin_s = time.perf_counter() - began
         point.signin_failed = sum(1 for t in tokens if not isinstance(t, str))
@@ -252,6 +257,7 @@ async def run_point(base: str, people: list[tuple[str, int]], clients: int, dura
                     else:
                         r = await c.get(pages[n % len(pages)])
                 except httpx.HTTPError as exc:
+                    point.why[type(exc).__name__] += 1
                     point.errors += 1
                     point.timeouts += isinstance(exc, httpx.TimeoutException)
                     continue
@@ -260,6 +266,7 @@ async def run_point(base: str, people: list[tuple[str, int]], clients: int, dura
                     point.refused += 1
                     await asyncio.sleep(float(r.headers.get("Retry-After", "1")) * 0.1)  # a polite client backs off
                 elif r.status_code >= 500:
+                    point.why[f"HTTP {r.status_code}"] += 1
                     point.errors += 1
 
         t0 = time.perf_counter()
@@ -333,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
                         problems = log_problems(log, mark)
                         print(f"  {name}, {w} worker(s), {n} clients: {p.rps:.0f} req/s, p99 "
                               f"{p.quantile(99):.2f} s, errors {p.errors} ({p.timeouts} timed out), 503 {p.refused}, sign-in failed "
-                              f"{p.signin_failed}" + (f"; server log: {problems}" if problems else ""), flush=True)
+                              f"{p.signin_failed}" + (f"; failures: {dict(p.why)}" if p.why else "")
+                              + (f"; server log: {problems}" if problems else ""), flush=True)
                 finally:
                     stop_server(proc)
 

@@ -19,6 +19,9 @@ import typer
 
 from kneecoach.cli.app import app
 
+#: Seconds an idle kept-alive connection stays open (uvicorn's default is 5).
+KEEP_ALIVE_S = 30
+
 
 @app.command()
 def serve(
@@ -88,7 +91,11 @@ def serve(
     from kneecoach.web.ops import log_config
 
     # JSON access lines come from kneecoach.access (route templates, request ids, no health data).
+    # Keep-alive 30 s, not uvicorn's 5 s: under load a busy worker's event loop can notice a client's
+    # next request on a kept-alive connection after its idle timer fired, and the client then sees the
+    # connection reset (RemoteProtocolError/ReadError) instead of an answer (issue 24).
     common = {"host": host, "port": port, "log_level": "info", "access_log": False, "log_config": log_config(),
+              "timeout_keep_alive": KEEP_ALIVE_S,
               "proxy_headers": forwarded_allow_ips is not None, "forwarded_allow_ips": forwarded_allow_ips}
     if workers == 1:
         from kneecoach.web.app import create_app

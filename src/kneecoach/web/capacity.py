@@ -1,4 +1,4 @@
-"""What one worker process takes on at once: request threads, a concurrency limit, a fast 503.
+"""What one worker process takes on at once: request threads, a database gate, a fast 503.
 
 Why: a worker that accepts every request queues them until each one times
 out (30 s at 64 clients in issue 24), which neither the runner nor a load
@@ -7,10 +7,15 @@ in this worker; past the limit it answers ``503 Service Unavailable`` with
 ``Retry-After`` at once, without touching the database. ``/healthz`` and
 static files are never refused, so a monitor still sees a live worker.
 
-It also sizes the thread pool FastAPI runs ``def`` routes and dependencies
-on (anyio's default limiter, 40 threads) to the number the connection pool
-was sized for (:func:`kneecoach.store.db.pool_size`): a request thread can
-then always get a connection.
+Three numbers agree, all from ``threads``:
+
+* FastAPI's thread pool (anyio's default limiter, 40 threads unless set
+  here) runs ``def`` routes and dependencies on ``threads`` threads;
+* :func:`database_gate` lets ``threads`` requests hold a database session at
+  once; the others wait on the event loop, holding nothing;
+* the connection pool has ``threads`` connections plus the background
+  threads' (:func:`kneecoach.store.db.pool_size`), so a request past the
+  gate always gets a connection at once.
 
 Configuration: ``KNEECOACH_THREADS`` (default 16) and
 ``KNEECOACH_MAX_CONCURRENT`` (default four requests per thread); ``kneecoach
