@@ -217,7 +217,11 @@ async def _sign_in(c: httpx.AsyncClient, email: str, timeout_s: float, why: Coun
             if r.status_code != 303:
                 why[f"HTTP {r.status_code}"] += 1
                 return None
-            return (await c.get("/api/v1/csrf", timeout=timeout_s)).json()["csrf_token"]
+            while True:  # signed in; the CSRF token may meet a full worker too
+                r = await c.get("/api/v1/csrf", timeout=timeout_s)
+                if r.status_code != 503:
+                    return r.json()["csrf_token"]
+                await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
         except httpx.HTTPError as exc:
             why[type(exc).__name__] += 1
             return None

@@ -328,3 +328,42 @@ def test_serve_takes_threads_and_a_concurrency_limit_for_every_worker(tmp_path) 
     bad = subprocess.run([*cmd[:3], "serve", "--port", str(port), "--db", str(tmp_path / "serve.db")],
                          env={**env, "KNEECOACH_THREADS": "lots"}, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "KNEECOACH_THREADS must be a number" in bad.stderr
+
+
+# --------------------------------------------------------------------------- one connection per request
+
+
+def test_a_sign_in_holds_one_pooled_connection_at_a_time(app, browser) -> None:
+    """The throttle and the session check use the request's session: never two connections at once.
+
+    (Before issue 24 the throttle opened its own transactions while the
+    request's session held a connection, so each sign-in needed two, and a
+    full pool froze the worker.)
+    """
+    from sqlalchemy import event
+
+    browser.signup("one-conn@example.org")
+    browser.post("/logout")
+    out, most = [0], [0]
+
+    def checkout(*_args) -> None:
+        out[0] += 1
+        most[0] = max(most[0], out[0])
+
+    def checkin(*_args) -> None:
+        out[0] -= 1
+
+    pool = app.state.engine.pool
+    event.listen(pool, "checkout", checkout)
+    event.listen(pool, "checkin", checkin)
+    try:
+        token = browser.token("/login")
+        r = browser.c.post("/login", data={"email": "one-conn@example.org", "password": PASSWORD,
+                                           "csrf_token": token}, follow_redirects=False)
+        wrong = browser.c.post("/login", data={"email": "one-conn@example.org", "password": "wrong password!",
+                                               "csrf_token": browser.token("/login")}, follow_redirects=False)
+    finally:
+        event.remove(pool, "checkout", checkout)
+        event.remove(pool, "checkin", checkin)
+    assert r.status_code == 303 and wrong.status_code == 400
+    assert most[0] == 1, f"a sign-in held {most[0]} connections at once"
