@@ -15,7 +15,8 @@ What it does, per backend:
 2. for each worker count (``--workers``, default 1 and 2) starts
    ``kneecoach serve`` on a free loopback port, and for each client count
    (``--clients``, default 8, 32, 64) signs every client in at once through
-   the real form with its CSRF token (the warm-up), then runs a closed loop
+   the real form with its CSRF token and fetches each page once (the
+   warm-up: a fresh worker imports and compiles on first use), then runs a closed loop
    with no think time for ``--duration`` seconds: home, plan, review,
    progress and the runs list, with a pain score posted every
    ``--write-every`` requests;
@@ -241,12 +242,26 @@ async def run_point(base: str, people: list[tuple[str, int]], clients: int, dura
                                         for i, c in enumerate(sessions)), return_exceptions=True)
         point.signin_s = time.perf_counter() - began
         point.signin_failed = sum(1 for t in tokens if not isinstance(t, str))
-        stop_at = time.perf_counter() + duration
         day = date.today().isoformat()
 
-        async def loop(i: int, c: httpx.AsyncClient, token: str) -> None:
+        def pages_of(i: int) -> list[str]:
             uid = people[i % len(people)][1]
-            pages = ["/home", f"/u/{uid}/plan", f"/u/{uid}/review", f"/u/{uid}/progress", f"/api/v1/users/{uid}/runs"]
+            return ["/home", f"/u/{uid}/plan", f"/u/{uid}/review", f"/u/{uid}/progress", f"/api/v1/users/{uid}/runs"]
+
+        async def warm(i: int, c: httpx.AsyncClient) -> None:
+            """One untimed pass over the pages: the first render in a fresh worker imports and compiles."""
+            for page in pages_of(i):
+                try:
+                    await c.get(page)
+                except httpx.HTTPError:
+                    pass
+
+        signed_in = [(i, c, t) for i, (c, t) in enumerate(zip(sessions, tokens)) if isinstance(t, str)]
+        await asyncio.gather(*(warm(i, c) for i, c, _t in signed_in))
+        stop_at = time.perf_counter() + duration
+
+        async def loop(i: int, c: httpx.AsyncClient, token: str) -> None:
+            pages = pages_of(i)
             n = 0
             while time.perf_counter() < stop_at:
                 n += 1
@@ -274,7 +289,7 @@ async def run_point(base: str, people: list[tuple[str, int]], clients: int, dura
                     point.errors += 1
 
         t0 = time.perf_counter()
-        await asyncio.gather(*(loop(i, c, t) for i, (c, t) in enumerate(zip(sessions, tokens)) if isinstance(t, str)))
+        await asyncio.gather(*(loop(i, c, t) for i, c, t in signed_in))
         point.seconds = time.perf_counter() - t0
     finally:
         await asyncio.gather(*(c.aclose() for c in sessions))
