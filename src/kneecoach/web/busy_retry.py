@@ -35,7 +35,6 @@ class _Replay:
         self._receive = receive
         self.messages: list[Message] = []
         self.size = 0
-        self.complete = False
 
     async def first(self) -> Message:
         message = await self._receive()
@@ -43,25 +42,21 @@ class _Replay:
             self.size += len(message.get("body", b""))
             if self.size <= MAX_REPLAY_BYTES:
                 self.messages.append(message)
-            self.complete = not message.get("more_body", False)
         return message
 
     def replayable(self) -> bool:
         return self.size <= MAX_REPLAY_BYTES
 
     def second(self) -> Receive:
+        """The recorded body again, then the real channel (the rest of a body the first try did
+        not read, or the client's ``http.disconnect``, which a disconnect listener waits for)."""
         pending = list(self.messages)
-        if not self.complete:  # the first try stopped early: the rest is still on the wire
-            upstream = self._receive
-        else:
-            upstream = None
+        upstream = self._receive
 
         async def receive() -> Message:
             if pending:
                 return pending.pop(0)
-            if upstream is not None:
-                return await upstream()
-            return {"type": "http.request", "body": b"", "more_body": False}
+            return await upstream()
 
         return receive
 
