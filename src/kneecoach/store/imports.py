@@ -23,13 +23,31 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from kneecoach.store import repo
-from kneecoach.store.db import transaction
+from kneecoach.store.db import retry_locked, transaction
 from kneecoach.tracking.activity import Activity
 from kneecoach.tracking.importers import ActivityFileError, FileResult, parse_bytes, parse_path
 from kneecoach.tracking.load import is_running
 
-__all__ = ["ImportReport", "import_activities", "import_bytes", "import_path"]
+__all__ = ["ImportReport", "ImportWriteError", "import_activities", "import_bytes", "import_path"]
+
+
+class ImportWriteError(RuntimeError):
+    """The batch could not be written (nothing of it was stored); ``names`` are the files not stored.
+
+    Raised after one retry when SQLite stayed locked, or on any other
+    database error, so the caller can tell the runner which files to upload
+    again instead of a bare "failed".
+    """
+
+    def __init__(self, names: list[str], cause: BaseException) -> None:
+        self.names = names
+        self.cause_name = type(cause).__name__
+        self.orig = getattr(cause, "orig", None)  # the driver's message, for the CLI's one-line reason
+        reason = (str(self.orig if self.orig is not None else cause).strip().splitlines() or [self.cause_name])[0]
+        super().__init__(f"{len(names)} file(s) not stored ({self.cause_name}: {reason})")
 
 ProgressFn = Callable[[int, int | None], None]
 
@@ -79,8 +97,10 @@ def import_activities(
     """Store the good activities among ``results`` in one transaction.
 
     All results are collected before the transaction opens, so a slow parse
-    never holds a database lock. If the write fails, the exception propagates
-    and nothing of the batch is stored.
+    never holds a database lock. The write is retried once when SQLite
+    answers ``database is locked`` (the failed try was rolled back, so no
+    run is stored twice); if it still fails, :class:`ImportWriteError` names
+    the files of the batch, none of which was stored.
     """
     report = report or ImportReport()
     good: list[tuple[str, Activity]] = []
@@ -94,11 +114,18 @@ def import_activities(
     if not good:
         return report
     names = {id(a): name for name, a in good}
-    with transaction(factory) as s:
-        rows, dups = repo.add_runs(s, owner_id, [a for _, a in good])
-        ids = [r.id for r in rows]
-        flagged = [f"{r.source_name or r.start_time} (id {r.id})" for r in rows if r.speed_unconfirmed]
-    report.imported += len(rows)
+
+    def write() -> tuple[list[int], list[str], list[Activity]]:
+        with transaction(factory) as s:
+            rows, dups = repo.add_runs(s, owner_id, [a for _, a in good])
+            return ([r.id for r in rows],
+                    [f"{r.source_name or r.start_time} (id {r.id})" for r in rows if r.speed_unconfirmed], dups)
+
+    try:
+        ids, flagged, dups = retry_locked(write)
+    except SQLAlchemyError as exc:
+        raise ImportWriteError([name for name, _ in good], exc) from exc
+    report.imported += len(ids)
     report.run_ids.extend(ids)
     report.speed_flagged.extend(flagged)
     report.duplicates.extend(names.get(id(a)) or _label(a) for a in dups)

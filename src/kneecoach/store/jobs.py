@@ -38,9 +38,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kneecoach.store.db import transaction
+from kneecoach.store.db import retry_locked, transaction
 from kneecoach.store.models import Job
 
 __all__ = [
@@ -80,16 +81,25 @@ class JobContext:
     _last_write: float = 0.0
 
     def progress(self, done: int, total: int | None) -> None:
-        """Record progress (throttled); also serves as the heartbeat."""
+        """Record progress (throttled); also serves as the heartbeat.
+
+        Progress is advisory: when the write fails (SQLite busy with other
+        writers, a lost connection) the failure is logged and the job goes
+        on; the next report writes it again. A progress line must never cost
+        the runner the import itself (issue 24).
+        """
         now = time.monotonic()
         if done != total and now - self._last_write < PROGRESS_EVERY_S:
             return
         self._last_write = now
-        with transaction(self.factory) as s:
-            s.execute(
-                update(Job).where(Job.id == self.job_id, Job.status == "running")
-                .values(progress=done, total=total, heartbeat_at=_now())
-            )
+        try:
+            with transaction(self.factory) as s:
+                s.execute(
+                    update(Job).where(Job.id == self.job_id, Job.status == "running")
+                    .values(progress=done, total=total, heartbeat_at=_now())
+                )
+        except SQLAlchemyError as exc:
+            log.warning("job %s: progress not recorded (%s); the job goes on", self.job_id, type(exc).__name__)
 
 
 Handler = Callable[[JobContext], dict[str, Any]]
@@ -165,12 +175,17 @@ def claim_next(factory: sessionmaker[Session], worker: str, kinds: list[str] | N
 
 def _finish(factory: sessionmaker[Session], job_id: int, *, result: dict[str, Any] | None,
             error: str | None) -> None:
-    with transaction(factory) as s:
-        s.execute(
-            update(Job).where(Job.id == job_id)
-            .values(status="failed" if error else "done", result=result, error=error,
-                    finished_at=_now(), heartbeat_at=_now(), input=None)
-        )
+    """Store the outcome (retried once when SQLite is locked: the work is done, its record must land)."""
+
+    def write() -> None:
+        with transaction(factory) as s:
+            s.execute(
+                update(Job).where(Job.id == job_id)
+                .values(status="failed" if error else "done", result=result, error=error,
+                        finished_at=_now(), heartbeat_at=_now(), input=None)
+            )
+
+    retry_locked(write, attempts=3)
 
 
 def run_next(factory: sessionmaker[Session], worker: str) -> bool:

@@ -21,7 +21,10 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from kneecoach.store.db import default_url, make_engine, make_session_factory
+from kneecoach.store.db import default_url, make_engine, make_session_factory, request_threads
+from kneecoach.web.busy_retry import RetryWhenLocked
+from kneecoach.web.capacity import CapacityLimit
+from kneecoach.web.capacity import max_concurrent as capacity_limit
 from kneecoach.web.deps import LoginRequired, csrf_guard
 from kneecoach.web.security import load_secret_key
 from kneecoach.web.throttle import DbThrottle
@@ -72,18 +75,24 @@ def _prepare_database(url: str) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start this process's background-job worker (it resumes jobs a restart interrupted)."""
+    """Start this process's background-job worker (it resumes jobs a restart interrupted).
+
+    Starting (a recovery query) and stopping (a join) block, so both run on a thread.
+    """
+    from starlette.concurrency import run_in_threadpool
+
     from kneecoach.web.jobs import worker_for
 
-    worker = worker_for(app)
+    worker = await run_in_threadpool(worker_for, app)
     try:
         yield
     finally:
-        worker.stop()
+        await run_in_threadpool(worker.stop)
 
 
 def create_app(db_url: str | None = None, secret_key: str | None = None, *, https_only: bool | None = None,
-               migrate: bool = True) -> FastAPI:
+               migrate: bool = True, threads: int | None = None, max_concurrent: int | None = None,
+               pool_timeout_s: float = 30.0) -> FastAPI:
     """Build the web app.
 
     ``db_url`` defaults to ``KNEECOACH_DB`` / the user's data folder;
@@ -91,6 +100,11 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
     :func:`kneecoach.web.security.load_secret_key`). ``https_only`` marks the
     session cookie Secure; default from ``KNEECOACH_HTTPS_ONLY=1``. Behind TLS
     turn it on; on loopback it must be off or browsers drop the cookie.
+
+    ``threads`` (default ``KNEECOACH_THREADS``, 16) sizes both the request
+    thread pool and the connection pool; ``max_concurrent`` (default
+    ``KNEECOACH_MAX_CONCURRENT``, four per thread) is how many requests this
+    worker takes at once before answering 503 (see :mod:`kneecoach.web.capacity`).
     """
     url = db_url or default_url()
     key = secret_key or load_secret_key()
@@ -110,7 +124,9 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
         docs_url=None,
         redoc_url=None,
     )
-    engine = make_engine(url)
+    threads = threads or request_threads()
+    engine = make_engine(url, threads=threads, pool_timeout_s=pool_timeout_s)
+    app.state.threads = threads
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.throttle = DbThrottle(app.state.session_factory)
@@ -124,6 +140,8 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    app.add_middleware(RetryWhenLocked)  # inside the session cookie, so a retry starts from the same session
+    app.add_middleware(CapacityLimit, limit=max_concurrent or capacity_limit(threads), threads=threads)
     app.add_middleware(
         SessionMiddleware,
         secret_key=key,

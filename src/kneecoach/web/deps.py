@@ -9,14 +9,17 @@ the owner invited.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
+import anyio
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
+import anyio.to_thread
+from starlette.datastructures import FormData
 
 from kneecoach.store import care, repo
-from kneecoach.store.db import transaction
 from kneecoach.store.models import User
+from kneecoach.web.capacity import commit_limiter, database_gate
 from kneecoach.web.security import CSRF_FORM_FIELD, CSRF_HEADER, csrf_matches
 from kneecoach.web.sessions import close_session, open_session, session_is_live
 
@@ -27,7 +30,7 @@ class LoginRequired(Exception):
     """Raised for a page that needs a signed-in user; pages redirect, the API answers 401."""
 
 
-def db_session(request: Request) -> Iterator[Session]:
+async def db_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed when the route returns, rolled back on error.
 
     Always used through :data:`DB` (``scope="function"``) so the commit
@@ -35,9 +38,43 @@ def db_session(request: Request) -> Iterator[Session]:
     commit would run after a redirect has reached the browser, and the page it
     loads next could read the database before the write is visible (seen as
     "signed out right after sign-up" under load).
+
+    A request first passes this worker's database gate
+    (:func:`kneecoach.web.capacity.database_gate`), which lets as many
+    requests use the database at once as there are request threads, and so
+    pooled connections. A request holds its connection from its first query
+    to the commit, across several hops to the thread pool; without the gate
+    more requests than connections could each hold one while waiting for a
+    thread, and the threads wait for connections (the pool deadlock of issue
+    24). Waiting at the gate costs no thread and no connection. The session
+    is made here (no connection yet); commit or rollback and close run in
+    one hop to a thread, shielded from cancellation, on threads of their own
+    (:func:`~kneecoach.web.capacity.commit_limiter`): a commit never queues
+    behind new requests, so a SQLite write lock is held for milliseconds.
     """
-    with transaction(request.app.state.session_factory) as session:
-        yield session
+    async with database_gate(request.app):
+        session = request.app.state.session_factory()
+        ok = False
+        try:
+            yield session
+            ok = True
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_end_transaction, session, ok, limiter=commit_limiter(request.app))
+
+
+def _end_transaction(session: Session, commit: bool) -> None:
+    """Commit (or roll back) and close: the end of a request's unit of work, on a request thread."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 async def csrf_guard(request: Request) -> None:
@@ -63,6 +100,22 @@ async def csrf_guard(request: Request) -> None:
 
 #: ``db: Session = DB``: the request's database session, committed before the response is sent.
 DB = Depends(db_session, scope="function")
+
+
+async def form_body(request: Request) -> FormData:
+    """The request's parsed form, read on the event loop (reading a body is the only async work).
+
+    Why a dependency: routes that read a free-form form can then be plain
+    ``def`` routes, which FastAPI runs on the thread pool, so their database
+    calls and password hashing never block the event loop (issue 24). The
+    parse is cached by Starlette, so :func:`csrf_guard` reading it too costs
+    nothing more.
+    """
+    return await request.form()
+
+
+#: ``form: FormData = FORM``: the request's form fields, for a plain ``def`` route.
+FORM = Depends(form_body)
 
 
 def optional_user(request: Request, db: Session = DB) -> User | None:

@@ -12,17 +12,19 @@ matched to a log line.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 access_log = logging.getLogger("kneecoach.access")
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -71,15 +73,32 @@ def install(app: FastAPI) -> None:
                 access_log.info(json.dumps(record, separators=(",", ":")))
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz(request: Request) -> Response:
-        """200 when the database answers a trivial query, else 503 (for load balancers and monitors)."""
+    async def healthz(request: Request) -> Response:
+        """200 when the database answers a trivial query, else 503 (for load balancers and monitors).
+
+        The query runs on a one-thread executor of its own, not on the request
+        thread pool, and is given :data:`HEALTH_TIMEOUT_S`: a worker whose
+        request threads are all busy still answers its monitor at once.
+        """
+        loop = asyncio.get_running_loop()
         try:
-            with request.app.state.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception as exc:  # any driver error means "not ready"
+            await asyncio.wait_for(loop.run_in_executor(_health_executor, _ping, request.app.state.engine),
+                                   HEALTH_TIMEOUT_S)
+        except Exception as exc:  # any driver error or a timeout means "not ready"
             access_log.warning(json.dumps({"event": "healthz_failed", "error": type(exc).__name__}))
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
+
+
+#: Seconds ``/healthz`` waits for the database before answering 503.
+HEALTH_TIMEOUT_S = 5.0
+_health_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kneecoach-healthz")
+
+
+def _ping(engine: Engine) -> None:
+    """One trivial query on a pooled connection (the pool keeps spare ones for this thread)."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 def log_config() -> dict[str, object]:

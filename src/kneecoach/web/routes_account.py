@@ -17,12 +17,13 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from kneecoach.render.fhir import bundle_for_owner
 from kneecoach.store.models import User
 from kneecoach.store.portability import erase_user, export_zip
 from kneecoach.web.accounts import MIN_PASSWORD
-from kneecoach.web.deps import DB, current_user, end_session, start_session, viewable_owner
+from kneecoach.web.deps import DB, FORM, current_user, end_session, start_session, viewable_owner
 from kneecoach.web.security import hash_password, verify_password
 from kneecoach.web.sessions import close_all_sessions, live_session_count
 from kneecoach.web.templating import flash, render
@@ -85,8 +86,8 @@ def account(request: Request, user: User = Depends(current_user), db: Session = 
 
 
 @router.post("/account/password")
-async def account_password(request: Request, user: User = Depends(current_user), db: Session = DB) -> Response:
-    form = await request.form()
+def account_password(request: Request, form: FormData = FORM, user: User = Depends(current_user),
+                     db: Session = DB) -> Response:
     current, new, confirm = (str(form.get(k, "")) for k in ("current_password", "new_password", "confirm_password"))
     errors = password_problems(verify_password(user.password_hash, current), new, confirm)
     if errors:
@@ -115,8 +116,8 @@ def owner_fhir(owner: User = Depends(viewable_owner), db: Session = DB) -> Respo
 
 
 @router.post("/account/erase")
-async def account_erase(request: Request, user: User = Depends(current_user), db: Session = DB) -> Response:
-    form = await request.form()
+def account_erase(request: Request, form: FormData = FORM, user: User = Depends(current_user),
+                  db: Session = DB) -> Response:
     if str(form.get("confirm", "")).strip().lower() != ERASE_WORD or not verify_password(
             user.password_hash, str(form.get("password", ""))):
         return _account_page(request, db, user, status_code=400,

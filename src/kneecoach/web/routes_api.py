@@ -203,13 +203,19 @@ def get_plan(start: date | None = None, owner: User = Depends(viewable_owner),
 
 
 @router.post("/runs", response_model=UploadOut, summary="Upload GPX/TCX/FIT files or zip exports (multipart 'files')")
-async def upload_runs(request: Request, files: list[UploadFile] = File(...),
-                      user: User = Depends(current_runner)) -> UploadOut:
+def upload_runs(request: Request, files: list[UploadFile] = File(...),
+                user: User = Depends(current_runner), db: Session = DB) -> UploadOut:
+    """A plain ``def`` route: parsing and storing run on the thread pool, never on the event loop.
+
+    The request's session (used only to find the user) is committed first, so
+    the imports' own transactions are the request's only connection.
+    """
+    db.commit()
     if len(files) > services.MAX_UPLOAD_FILES:
         raise HTTPException(status_code=413, detail=f"At most {services.MAX_UPLOAD_FILES} files per request.")
     out = []
     for f in files:
-        data = await f.read(services.MAX_UPLOAD_BYTES + 1)
+        data = f.file.read(services.MAX_UPLOAD_BYTES + 1)
         r = services.import_upload(request.app.state.session_factory, user.id, f.filename or "", data)
         out.append(FileOut(**r.__dict__))
     return UploadOut(files=out)

@@ -16,12 +16,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from kneecoach.store import repo
 from kneecoach.store.models import User
 from kneecoach.web.accounts import normalise_email, validate_signup
 from kneecoach.web import throttle as limits
-from kneecoach.web.deps import DB, end_session, optional_user, start_session
+from kneecoach.web.deps import DB, FORM, end_session, optional_user, start_session
 from kneecoach.web.security import hash_password, needs_rehash, verify_password
 from kneecoach.web.templating import flash, render
 
@@ -55,15 +56,15 @@ def authenticate(request: Request, db: Session, email: str, password: str) -> tu
     """
     throttle: limits.DbThrottle = request.app.state.throttle
     checks = limits.login_checks(normalise_email(email), client_ip(request))
-    wait, ticket = throttle.acquire(checks)  # counted before the password is checked: no racing past it
+    wait, ticket = throttle.acquire(checks, db=db)  # counted before the password is checked: no racing past it
     if wait > 0:
         raise Refused(wait)
     user = repo.get_user_by_email(db, email) if email else None
     if user is None or not verify_password(user.password_hash, password):
         log.info("login failed")  # no e-mail, no password: nothing personal in logs
         return None, "E-mail or password is wrong."
-    throttle.release(ticket)
-    throttle.clear(checks[0][1])
+    throttle.release(ticket, db=db)
+    throttle.clear(checks[0][1], db=db)
     if needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
     return user, None
@@ -86,13 +87,12 @@ SIGNUP_DONE = "If that e-mail address was not registered yet, your account is re
 
 
 @router.post("/signup")
-async def signup(request: Request, db: Session = DB) -> Response:
-    form = await request.form()
+def signup(request: Request, form: FormData = FORM, db: Session = DB) -> Response:
     values = {k: str(form.get(k, "")) for k in ("email", "display_name", "role")}
     password = str(form.get("password", ""))
     errors = validate_signup(values["email"], values["display_name"], password, values["role"])
     throttle: limits.DbThrottle = request.app.state.throttle
-    wait = throttle.acquire(limits.signup_checks(client_ip(request)))[0] if not errors else 0  # counts sign-ups
+    wait = throttle.acquire(limits.signup_checks(client_ip(request)), db=db)[0] if not errors else 0  # counts sign-ups
     if wait > 0:
         errors["form"] = limits.refusal(wait)
         return render(request, "signup.html", {"values": values, "errors": errors}, status_code=429,
@@ -118,8 +118,7 @@ def login_form(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, db: Session = DB) -> Response:
-    form = await request.form()
+def login(request: Request, form: FormData = FORM, db: Session = DB) -> Response:
     email = str(form.get("email", "")).strip()
     password = str(form.get("password", ""))
     nxt = _safe_next(str(form.get("next", "")))

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from kneecoach.intake.profile import Aggravator, PainLocation, SelfTests
 from kneecoach.intake.units import form_from_km, form_to_km
@@ -30,6 +31,7 @@ from kneecoach.web import kb, services
 from kneecoach.web.accounts import links_of_runner, revoke_link
 from kneecoach.web.deps import (
     DB,
+    FORM,
     current_clinician,
     current_runner,
     current_user,
@@ -123,12 +125,11 @@ def revoke_invite(link_id: int, request: Request, user: User = Depends(current_r
 
 
 @router.post("/invites/accept")
-async def accept_invite(request: Request, user: User = Depends(current_clinician),
-                        db: Session = DB) -> Response:
-    form = await request.form()
+def accept_invite(request: Request, form: FormData = FORM, user: User = Depends(current_clinician),
+                  db: Session = DB) -> Response:
     code = str(form.get("code", "")).strip()
     checks = invite_checks(user.id, request.client.host if request.client else "unknown")
-    wait = request.app.state.throttle.acquire(checks)[0] if code else 0  # every code tried counts
+    wait = request.app.state.throttle.acquire(checks, db=db)[0] if code else 0  # every code tried counts
     if wait > 0:
         return _clinician_home(request, db, user, {"code_error": refusal(wait), "code": code}, 429,
                                {"Retry-After": str(wait)})
@@ -166,9 +167,8 @@ def intake_form(request: Request, user: User = Depends(current_runner), db: Sess
 
 
 @router.post("/intake")
-async def intake_submit(request: Request, user: User = Depends(current_runner),
-                        db: Session = DB) -> Response:
-    form = await request.form()
+def intake_submit(request: Request, form: FormData = FORM, user: User = Depends(current_runner),
+                  db: Session = DB) -> Response:
     values = flatten_form(form.multi_items())
     shown = set(str(values.pop("shown_flags", "")).split(","))
     values = drop_unanswered_section(values, "symptoms", ("symptoms.sides", "symptoms.locations"))
@@ -211,13 +211,12 @@ def selftest_form(request: Request, user: User = Depends(current_runner),
 
 
 @router.post("/selftests")
-async def selftest_submit(request: Request, user: User = Depends(current_runner),
-                          db: Session = DB) -> Response:
+def selftest_submit(request: Request, form: FormData = FORM, user: User = Depends(current_runner),
+                    db: Session = DB) -> Response:
     base = repo.latest_profile(db, user.id)
     if base is None:
         flash(request, "Fill in the intake first.", "warn")
         return RedirectResponse("/intake", status_code=303)
-    form = await request.form()
     values = flatten_form(form.multi_items())
     try:
         profile = build_profile(values, base.model_dump(mode="json"), SELF_TEST_KEYS)
@@ -245,11 +244,11 @@ def _retest_context(db: Session, owner_id: int, values: dict, errors: dict) -> d
 
 
 @router.post("/retest")
-async def retest_submit(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
+def retest_submit(request: Request, form: FormData = FORM, user: User = Depends(current_runner),
+                  db: Session = DB) -> Response:
     from kneecoach.intake.load import ProfileError
     from kneecoach.store.loop import NoProfile, record_retest
 
-    form = await request.form()
     values = flatten_form(form.multi_items())
     answers = nest(values, keep=("kujala", "self_tests"))
     answers.setdefault("self_tests", {})
@@ -361,29 +360,37 @@ def upload_form(request: Request, user: User = Depends(current_runner), db: Sess
                                            "max_mb": services.MAX_UPLOAD_BYTES // (1024 * 1024)})
 
 
-@router.post("/upload")
-async def upload_submit(request: Request, user: User = Depends(current_runner),
-                        db: Session = DB) -> Response:
-    """Queue each file as a background import job; answer with results, or progress links for big ones."""
-    from starlette.concurrency import run_in_threadpool
+async def upload_form_body(request: Request) -> FormData:
+    """The upload form, parsed on the event loop with the upload limits (files spool to disk)."""
+    return await request.form(max_files=services.MAX_UPLOAD_FILES, max_part_size=services.MAX_UPLOAD_BYTES)
 
+
+@router.post("/upload")
+def upload_submit(request: Request, form: FormData = Depends(upload_form_body), user: User = Depends(current_runner),
+                  db: Session = DB) -> Response:
+    """Queue each file as a background import job; answer with results, or progress links for big ones.
+
+    A plain ``def`` route (thread pool): reading the spooled files, queueing
+    and waiting never block the event loop. The request's session is
+    committed first, so the request holds one pooled connection at a time.
+    """
     from kneecoach.web import jobs as web_jobs
 
-    form = await request.form(max_files=services.MAX_UPLOAD_FILES, max_part_size=services.MAX_UPLOAD_BYTES)
+    db.commit()  # give the connection back while the jobs are queued and awaited
     files = [f for f in form.getlist("files") if hasattr(f, "read")]
     results: list[services.FileResult] = []
     submitted: list[tuple[int, bool]] = []
     if not files:
         results.append(services.FileResult("(none)", False, "Choose at least one file."))
     for f in files:
-        data = await f.read(services.MAX_UPLOAD_BYTES + 1)
-        outcome = await run_in_threadpool(web_jobs.submit_upload, request.app, user.id, f.filename or "", data)
+        data = f.file.read(services.MAX_UPLOAD_BYTES + 1)  # type: ignore[union-attr]
+        outcome = web_jobs.submit_upload(request.app, user.id, f.filename or "", data)  # type: ignore[union-attr]
         if isinstance(outcome, services.FileResult):
             results.append(outcome)
         else:
             submitted.append(outcome)
     wait_s = float(getattr(request.app.state, "upload_wait_s", web_jobs.INLINE_WAIT_S))
-    await run_in_threadpool(web_jobs.wait_for, request.app, user.id, [i for i, _ in submitted], wait_s)
+    web_jobs.wait_for(request.app, user.id, [i for i, _ in submitted], wait_s)
     db.expire_all()
     pending: list[dict[str, object]] = []
     for job_id, created in submitted:
@@ -463,9 +470,8 @@ def _float_or_none(value: str, field: str, errors: dict) -> float | None:
 
 
 @router.post("/diary/pain")
-async def diary_pain(request: Request, user: User = Depends(current_runner),
-                     db: Session = DB) -> Response:
-    form = await request.form()
+def diary_pain(request: Request, form: FormData = FORM, user: User = Depends(current_runner),
+               db: Session = DB) -> Response:
     values = flatten_form(form.multi_items())
     errors: dict[str, str] = {}
     try:
@@ -492,9 +498,8 @@ async def diary_pain(request: Request, user: User = Depends(current_runner),
 
 
 @router.post("/diary/exercise")
-async def diary_exercise(request: Request, user: User = Depends(current_runner),
-                         db: Session = DB) -> Response:
-    form = await request.form()
+def diary_exercise(request: Request, form: FormData = FORM, user: User = Depends(current_runner),
+                   db: Session = DB) -> Response:
     values = flatten_form(form.multi_items())
     errors: dict[str, str] = {}
     try:

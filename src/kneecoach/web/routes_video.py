@@ -105,8 +105,8 @@ def _delete_clip(db: Session, user: User, clip_id: int) -> None:
 
 
 @router.post("/selftests/video")
-async def upload_page(request: Request, clip: UploadFile = File(...), side: str = Form("auto"),
-                      keep: bool = Form(False), user: User = Depends(current_runner)) -> Response:
+def upload_page(request: Request, clip: UploadFile = File(...), side: str = Form("auto"),
+                keep: bool = Form(False), user: User = Depends(current_runner)) -> Response:
     try:
         job_id = _submit(request, user, clip, side, keep)
     except ClipTooLarge as exc:
@@ -153,9 +153,9 @@ def apply_page(request: Request, job_id: str, user: User = Depends(current_runne
 
 # ----------------------------------------------------------------------------- API
 @api.post("/selftests/video", status_code=202, summary="Upload a single-leg squat clip; analysed in the background")
-async def upload_api(request: Request, clip: UploadFile = File(...), side: str = Form("auto"),
-                     keep: bool = Form(False, description="Keep the clip after the analysis (default: deleted)"),
-                     user: User = Depends(current_runner)) -> JSONResponse:
+def upload_api(request: Request, clip: UploadFile = File(...), side: str = Form("auto"),
+               keep: bool = Form(False, description="Keep the clip after the analysis (default: deleted)"),
+               user: User = Depends(current_runner)) -> JSONResponse:
     try:
         job_id = _submit(request, user, clip, side, keep)
     except ClipTooLarge as exc:

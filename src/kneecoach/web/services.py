@@ -108,7 +108,7 @@ def import_upload(factory: sessionmaker[Session], owner_id: int, name: str, data
     because the store's zip walker reads from disk; member names are never
     used as paths.
     """
-    from kneecoach.store.imports import import_bytes, import_path
+    from kneecoach.store.imports import ImportWriteError, import_bytes, import_path
 
     safe_name = (name or "upload").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
     if not data:
@@ -123,10 +123,21 @@ def import_upload(factory: sessionmaker[Session], owner_id: int, name: str, data
                 report = import_path(factory, owner_id, path, on_progress=on_progress)
         else:
             report = import_bytes(factory, owner_id, safe_name, data)
+    except ImportWriteError as exc:  # the database refused the batch: say which files to upload again
+        log.warning("import not stored (%s): %d file(s)", exc.cause_name, len(exc.names))
+        return FileResult(safe_name, False, not_stored_message(safe_name, exc.names))
     except Exception:  # noqa: BLE001 - never show a traceback; log without contents
         log.exception("import failed for one uploaded file")
         return FileResult(safe_name, False, "This file could not be stored; nothing from it was saved.")
     return _report_to_result(safe_name, report)
+
+
+def not_stored_message(upload: str, names: list[str], shown: int = 10) -> str:
+    """What the runner reads when the database refused an import: which files to upload again."""
+    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+    what = listed if names and names != [upload] else upload
+    return (f"The database was too busy to store this upload; nothing from it was saved. "
+            f"Not stored: {what}. Please upload it again.")
 
 
 def safe_upload_name(name: str) -> str:

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -62,10 +63,14 @@ def _aware(value: datetime) -> datetime:
 
 
 class DbThrottle:
-    """Counts attempts in ``auth_attempts`` through its own short transactions.
+    """Counts attempts in ``auth_attempts`` in short, committed transactions.
 
-    Own transactions because a refused or failed request rolls its request
-    transaction back, and a failed attempt must still be counted.
+    Committed at once because a refused or failed request may roll its
+    request transaction back, and a failed attempt must still be counted.
+    Routes pass their request's session as ``db``: each step then commits
+    that session instead of opening a second one, so a request holds at most
+    one pooled connection (two per sign-in used to deadlock a busy worker's
+    pool, issue 24). Without ``db`` each step uses its own transaction.
 
     :meth:`acquire` is what the routes use: it *first* stores the attempt
     (committed), *then* counts. Two workers racing on one key therefore each
@@ -99,14 +104,29 @@ class DbThrottle:
             wait = max(wait, (until - now).total_seconds())
         return wait
 
-    def retry_after(self, checks: Sequence[tuple[Rule, str]]) -> int:
+    @contextmanager
+    def _step(self, db: Session | None) -> Iterator[Session]:
+        """One committed step: on the caller's session (committed here) or a transaction of its own."""
+        if db is None:
+            with transaction(self._factory) as own:
+                yield own
+            return
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+    def retry_after(self, checks: Sequence[tuple[Rule, str]], *, db: Session | None = None) -> int:
         """Whole seconds until one more attempt would be allowed under every (rule, key); 0 when now."""
         now = self._clock()
-        with transaction(self._factory) as db:
-            wait = self._wait(db, checks, now, ())
+        with self._step(db) as s:
+            wait = self._wait(s, checks, now, ())
         return math.ceil(wait) if wait > 0 else 0
 
-    def acquire(self, checks: Sequence[tuple[Rule, str]], horizon_s: float = 24 * 3600) -> tuple[int, list[int]]:
+    def acquire(self, checks: Sequence[tuple[Rule, str]], horizon_s: float = 24 * 3600, *,
+                db: Session | None = None) -> tuple[int, list[int]]:
         """Count an attempt under every key, then judge it.
 
         Returns ``(0, ids)`` when allowed (the stored rows; pass them to
@@ -115,36 +135,38 @@ class DbThrottle:
         hammering a refused key does not extend its wait).
         """
         now = self._clock()
-        with transaction(self._factory) as db:
+        with self._step(db) as s:
             rows = [AuthAttempt(key=key, at=now) for _rule, key in checks]
-            db.add_all(rows)
-            db.flush()
+            s.add_all(rows)
+            s.flush()
             ids = [r.id for r in rows]
-            db.execute(delete(AuthAttempt).where(AuthAttempt.at < now - timedelta(seconds=horizon_s)))
-        with transaction(self._factory) as db:
-            wait = self._wait(db, checks, now, ids)
+            s.execute(delete(AuthAttempt).where(AuthAttempt.at < now - timedelta(seconds=horizon_s)))
+        with self._step(db) as s:
+            wait = self._wait(s, checks, now, ids)
             if wait > 0:
-                db.execute(delete(AuthAttempt).where(AuthAttempt.id.in_(ids)))
-                return math.ceil(wait), []
-        return 0, ids
+                s.execute(delete(AuthAttempt).where(AuthAttempt.id.in_(ids)))
+                refused = math.ceil(wait)
+            else:
+                refused = 0
+        return (refused, []) if refused else (0, ids)
 
-    def release(self, ids: Sequence[int]) -> None:
+    def release(self, ids: Sequence[int], *, db: Session | None = None) -> None:
         """Un-count attempts taken by :meth:`acquire` (a successful login does not count against anyone)."""
         if ids:
-            with transaction(self._factory) as db:
-                db.execute(delete(AuthAttempt).where(AuthAttempt.id.in_(ids)))
+            with self._step(db) as s:
+                s.execute(delete(AuthAttempt).where(AuthAttempt.id.in_(ids)))
 
-    def record(self, *keys: str, horizon_s: float = 24 * 3600) -> None:
+    def record(self, *keys: str, horizon_s: float = 24 * 3600, db: Session | None = None) -> None:
         """Count one attempt under each key without judging it; rows older than ``horizon_s`` are dropped."""
         now = self._clock()
-        with transaction(self._factory) as db:
-            db.add_all(AuthAttempt(key=k, at=now) for k in keys)
-            db.execute(delete(AuthAttempt).where(AuthAttempt.at < now - timedelta(seconds=horizon_s)))
+        with self._step(db) as s:
+            s.add_all(AuthAttempt(key=k, at=now) for k in keys)
+            s.execute(delete(AuthAttempt).where(AuthAttempt.at < now - timedelta(seconds=horizon_s)))
 
-    def clear(self, *keys: str) -> None:
+    def clear(self, *keys: str, db: Session | None = None) -> None:
         """Forget a key's attempts (after a successful login from that account and address)."""
-        with transaction(self._factory) as db:
-            db.execute(delete(AuthAttempt).where(AuthAttempt.key.in_(keys)))
+        with self._step(db) as s:
+            s.execute(delete(AuthAttempt).where(AuthAttempt.key.in_(keys)))
 
 
 #: The limits kneecoach uses. Tuned for people, not scripts: five wrong
