@@ -36,6 +36,14 @@ SHOTS = Path(os.environ.get("KNEECOACH_SCREENSHOTS_DIR")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 BLOCKING_IMPACTS = {"critical", "serious"}
+MIN_TEXT_PX = 12
+#: Visible text in charts and figures drawn smaller than MIN_TEXT_PX CSS px (font size x the SVG's scale).
+_SMALL_SVG_TEXT = f"""() => [...document.querySelectorAll('main svg text')]
+    .filter(t => t.getClientRects().length && t.textContent.trim())
+    .map(t => [t.textContent.trim().slice(0, 20),
+               parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a])
+    .filter(([_, px]) => px < {MIN_TEXT_PX} - 0.05)
+    .map(([text, px]) => text + ' ' + px.toFixed(1) + 'px')"""
 
 pytestmark = [
     pytest.mark.browser,
@@ -249,6 +257,9 @@ def _check_state(page, name: str, expected: int, action: Callable, viewport: dic
             .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
             .slice(0, 3).map(e => e.tagName + '.' + e.className)""")
         problems.append(f"scrolls sideways by {overflow}px ({wide})")
+    tiny = page.evaluate(_SMALL_SVG_TEXT)
+    if tiny:
+        problems.append(f"SVG text under {MIN_TEXT_PX}px: {tiny[:4]}")
     results = Axe().run(page)
     for v in results.response["violations"]:
         if v.get("impact") in BLOCKING_IMPACTS:

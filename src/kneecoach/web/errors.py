@@ -74,6 +74,9 @@ def error_response(request: Request, status: int, detail: Any, headers: dict[str
     heading, explanation = _TITLES.get(status, (HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_
                                                 else "Error", ""))
     message = detail if isinstance(detail, str) else None
+    if message and status in HTTPStatus._value2member_map_ and \
+            message.strip(" .").lower() == HTTPStatus(status).phrase.lower():
+        message = None  # "Not Found." says nothing the heading does not
     return render(request, "error.html", {
         "status": status, "heading": heading, "explanation": explanation,
         "message": message if status != 500 else None, "request_id": request_id,
