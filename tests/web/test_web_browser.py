@@ -241,7 +241,8 @@ def shot_section(page, selector: str, name: str, height: int) -> None:
 
 
 def assert_every_exercise_has_a_figure(page) -> None:
-    """Each exercise card shows a drawn, animated figure with a text alternative."""
+    """Each exercise card shows a drawn, animated figure with a text alternative (folded phases opened)."""
+    page.eval_on_selector_all("details.more", "els => els.forEach(d => { d.open = true; })")
     cards = page.locator("article.exercise")
     assert cards.count() >= 4
     for i in range(cards.count()):

@@ -19,6 +19,7 @@ import re
 import socket
 import threading
 import time
+from datetime import date, timedelta
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -297,8 +298,11 @@ def test_plan_first_screen_on_a_phone_shows_this_weeks_running_and_exercises(sit
     page = context.new_page()
     try:
         _log_in(page, site, site.runner_email)
-        page.goto(f"{site.url}/u/{site.runner_id}/plan")
+        # a plan started two Mondays ago: this week is week 3, past the exercise-free first phase
+        monday = date.today() - timedelta(days=date.today().weekday())
+        page.goto(f"{site.url}/u/{site.runner_id}/plan?start={(monday - timedelta(weeks=2)).isoformat()}")
         week = page.locator("#this-week")
+        assert "This week" in week.locator("h2").inner_text() and "week 3" in week.locator("h2").inner_text()
         assert week.count() == 1
         runs, exercises = week.locator(".run"), week.locator(".ex")
         assert runs.count() >= 1 and exercises.count() >= 1
