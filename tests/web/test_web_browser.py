@@ -364,6 +364,7 @@ def test_retest_page_and_trend_chart(server, page):
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: the chart must stay readable
     new_account(page, server, "retest@example.org", "Riley Retest")
     page.goto(server + "/intake")
+    page.eval_on_selector_all("details.fold", "els => els.forEach(d => { d.open = true; })")  # folded on a phone
     for flag in kb.red_flags_for(None):
         page.check(f"input[name='red_flags.{flag.id}'][value='false']")
     page.check("input[name='symptoms.sides'][value='left']")

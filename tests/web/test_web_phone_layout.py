@@ -168,6 +168,11 @@ def _submit(page, selector: str):
     return nav.value
 
 
+def _unfold(page) -> None:
+    """Open the intake's sections (a phone shows only the first one unfolded)."""
+    page.eval_on_selector_all("details.fold", "els => els.forEach(d => { d.open = true; })")
+
+
 def _post_without_token(page, path: str):
     """A form POST with no CSRF token (a stale tab): the 403 page."""
     with page.expect_navigation() as nav:
@@ -201,7 +206,7 @@ def _runner_states(site: Site) -> list[State]:
     return [
         ("runner-home", 200, lambda p: p.goto(u + "/home")),
         ("runner-intake", 200, lambda p: p.goto(u + "/intake")),
-        ("runner-intake-invalid", 400, lambda p: (p.goto(u + "/intake"), p.fill("#f-age", "400"),
+        ("runner-intake-invalid", 400, lambda p: (p.goto(u + "/intake"), _unfold(p), p.fill("#f-age", "400"),
                                                   p.fill("#f-running\\.current_weekly_km", "-5"),
                                                   _submit(p, "button:has-text('Save and continue')"))[-1]),
         ("runner-selftests", 200, lambda p: p.goto(u + "/selftests")),
@@ -291,6 +296,31 @@ def test_every_page_state_fits_and_passes_axe(site: Site, chromium, viewport: di
         finally:
             context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_intake_on_a_phone_folds_and_an_invalid_answer_keeps_everything(site: Site, chromium) -> None:
+    context = chromium.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        _log_in(page, site, site.runner_email)
+        page.goto(site.url + "/intake")
+        folds = page.locator("details.fold")
+        assert folds.count() >= 5
+        assert [folds.nth(i).evaluate("d => d.open") for i in range(folds.count())] == \
+            [True] + [False] * (folds.count() - 1), "a phone opens on the first section only"
+        unfolded_height = page.evaluate("document.documentElement.scrollHeight")
+        _unfold(page)
+        assert page.evaluate("document.documentElement.scrollHeight") > 2 * unfolded_height
+        page.fill("#f-age", "400")
+        page.fill("#f-running\\.target_weekly_km", "55")
+        response = _submit(page, "button:has-text('Save and continue')")
+        assert response.status == 400
+        age = page.locator("#f-age")
+        assert age.is_visible() and age.input_value() == "400", "the section with the error is open"
+        assert "Enter a number from 8 to 100." in page.locator("#err-age").inner_text()
+        assert page.locator("#f-running\\.target_weekly_km").input_value() == "55", "other answers kept"
+    finally:
+        context.close()
 
 
 def test_plan_first_screen_on_a_phone_shows_this_weeks_running_and_exercises(site: Site, chromium) -> None:
