@@ -132,9 +132,9 @@ def _range_message(model: type[BaseModel], loc: list[str], kind: str, ctx: Mappi
 #: how a runner talks). Range errors are handled by :func:`_range_message`.
 _PLAIN: dict[str, str] = {
     "missing": "This answer is needed.",
-    "int_parsing": "Enter a whole number, like 12.",
-    "int_from_float": "Enter a whole number, like 12.",
-    "float_parsing": "Enter a number, like 12 or 12.5.",
+    "int_parsing": "Enter a whole number.",
+    "int_from_float": "Enter a whole number.",
+    "float_parsing": "Enter a number.",
     "bool_parsing": "Choose yes or no.",
     "enum": "Choose one of the options.",
     "literal_error": "Choose one of the options.",
