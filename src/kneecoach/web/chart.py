@@ -42,7 +42,7 @@ def _label_every(n: int) -> int:
 def load_pain_svg(weeks: list[ChartWeek], pain_limit: int | None = None, width: int = WIDTH,
                   height: int = 300) -> str:
     """SVG markup: km bars on the left axis, pain 0-10 on the right axis, an optional pain-limit line."""
-    pad_l, pad_r, pad_t, pad_b = 44, 44, 26, 50
+    pad_l, pad_r, pad_t, pad_b = 44, 44, 40, 50
     plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
     n = max(1, len(weeks))
     max_km = max([w.km for w in weeks] + [1.0])
@@ -72,8 +72,8 @@ def load_pain_svg(weeks: list[ChartWeek], pain_limit: int | None = None, width: 
         parts.append(f'<line class="grid" x1="{pad_l}" x2="{pad_l + plot_w}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(f'<text class="axis" x="{pad_l - 6}" y="{y + 4:.1f}" text-anchor="end">{top_km * frac:g}</text>')
         parts.append(f'<text class="axis pain" x="{pad_l + plot_w + 6}" y="{y + 4:.1f}">{10 * frac:g}</text>')
-    parts.append(f'<text class="axis" x="{pad_l - 6}" y="{pad_t - 6}" text-anchor="end">km</text>')
-    parts.append(f'<text class="axis pain" x="{pad_l + plot_w + 6}" y="{pad_t - 6}">pain</text>')
+    parts.append(f'<text class="axis" x="{pad_l - 6}" y="{pad_t - 16}" text-anchor="end">km</text>')
+    parts.append(f'<text class="axis pain" x="{pad_l + plot_w + 6}" y="{pad_t - 16}">pain</text>')
     points = []
     for i, w in enumerate(weeks):
         cx = pad_l + slot * i + slot / 2
