@@ -134,7 +134,8 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": "Sign in first (POST /api/v1/login)."}, status_code=401)
+            return JSONResponse({"detail": "Sign in first (POST /api/v1/login).", "status": 401,
+                                 "request_id": getattr(request.state, "request_id", None)}, status_code=401)
         return RedirectResponse("/login?next=" + _safe_next(request.url.path), status_code=303)
 
     from kneecoach.web import errors
