@@ -63,7 +63,7 @@ def error_response(request: Request, status: int, detail: Any, headers: dict[str
     out_headers = dict(headers or {})
     if request_id:
         out_headers.setdefault("X-Request-ID", request_id)
-    if not wants_html(request):
+    if not wants_html(request) or "session" not in request.scope:  # no session: cannot render a page
         body = {"detail": detail, "status": status, "request_id": request_id or None}
         return JSONResponse(body, status_code=status, headers=out_headers)
     if getattr(request.state, "user", None) is None:
