@@ -62,3 +62,17 @@ def test_invite_table_has_no_empty_header_and_wraps_the_code(browser: Browser) -
     html = browser.c.get("/home").text
     assert not re.search(r"<th[^>]*>\s*</th>", html)
     assert re.search(r'<table class="simple stack">.*?<code>[^<]{16,}</code>', html, re.S), "the stacking table"
+
+
+def test_charts_are_drawn_for_a_phone() -> None:
+    """20 weeks of data: few enough date labels to fit, text large enough for a 330 px wide chart."""
+    from datetime import date, timedelta
+
+    from kneecoach.web.chart import FONT, MAX_X_LABELS, WIDTH, ChartWeek, load_pain_svg
+
+    weeks = [ChartWeek(date(2026, 1, 5) + timedelta(weeks=i), 10.0 + i, 2.0) for i in range(20)]
+    svg = load_pain_svg(weeks, pain_limit=3)
+    dates = re.findall(r'text-anchor="middle">(\d\d \w{3})</text>', svg)
+    assert 1 < len(dates) <= MAX_X_LABELS
+    assert f'viewBox="0 0 {WIDTH} ' in svg and f'font-size="{FONT}"' in svg
+    assert FONT * 330 / WIDTH >= 12  # CSS px at a phone's chart width
