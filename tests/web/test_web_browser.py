@@ -250,7 +250,8 @@ def shot_section(page, selector: str, name: str, height: int) -> None:
 
 
 def assert_every_exercise_has_a_figure(page) -> None:
-    """Each exercise card shows a drawn, animated figure with a text alternative."""
+    """Each exercise card shows a drawn, animated figure with a text alternative (folded phases opened)."""
+    page.eval_on_selector_all("details.more", "els => els.forEach(d => { d.open = true; })")
     cards = page.locator("article.exercise")
     assert cards.count() >= 4
     for i in range(cards.count()):
@@ -409,6 +410,7 @@ def test_retest_page_and_trend_chart(server, page):
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: the chart must stay readable
     new_account(page, server, "retest@example.org", "Riley Retest")
     page.goto(server + "/intake")
+    page.eval_on_selector_all("details.fold", "els => els.forEach(d => { d.open = true; })")  # folded on a phone
     for flag in kb.red_flags_for(None):
         page.check(f"input[name='red_flags.{flag.id}'][value='false']")
     page.check("input[name='symptoms.sides'][value='left']")

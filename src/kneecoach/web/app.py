@@ -16,7 +16,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -28,7 +27,6 @@ from kneecoach.web.capacity import max_concurrent as capacity_limit
 from kneecoach.web.deps import LoginRequired, csrf_guard
 from kneecoach.web.security import load_secret_key
 from kneecoach.web.throttle import DbThrottle
-from kneecoach.web.templating import render
 
 log = logging.getLogger("kneecoach.web")
 
@@ -154,23 +152,13 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": "Sign in first (POST /api/v1/login)."}, status_code=401)
+            return JSONResponse({"detail": "Sign in first (POST /api/v1/login).", "status": 401,
+                                 "request_id": getattr(request.state, "request_id", None)}, status_code=401)
         return RedirectResponse("/login?next=" + _safe_next(request.url.path), status_code=303)
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException) -> Response:
-        if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        return render(request, "error.html", {"status": exc.status_code, "message": exc.detail},
-                      status_code=exc.status_code)
+    from kneecoach.web import errors
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{"loc": list(e.get("loc", [])), "msg": e.get("msg", "")} for e in exc.errors()]
-        if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
-            return JSONResponse({"detail": errors}, status_code=422)
-        message = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in errors)
-        return render(request, "error.html", {"status": 422, "message": message}, status_code=422)
+    errors.install(app)  # one error page/JSON for every status, Starlette's own 404/405 included
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -4,6 +4,12 @@ Drawn by hand rather than with matplotlib because it is a few dozen shapes:
 it renders in well under a millisecond, scales crisply on phones and in
 print, and carries a text alternative (``<title>``/``<desc>`` plus a data
 table on the page) for screen readers.
+
+Sized for a phone first (issue 23): the viewBox is only 440 units wide and the
+text 17 units high, so at 390 px (a chart about 330 px wide) every label is
+still at least 12 CSS px, and at most a handful of date labels are drawn. On a
+desktop the stylesheet caps the chart's height, which keeps the same drawing
+from growing huge.
 """
 
 from __future__ import annotations
@@ -21,9 +27,22 @@ class ChartWeek:
     max_pain: int | None = None
 
 
-def load_pain_svg(weeks: list[ChartWeek], pain_limit: int | None = None, width: int = 720, height: int = 280) -> str:
+#: Text height in viewBox units: 17 of 440 is >= 12 CSS px wherever the chart is >= 311 px wide.
+FONT = 17
+WIDTH = 440
+#: At most this many date labels under the x axis (each needs about 60 units at :data:`FONT`).
+MAX_X_LABELS = 5
+
+
+def _label_every(n: int) -> int:
+    """Label every k-th bar so that at most :data:`MAX_X_LABELS` labels fit under the axis."""
+    return max(1, -(-n // MAX_X_LABELS))
+
+
+def load_pain_svg(weeks: list[ChartWeek], pain_limit: int | None = None, width: int = WIDTH,
+                  height: int = 300) -> str:
     """SVG markup: km bars on the left axis, pain 0-10 on the right axis, an optional pain-limit line."""
-    pad_l, pad_r, pad_t, pad_b = 46, 46, 18, 42
+    pad_l, pad_r, pad_t, pad_b = 44, 44, 40, 50
     plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
     n = max(1, len(weeks))
     max_km = max([w.km for w in weeks] + [1.0])
@@ -44,7 +63,7 @@ def load_pain_svg(weeks: list[ChartWeek], pain_limit: int | None = None, width: 
     ) or "No runs recorded yet."
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title chart-desc" '
-        f'xmlns="http://www.w3.org/2000/svg">',
+        f'xmlns="http://www.w3.org/2000/svg" font-size="{FONT}">',
         '<title id="chart-title">Weekly distance (bars, km) and pain (line, 0-10)</title>',
         f'<desc id="chart-desc">{escape(desc)}</desc>',
     ]
@@ -53,8 +72,8 @@ def load_pain_svg(weeks: list[ChartWeek], pain_limit: int | None = None, width: 
         parts.append(f'<line class="grid" x1="{pad_l}" x2="{pad_l + plot_w}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(f'<text class="axis" x="{pad_l - 6}" y="{y + 4:.1f}" text-anchor="end">{top_km * frac:g}</text>')
         parts.append(f'<text class="axis pain" x="{pad_l + plot_w + 6}" y="{y + 4:.1f}">{10 * frac:g}</text>')
-    parts.append(f'<text class="axis" x="{pad_l - 6}" y="{pad_t - 6}" text-anchor="end">km</text>')
-    parts.append(f'<text class="axis pain" x="{pad_l + plot_w + 6}" y="{pad_t - 6}">pain</text>')
+    parts.append(f'<text class="axis" x="{pad_l - 6}" y="{pad_t - 16}" text-anchor="end">km</text>')
+    parts.append(f'<text class="axis pain" x="{pad_l + plot_w + 6}" y="{pad_t - 16}">pain</text>')
     points = []
     for i, w in enumerate(weeks):
         cx = pad_l + slot * i + slot / 2
@@ -63,8 +82,8 @@ def load_pain_svg(weeks: list[ChartWeek], pain_limit: int | None = None, width: 
             f'<rect class="bar" x="{cx - bar_w / 2:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
             f'height="{pad_t + plot_h - y:.1f}"><title>{w.week_start.isoformat()}: {w.km:g} km</title></rect>'
         )
-        if n <= 12 or i % max(1, n // 8) == 0:
-            parts.append(f'<text class="axis" x="{cx:.1f}" y="{height - pad_b + 16}" text-anchor="middle">'
+        if i % _label_every(n) == 0:
+            parts.append(f'<text class="axis" x="{cx:.1f}" y="{height - pad_b + 20}" text-anchor="middle">'
                          f'{w.week_start.strftime("%d %b")}</text>')
         if w.mean_pain is not None:
             points.append((cx, y_pain(w.mean_pain), w))
@@ -76,7 +95,7 @@ def load_pain_svg(weeks: list[ChartWeek], pain_limit: int | None = None, width: 
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)
         parts.append(f'<polyline class="painline" points="{path}"/>')
     for x, y, w in points:
-        parts.append(f'<circle class="paindot" cx="{x:.1f}" cy="{y:.1f}" r="4">'
+        parts.append(f'<circle class="paindot" cx="{x:.1f}" cy="{y:.1f}" r="6">'
                      f'<title>{w.week_start.isoformat()}: mean pain {w.mean_pain:.1f}</title></circle>')
     parts.append(f'<text class="axis" x="{pad_l + plot_w / 2}" y="{height - 6}" '
                  'text-anchor="middle">week starting</text>')
@@ -91,11 +110,11 @@ def _nice_ceiling(v: float) -> float:
     return float(-(-v // 100) * 100)
 
 
-def trends_svg(points: list, weeks: list[ChartWeek], width: int = 720, height: int = 300) -> str:
+def trends_svg(points: list, weeks: list[ChartWeek], width: int = WIDTH, height: int = 340) -> str:
     """Re-tests on one time axis: Kujala and limb symmetry (0-100 scale) as lines with dots, weekly km
     as light bars and weekly mean pain as a dashed line (scaled 0-10 -> 0-100). ``points`` are
     :class:`kneecoach.tracking.progress.TrendPoint`. Readable at phone width (viewBox scales)."""
-    pad_l, pad_r, pad_t, pad_b = 40, 40, 20, 46
+    pad_l, pad_r, pad_t, pad_b = 40, 16, 20, 86
     plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
     days = [p.day for p in points] + [w.week_start for w in weeks]
     if not days:
@@ -113,7 +132,7 @@ def trends_svg(points: list, weeks: list[ChartWeek], width: int = 720, height: i
     top_km = _nice_ceiling(max_km)
     parts = [
         f'<svg class="chart trends" viewBox="0 0 {width} {height}" role="img" aria-labelledby="tr-title tr-desc" '
-        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
+        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet" font-size="{FONT}">',
         '<title id="tr-title">Re-test trends</title>',
         '<desc id="tr-desc">' + escape("; ".join(
             f"{p.day:%d %b}: Kujala {p.kujala if p.kujala is not None else 'not scored'}"
@@ -122,7 +141,7 @@ def trends_svg(points: list, weeks: list[ChartWeek], width: int = 720, height: i
     for v in (0, 50, 90, 100):
         parts.append(f'<line class="grid" x1="{pad_l}" x2="{width - pad_r}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
                      f'stroke="#ddd" stroke-dasharray="{"4 3" if v == 90 else "0"}"/>')
-        parts.append(f'<text x="{pad_l - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11">{v}</text>')
+        parts.append(f'<text x="{pad_l - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v}</text>')
     bar_w = max(3.0, plot_w / max(1, span / 7) * 0.6)
     for w in weeks:
         h = w.km / top_km * plot_h
@@ -138,20 +157,22 @@ def trends_svg(points: list, weeks: list[ChartWeek], width: int = 720, height: i
             return
         if len(values) > 1:
             pts = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in values)
-            parts.append(f'<polyline class="{cls}" points="{pts}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
+            parts.append(f'<polyline class="{cls}" points="{pts}" fill="none" stroke="{colour}" stroke-width="3"/>')
         for d, v in values:
-            parts.append(f'<circle class="{cls}" cx="{x(d):.1f}" cy="{y(v):.1f}" r="4.5" fill="{colour}">'
+            parts.append(f'<circle class="{cls}" cx="{x(d):.1f}" cy="{y(v):.1f}" r="6" fill="{colour}">'
                          f'<title>{d:%d %b}: {label} {v:.0f}</title></circle>')
 
     series([(p.day, float(p.kujala)) for p in points if p.kujala is not None], "#1f4e79", "kujala", "Kujala")
     for t, colour in zip(sorted({t for p in points for t in p.lsi}), ("#2e7d32", "#6a1b9a", "#8d6e00")):
         series([(p.day, p.lsi[t]) for p in points if t in p.lsi], colour, "lsi", f"LSI {t} %")
-    parts.append(f'<text x="{pad_l}" y="{height - 22}" font-size="11">{first:%d %b}</text>')
-    parts.append(f'<text x="{width - pad_r}" y="{height - 22}" font-size="11" text-anchor="end">{last:%d %b}</text>')
+    date_y = pad_t + plot_h + FONT + 4
+    parts.append(f'<text x="{pad_l}" y="{date_y}">{first:%d %b}</text>')
+    parts.append(f'<text x="{width - pad_r}" y="{date_y}" text-anchor="end">{last:%d %b}</text>')
     legend = [("#1f4e79", "Kujala"), ("#2e7d32", "LSI %"), ("#C44E52", "pain x10"), ("#4C72B0", f"km (max {top_km:g})")]
-    for i, (colour, label) in enumerate(legend):
-        lx = pad_l + i * 150
-        parts.append(f'<rect x="{lx}" y="{height - 12}" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{lx + 14}" y="{height - 3}" font-size="11">{escape(label)}</text>')
+    for i, (colour, label) in enumerate(legend):  # two rows of two: fits 440 units at a readable size
+        lx = pad_l + (i % 2) * 190
+        ly = date_y + 12 + (i // 2) * (FONT + 8)
+        parts.append(f'<rect x="{lx}" y="{ly}" width="14" height="14" fill="{colour}"/>'
+                     f'<text x="{lx + 20}" y="{ly + 13}">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)

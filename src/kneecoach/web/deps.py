@@ -9,7 +9,8 @@ the owner invited.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 
 import anyio
 from fastapi import Depends, HTTPException, Request
@@ -24,6 +25,48 @@ from kneecoach.web.security import CSRF_FORM_FIELD, CSRF_HEADER, csrf_matches
 from kneecoach.web.sessions import close_session, open_session, session_is_live
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What every page's frame needs about the signed-in user, copied out of the ORM row.
+
+    Pages and error pages render after a dependency may have raised, when the
+    request's database session is already rolled back and closed; an ORM
+    ``User`` then is detached and expired, and reading ``user.role`` in
+    ``base.html`` raised ``DetachedInstanceError`` (a 500 instead of the 404
+    for someone else's id, issue 23). A plain frozen copy cannot go stale.
+    """
+
+    id: int
+    role: str
+    display_name: str
+    email: str
+
+    @classmethod
+    def of(cls, user: User) -> "Viewer":
+        return cls(id=user.id, role=user.role, display_name=user.display_name, email=user.email)
+
+
+def viewer_from_cookie(request: Request) -> Viewer | None:
+    """The signed-in viewer for a request that ran no route (Starlette's own 404/405, a 500).
+
+    Opens its own short read-only transaction, since no route dependency
+    opened one; the same checks as :func:`optional_user` (live session, same
+    password tag), so an ended session never shows a signed-in navigation.
+    """
+    if "session" not in request.scope or not isinstance(request.session.get("uid"), int):
+        return None
+    factory = getattr(request.app.state, "session_factory", None)
+    if factory is None:
+        return None
+    with transaction(factory) as db:
+        user_id = request.session["uid"]
+        user = db.get(User, user_id)
+        if (user is None or request.session.get("pw") != _hash_tag(user)
+                or not session_is_live(db, user_id, request.session.get("sid"))):
+            return None
+        return Viewer.of(user)
 
 
 class LoginRequired(Exception):
@@ -133,7 +176,7 @@ def optional_user(request: Request, db: Session = DB) -> User | None:
             or not session_is_live(db, user_id, request.session.get("sid"))):
         request.session.clear()
         return None
-    request.state.user = user
+    request.state.user = Viewer.of(user)  # for templates: safe after the session closes
     return user
 
 

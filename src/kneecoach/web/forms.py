@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from kneecoach.intake.profile import Profile
 
@@ -80,22 +80,94 @@ def flatten_model(data: Mapping[str, Any], prefix: str = "") -> FormValues:
     return out
 
 
-def error_messages(exc: ValidationError) -> dict[str, str]:
-    """pydantic errors -> ``{form path: readable message}`` (first message per field)."""
+def _bounds(model: type[BaseModel], loc: list[str]) -> tuple[float | None, float | None]:
+    """The (lowest, highest) value the model allows at ``loc``, read from its field constraints.
+
+    Walks nested models (``self_tests.single_leg_sit_to_stand_reps.left``) so that a message can
+    name the whole allowed range, not only the bound that was crossed.
+    """
+    current: Any = model
+    info = None
+    for part in loc:
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return None, None
+        info = fields[part]
+        current = _model_in(info.annotation)
+    low = high = None
+    for m in getattr(info, "metadata", []):  # annotated_types Ge/Gt/Le/Lt, as pydantic stores them
+        low = next((getattr(m, a) for a in ("ge", "gt") if getattr(m, a, None) is not None), low)
+        high = next((getattr(m, a) for a in ("le", "lt") if getattr(m, a, None) is not None), high)
+    return low, high
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside ``X``, ``X | None`` or ``Optional[X]`` (else the annotation itself)."""
+    for arg in (annotation, *get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return annotation
+
+
+def _num(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, (int, float)) else str(v)
+
+
+def _range_message(model: type[BaseModel], loc: list[str], kind: str, ctx: Mapping[str, Any]) -> str:
+    """"Enter a number from 0 to 3600." naming the range the field allows (both ends where known)."""
+    low, high = _bounds(model, loc)
+    low = ctx.get("ge", ctx.get("gt", low)) if low is None else low
+    high = ctx.get("le", ctx.get("lt", high)) if high is None else high
+    if low is not None and high is not None:
+        return f"Enter a number from {_num(low)} to {_num(high)}."
+    if low is not None:
+        return f"Enter a number of {_num(low)} or more." if kind != "greater_than" else \
+            f"Enter a number above {_num(low)}."
+    if high is not None:
+        return f"Enter a number of {_num(high)} or less."
+    return "Enter a number in the allowed range."
+
+
+#: pydantic error types -> plain words (issue 23: "Input should be greater than or equal to 0" is not
+#: how a runner talks). Range errors are handled by :func:`_range_message`.
+_PLAIN: dict[str, str] = {
+    "missing": "This answer is needed.",
+    "int_parsing": "Enter a whole number.",
+    "int_from_float": "Enter a whole number.",
+    "float_parsing": "Enter a number.",
+    "bool_parsing": "Choose yes or no.",
+    "enum": "Choose one of the options.",
+    "literal_error": "Choose one of the options.",
+    "extra_forbidden": "This field is not part of the form.",
+    "date_from_datetime_parsing": "Enter a date like 2026-11-02.",
+    "date_parsing": "Enter a date like 2026-11-02.",
+}
+_RANGE_KINDS = frozenset({"greater_than_equal", "greater_than", "less_than_equal", "less_than"})
+
+
+def error_messages(exc: ValidationError, model: type[BaseModel] = Profile) -> dict[str, str]:
+    """pydantic errors -> ``{form path: message in plain words}`` (first message per field).
+
+    A number out of range names the whole range the field allows ("Enter a number from 8 to 100.");
+    a model's own check keeps its message without pydantic's "Value error, " prefix.
+    """
     messages: dict[str, str] = {}
     for err in exc.errors():
         loc = [str(p) for p in err["loc"] if not str(p).startswith("function-")]
         path = ".".join(loc) or "form"
-        msg = err["msg"]
         kind = err.get("type", "")
+        msg = err["msg"]
         if kind in {"missing", "too_short"} and path in LIST_FIELDS:
             msg = "Tick at least one."
-        elif kind == "missing":
-            msg = "This answer is needed."
-        elif kind in {"int_parsing", "float_parsing"}:
-            msg = "Enter a number."
-        elif kind == "extra_forbidden":
-            msg = "Unknown field."
+        elif kind in _RANGE_KINDS:
+            msg = _range_message(model, loc, kind, err.get("ctx") or {})
+        elif kind == "string_too_long":
+            msg = f"Use at most {(err.get('ctx') or {}).get('max_length', 'the allowed number of')} characters."
+        elif kind in _PLAIN:
+            msg = _PLAIN[kind]
+        elif kind == "value_error":
+            msg = msg.removeprefix("Value error, ")
+            msg = msg[:1].upper() + msg[1:]
         messages.setdefault(path, msg)
     return messages
 

@@ -21,7 +21,8 @@ from starlette.datastructures import FormData
 
 from kneecoach.intake.profile import Aggravator, PainLocation, SelfTests
 from kneecoach.intake.units import form_from_km, form_to_km
-from kneecoach.render.ics import next_monday, plan_to_ics
+from kneecoach.plan.models import Plan
+from kneecoach.render.ics import WeekPlan, next_monday, plan_to_ics
 from kneecoach.render.pdf import plan_to_pdf
 from kneecoach.store import jobs as repo_jobs
 from kneecoach.store import care, plan_versions, repo, taps
@@ -307,8 +308,24 @@ def plan_page(request: Request, start: str | None = None, owner: User = Depends(
         ladders = kb.kb().ladders
         rung_names = {ex: ladders[ex].rungs[min(r, len(ladders[ex].rungs) - 1)].name
                       for ex, r in plan.rungs.items() if r and ex in ladders}
-        ctx.update(version=version, plan=plan, weeks=weeks, start=start_day, rung_names=rung_names)
+        ctx.update(version=version, plan=plan, weeks=weeks, start=start_day, rung_names=rung_names,
+                   **_plan_focus(plan, weeks, date.today()))
     return render(request, "plan.html", ctx)
+
+
+def _plan_focus(plan: Plan, weeks: list[WeekPlan], today: date) -> dict:
+    """What the plan page opens on (issue 23): the week that holds ``today`` (else the first week,
+    which is the usual case: a plan starts next Monday) and the current phase (measured, else the
+    one the calendar puts that week in, else the first)."""
+    this_week = next((w for w in weeks if w.days[0].date and w.days[-1].date
+                      and w.days[0].date <= today <= w.days[-1].date), None)
+    phases = sorted(plan.phases, key=lambda p: p.order)
+    shown = this_week or (weeks[0] if weeks else None)
+    # the measured phase (re-tests, diary) wins; else the phase the calendar puts this week in
+    wanted = plan.current_phase or (shown.phase.id if shown and shown.phase else None)
+    phase = next((p for p in phases if p.id == wanted), phases[0] if phases else None)
+    return {"this_week": shown, "week_is_now": this_week is not None,
+            "focus_phase": phase, "other_phases": [p for p in phases if p is not phase]}
 
 
 @router.get("/u/{owner_id}/plan.pdf")

@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from kneecoach.figures.library import figure_svg
 from kneecoach.web.security import csrf_token
@@ -48,6 +48,19 @@ def _figure(kind: str, entry_id: str, style: str = "page") -> Markup:
 
 
 templates.env.globals["figure"] = _figure
+
+
+def _mark_current(html: str, path: str) -> Markup:
+    """Mark the navigation link to ``path`` with ``aria-current="page"`` (issue 23).
+
+    Used as ``{% filter mark_current(request.url.path) %}`` around the navigation, so links can be
+    added to or removed from the navigation without each repeating the check.
+    """
+    link = f'<a href="{escape(path)}"'
+    return Markup(str(html).replace(link, link + ' aria-current="page"', 1))  # noqa: S704 - our own markup
+
+
+templates.env.filters["mark_current"] = _mark_current
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:
