@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from kneecoach.store.db import default_url, make_engine, make_session_factory
+from kneecoach.web.body_limit import BodyLimitMiddleware
 from kneecoach.web.deps import LoginRequired, csrf_guard
 from kneecoach.web.security import load_secret_key
 from kneecoach.web.throttle import DbThrottle
@@ -132,6 +133,8 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
         same_site="lax",
         https_only=https_only,
     )
+    # Outermost: an oversized body is refused before any layer reads it (issue 19).
+    app.add_middleware(BodyLimitMiddleware)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:

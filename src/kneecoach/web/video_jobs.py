@@ -10,6 +10,13 @@ The uploaded clip lives in the job folder only while it is analysed and is delet
 success or not, unless the runner ticked "keep my clip": then, once the analysis succeeded, the
 clip is handed to the :data:`Keeper` (the web app stores it in the ``video_clips`` table, owned by
 the runner) before it leaves the job folder. Nothing identifying is logged.
+
+Security (issue 19): an upload is checked before it is queued (:func:`kneecoach.video.container.check_clip`:
+the first bytes, then OpenCV's open where installed), and the kept clip's media type is the sniffed one,
+never the client's. Erasing an account calls :meth:`VideoJobs.forget_owner`: the owner's job folders are
+renamed aside (so a job still running can no longer write its state back) and deleted, and a running job
+whose folder is gone discards its result and never hands the clip to the keeper. The folder being gone is
+the cancellation signal, so it holds for every worker process that shares the folder.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from kneecoach.video.container import ClipRejected, check_clip
 from kneecoach.video.quality import MAX_CLIP_BYTES, VideoQualityError
 
 ENV_VIDEO_DIR = "KNEECOACH_VIDEO_DIR"
@@ -36,6 +44,12 @@ Analyser = Callable[[Path, str | None, Path, Callable[[float], None]], dict[str,
 
 #: (owner id, side, file name, content type, clip path, report JSON) -> id of the kept clip.
 Keeper = Callable[[int, "str | None", str, str, Path, dict[str, Any]], int]
+
+
+#: Path -> media type; raises :class:`ClipRejected` for what is not a readable video.
+Probe = Callable[[Path], str]
+
+__all__ = ["ClipRejected", "ClipTooLarge", "VideoJobs", "database_keeper", "jobs_for"]
 
 
 class ClipTooLarge(ValueError):
@@ -62,11 +76,12 @@ class VideoJobs:
     """Queue, run and report video analyses; every read is checked against the owner."""
 
     def __init__(self, folder: Path, analyser: Analyser | None = None, workers: int = 1,
-                 keeper: Keeper | None = None) -> None:
+                 keeper: Keeper | None = None, probe: Probe | None = None) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.analyser = analyser or default_analyser
         self.keeper = keeper
+        self.probe = probe or check_clip
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kneecoach-video")
 
     # ------------------------------------------------------------------ state files
@@ -75,11 +90,16 @@ class VideoJobs:
             raise KeyError(job_id)
         return self.folder / job_id
 
-    def _write(self, job_id: str, state: dict[str, Any]) -> None:
+    def _write(self, job_id: str, state: dict[str, Any]) -> bool:
+        """Save the state; False (nothing written) when the job folder is gone (the owner was erased)."""
         path = self._dir(job_id) / "state.json"
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state), encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(json.dumps(state), encoding="utf-8")
+            os.replace(tmp, path)
+        except FileNotFoundError:
+            return False
+        return True
 
     def _read(self, job_id: str) -> dict[str, Any] | None:
         try:
@@ -103,8 +123,12 @@ class VideoJobs:
 
     # ------------------------------------------------------------------ running
     def submit(self, owner_id: int, side: str | None, upload: BinaryIO, *, keep: bool = False,
-               filename: str = "clip", content_type: str = "application/octet-stream") -> str:
-        """Store the clip for the run only (``keep``: hand it to the keeper afterwards), queue it."""
+               filename: str = "clip") -> str:
+        """Store the clip for the run only (``keep``: hand it to the keeper afterwards), check it, queue it.
+
+        Raises :class:`ClipTooLarge` or :class:`ClipRejected` (nothing is kept or queued then). The
+        media type stored with the job is the probe's, from the bytes.
+        """
         if side not in (None, "left", "right"):
             raise ValueError("side must be left or right")
         if keep and self.keeper is None:
@@ -123,10 +147,15 @@ class VideoJobs:
                     shutil.rmtree(d, ignore_errors=True)
                     raise ClipTooLarge(f"The clip is larger than {MAX_CLIP_BYTES // 2**20} MB.")
                 fh.write(chunk)
+        try:
+            media = self.probe(clip)  # the bytes decide, not the name or the client's Content-Type
+        except ClipRejected:
+            shutil.rmtree(d, ignore_errors=True)
+            raise
         self._write(job_id, {"id": job_id, "owner_id": owner_id, "side": side, "status": "queued",
                              "progress": 0.0, "created": time.time(), "result": None, "error": None,
                              "error_code": None, "applied": False, "keep": keep, "clip_id": None,
-                             "filename": filename, "content_type": content_type})
+                             "filename": filename, "content_type": media})
         self.pool.submit(self._run, job_id)
         return job_id
 
@@ -156,6 +185,8 @@ class VideoJobs:
                     shutil.move(str(path), d / f"{key}.png")
                     images[key] = key
             result["images"] = images
+            if not d.is_dir():
+                return  # the owner was erased while the clip was analysed: discard everything
             if st.get("keep") and self.keeper is not None:
                 try:
                     st["clip_id"] = self.keeper(st["owner_id"], st["side"], st.get("filename") or "clip",
@@ -170,7 +201,29 @@ class VideoJobs:
         finally:
             clip.unlink(missing_ok=True)
             shutil.rmtree(d / "out", ignore_errors=True)
-            self._write(job_id, st)
+            if d.is_dir():
+                self._write(job_id, st)
+
+    def claim_apply(self, owner_id: int, job_id: str) -> bool:
+        """Take the one right to apply this job's result; False if it was applied (or claimed) already.
+
+        An ``applied`` marker file created with ``O_EXCL`` decides, so two requests racing (even in
+        two worker processes) cannot both record the result. :meth:`release_apply` undoes a claim
+        whose apply failed, :meth:`mark_applied` makes it show as applied.
+        """
+        if self.state(owner_id, job_id) is None:
+            return False
+        try:
+            os.close(os.open(self._dir(job_id) / "applied", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            return False
+        except FileNotFoundError:  # erased meanwhile
+            return False
+        return True
+
+    def release_apply(self, owner_id: int, job_id: str) -> None:
+        if self.state(owner_id, job_id) is not None:
+            (self._dir(job_id) / "applied").unlink(missing_ok=True)
 
     def mark_applied(self, owner_id: int, job_id: str) -> None:
         st = self.state(owner_id, job_id)
@@ -178,10 +231,35 @@ class VideoJobs:
             st["applied"] = True
             self._write(job_id, st)
 
+    def forget_owner(self, owner_id: int) -> int:
+        """Delete every job of ``owner_id`` (account erasure), running ones too; returns how many.
+
+        Each folder is first renamed aside, atomically, so a job still running (in this process or
+        another one sharing the folder) finds its folder gone, stops writing and keeps nothing.
+        """
+        gone = 0
+        for d in list(self.folder.iterdir()):
+            if not d.name.isalnum():
+                continue
+            st = self._read(d.name)
+            if st is None or st.get("owner_id") != owner_id:
+                continue
+            tomb = self.folder / f".erased-{d.name}"
+            try:
+                os.replace(d, tomb)
+            except FileNotFoundError:
+                continue
+            shutil.rmtree(tomb, ignore_errors=True)
+            gone += 1
+        return gone
+
     def _sweep(self) -> None:
         """Drop jobs older than a day (results are copied into the profile when the runner applies them)."""
         cutoff = time.time() - JOB_TTL_S
         for d in self.folder.iterdir():
+            if d.name.startswith(".erased-"):  # left by an erasure that raced a running job
+                shutil.rmtree(d, ignore_errors=True)
+                continue
             st = self._read(d.name) if d.name.isalnum() else None
             if st is not None and st.get("created", 0) < cutoff:
                 shutil.rmtree(d, ignore_errors=True)
