@@ -133,8 +133,6 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
         same_site="lax",
         https_only=https_only,
     )
-    # Outermost: an oversized body is refused before any layer reads it (issue 19).
-    app.add_middleware(BodyLimitMiddleware)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:
@@ -176,6 +174,9 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
     app.include_router(routes_video.router)  # single-leg squat video (issue 9)
     app.include_router(routes_video.api)
     ops.install(app)
+    # Outermost (added last): an oversized body is refused before any layer reads it, and a client
+    # gone mid-body never reaches the access-log middleware as a 500 (issue 19).
+    app.add_middleware(BodyLimitMiddleware)
     return app
 
 

@@ -88,13 +88,14 @@ class BodyLimitMiddleware:
             await _refuse(scope, send, 413 if declared > limit else 400,
                           _message(limit) if declared > limit else "Bad Content-Length.")
             return
-        state = {"received": 0, "done": False, "gone": False, "started": False}
+        state = {"received": 0, "done": False, "gone": False, "started": False, "too_large": False}
 
         async def counted_receive() -> Message:
             message = await receive()
             if message["type"] == "http.request":
                 state["received"] += len(message.get("body", b""))
                 if state["received"] > limit:
+                    state["too_large"] = True
                     raise BodyTooLarge(limit)
                 if not message.get("more_body", False):
                     state["done"] = True
@@ -112,11 +113,12 @@ class BodyLimitMiddleware:
 
         try:
             await self.app(scope, counted_receive, tracked_send)
-        except BodyTooLarge:
-            if not state["started"]:
-                await _refuse(scope, send, 413, _message(limit))
-        except ClientDisconnect:
-            state["gone"] = True
+        except Exception:  # noqa: BLE001 - inner middleware may wrap ours in an ExceptionGroup: judge by the flags
+            if state["too_large"]:
+                if not state["started"]:
+                    await _refuse(scope, send, 413, _message(limit))
+            elif not state["gone"]:
+                raise
         if state["gone"]:
             log.info("client disconnected before its request body was complete (%s %s)",
                      scope.get("method"), _route_class(scope.get("path", "/")))
@@ -139,6 +141,8 @@ def _route_class(path: str) -> str:
 
 async def _refuse(scope: Scope, send: Send, status: int, detail: str) -> None:
     """A small answer sent without touching the body: JSON for the API, a line of HTML for pages."""
+    # Outside the access-log middleware, so the refusal gets its own line (no ids: route class only).
+    log.info("request body refused with %d (%s %s)", status, scope.get("method"), _route_class(scope.get("path", "/")))
     if scope.get("path", "").startswith("/api/"):
         body, ctype = json.dumps({"detail": detail}).encode(), b"application/json"
     else:
