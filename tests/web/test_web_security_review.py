@@ -182,8 +182,9 @@ def test_client_disconnect_mid_body_is_one_quiet_log_line(app, caplog: pytest.Lo
                       [(b"email=a%40b.org&pass", True)], disconnect=True)
     assert status is None  # nothing sent to a client that is gone
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
-    lines = [r for r in caplog.records if "disconnected" in r.getMessage()]
+    lines = [r for r in caplog.records if r.name.startswith("kneecoach")]
     assert len(lines) == 1 and lines[0].levelno == logging.INFO and not lines[0].exc_info
+    assert json.loads(lines[0].getMessage())["status"] == 499  # the access line: "client closed request"
 
 
 # ----------------------------------------------------------------------------- 3. password checks throttled

@@ -10,7 +10,8 @@ layer, that
 * counts the bytes as they stream in (chunked bodies, or a client that lies about the length) and
   stops the request with 413 as soon as the count passes the cap;
 * turns a client that disconnects in the middle of its body into one quiet log line instead of a
-  traceback and a 500.
+  traceback and a 500: the access log (:mod:`kneecoach.web.ops`) records it with status 499
+  ("client closed request", as nginx does), read from ``scope[ABORTED]``.
 
 The caps are per route class (:func:`limit_for`): uploads get their stated maximum plus room for
 the multipart framing; every other route (forms, JSON) gets :data:`DEFAULT_LIMIT`.
@@ -48,6 +49,10 @@ ROUTE_LIMITS: dict[str, int] = {
     "/upload": IMPORT_LIMIT,
     "/api/v1/runs": IMPORT_LIMIT,
 }
+
+
+#: Scope key set when the body was cut off: "too_large" or "gone" (read by the access log).
+ABORTED = "kneecoach.body_aborted"
 
 
 def limit_for(path: str) -> int:
@@ -96,11 +101,13 @@ class BodyLimitMiddleware:
                 state["received"] += len(message.get("body", b""))
                 if state["received"] > limit:
                     state["too_large"] = True
+                    scope[ABORTED] = "too_large"
                     raise BodyTooLarge(limit)
                 if not message.get("more_body", False):
                     state["done"] = True
             elif message["type"] == "http.disconnect" and not state["done"]:
                 state["gone"] = True
+                scope[ABORTED] = "gone"
                 raise ClientGone()
             return message
 
@@ -116,12 +123,9 @@ class BodyLimitMiddleware:
         except Exception:  # noqa: BLE001 - inner middleware may wrap ours in an ExceptionGroup: judge by the flags
             if state["too_large"]:
                 if not state["started"]:
-                    await _refuse(scope, send, 413, _message(limit))
+                    await _refuse(scope, send, 413, _message(limit), logged=True)
             elif not state["gone"]:
                 raise
-        if state["gone"]:
-            log.info("client disconnected before its request body was complete (%s %s)",
-                     scope.get("method"), _route_class(scope.get("path", "/")))
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -139,10 +143,13 @@ def _route_class(path: str) -> str:
     return "/" + path.lstrip("/").split("/", 1)[0]
 
 
-async def _refuse(scope: Scope, send: Send, status: int, detail: str) -> None:
-    """A small answer sent without touching the body: JSON for the API, a line of HTML for pages."""
-    # Outside the access-log middleware, so the refusal gets its own line (no ids: route class only).
-    log.info("request body refused with %d (%s %s)", status, scope.get("method"), _route_class(scope.get("path", "/")))
+async def _refuse(scope: Scope, send: Send, status: int, detail: str, *, logged: bool = False) -> None:
+    """A small answer sent without touching the body: JSON for the API, a line of HTML for pages.
+
+    ``logged``: the request went through the app, so the access log has its line already.
+    """
+    if not logged:  # refused before the app (and its access log) saw it: one line here, route class only
+        log.info("request body refused with %d (%s %s)", status, scope.get("method"), _route_class(scope.get("path", "/")))
     if scope.get("path", "").startswith("/api/"):
         body, ctype = json.dumps({"detail": detail}).encode(), b"application/json"
     else:
