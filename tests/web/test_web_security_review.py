@@ -55,7 +55,39 @@ def _count(app, model, *where) -> int:
 # ----------------------------------------------------------------------------- 1. ids and erasure
 
 
-def test_erase_during_a_running_analysis_leaves_nothing_and_the_id_is_never_reused(app, tmp_path: Path) -> None:
+PG_URL = os.environ.get("KNEECOACH_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_app(request, app):
+    """The app on SQLite, and on PostgreSQL when ``KNEECOACH_TEST_POSTGRES_URL`` names an empty throwaway database."""
+    if request.param == "sqlite":
+        yield app
+        return
+    if PG_URL is None:
+        pytest.skip("set KNEECOACH_TEST_POSTGRES_URL to an empty throwaway PostgreSQL database")
+    from sqlalchemy import inspect
+
+    from kneecoach.store import migrate
+    from kneecoach.store.db import make_engine
+    from kneecoach.web.app import create_app
+
+    engine = make_engine(PG_URL)
+    try:
+        if set(inspect(engine).get_table_names()) - {"alembic_version"}:
+            pytest.skip("KNEECOACH_TEST_POSTGRES_URL database is not empty; refusing to touch it")
+    finally:
+        engine.dispose()
+    pg_app = create_app(PG_URL, secret_key="test-secret-key-" + "y" * 32)
+    try:
+        yield pg_app
+    finally:
+        pg_app.state.engine.dispose()
+        migrate.downgrade(PG_URL, "base")
+
+
+def test_erase_during_a_running_analysis_leaves_nothing_and_the_id_is_never_reused(any_app, tmp_path: Path) -> None:
+    app = any_app
     release, halfway = threading.Event(), threading.Event()
 
     def slow(clip, side, out_dir, progress):
