@@ -114,8 +114,14 @@ def _submit(request: Request, user: User, clip: UploadFile, side: str, keep: boo
 
 def _clip_meta(row: Any) -> dict[str, Any]:
     return {"id": row.id, "created_at": row.created_at.isoformat(), "side": row.side, "filename": row.filename,
-            "content_type": row.content_type, "size": row.size, "summary": row.summary,
+            "content_type": _served_type(row), "size": row.size, "summary": row.summary,
             "url": f"/u/{row.owner_id}/clips/{row.id}"}
+
+
+def _served_type(row: Any) -> str:
+    """The media type a kept clip is served with: sniffed from its bytes (clips kept before issue 19
+    stored the client's word), ``application/octet-stream`` when they are no known video."""
+    return sniff_video_type(bytes(row.data[:64])) or "application/octet-stream"
 
 
 def _clip_response(db: Session, owner_id: int, clip_id: int) -> Response:
@@ -124,8 +130,7 @@ def _clip_response(db: Session, owner_id: int, clip_id: int) -> Response:
     except repo.NotFound as exc:
         raise HTTPException(status_code=404, detail="No such clip.") from exc
     safe_name = "".join(c for c in row.filename if c.isalnum() or c in "._-")[:80] or "clip"
-    # The type comes from the bytes (clips kept before issue 19 stored the client's word).
-    return Response(row.data, media_type=sniff_video_type(bytes(row.data[:64])) or "application/octet-stream",
+    return Response(row.data, media_type=_served_type(row),
                     headers={"Content-Disposition": f'inline; filename="{safe_name}"', "Cache-Control": "private, no-store",
                              "X-Content-Type-Options": "nosniff"})
 
