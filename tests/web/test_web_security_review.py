@@ -199,8 +199,12 @@ def test_form_and_upload_caps_answer_413_with_a_reason(app, monkeypatch: pytest.
     b = Browser(app)
     b.signup("big@example.org")
     r = b.c.post("/signup", data={"email": "x@example.org", "notes": "n" * (body_limit.DEFAULT_LIMIT + 10)})
-    assert r.status_code == 413
+    assert r.status_code == 413 and "too large" in r.text and r.headers["content-type"].startswith("text/html")
+    assert body_limit.limit_for("/upload") == body_limit.IMPORT_LIMIT > body_limit.DEFAULT_LIMIT
+    monkeypatch.setitem(body_limit.ROUTE_LIMITS, "/upload", 50_000)
     monkeypatch.setitem(body_limit.ROUTE_LIMITS, "/api/v1/selftests/video", 50_000)
+    r = b.c.post("/upload", content=b"x" * 60_000, headers={"Accept": "application/json"})
+    assert r.status_code == 413 and "too large" in r.json()["detail"]  # the upload page's XHR reads JSON
     r = _upload(b, FAKE_CLIP + b"\0" * 60_000)
     assert r.status_code == 413 and "too large" in r.json()["detail"]
     assert _upload(b).status_code == 202  # under the cap: accepted

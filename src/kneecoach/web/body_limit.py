@@ -144,13 +144,15 @@ def _route_class(path: str) -> str:
 
 
 async def _refuse(scope: Scope, send: Send, status: int, detail: str, *, logged: bool = False) -> None:
-    """A small answer sent without touching the body: JSON for the API, a line of HTML for pages.
+    """A small answer sent without touching the body: JSON for the API (and the upload page's XHR,
+    which asks for JSON), a line of HTML for pages.
 
     ``logged``: the request went through the app, so the access log has its line already.
     """
     if not logged:  # refused before the app (and its access log) saw it: one line here, route class only
         log.info("request body refused with %d (%s %s)", status, scope.get("method"), _route_class(scope.get("path", "/")))
-    if scope.get("path", "").startswith("/api/"):
+    accept = next((v for k, v in scope.get("headers", ()) if k == b"accept"), b"")
+    if scope.get("path", "").startswith("/api/") or (b"application/json" in accept and b"text/html" not in accept):
         body, ctype = json.dumps({"detail": detail}).encode(), b"application/json"
     else:
         body = (f"<!doctype html><title>{status}</title><p>{detail} "
