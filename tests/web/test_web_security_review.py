@@ -119,7 +119,7 @@ def test_erase_during_a_running_analysis_leaves_nothing_and_the_id_is_never_reus
     r = a.post("/account/erase", {"confirm": "erase", "password": PASSWORD})
     assert r.status_code == 303
     release.set()
-    jobs.pool.submit(lambda: None).result(timeout=20)  # one worker: the analysis has ended
+    assert jobs.wait_idle(20)  # the analysis has ended
 
     again = Browser(app)
     new_id = again.signup("erased@example.org")  # the same person signs up again

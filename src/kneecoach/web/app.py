@@ -73,13 +73,17 @@ def _prepare_database(url: str) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start this process's background-job worker (it resumes jobs a restart interrupted)."""
+    """Start this process's background-job worker (it resumes jobs a restart interrupted) and video thread."""
     from kneecoach.web.jobs import worker_for
+    from kneecoach.web.video_jobs import jobs_for
 
-    worker = worker_for(app)
+    worker = worker_for(app)  # first: it re-queues jobs (video ones too) a restart interrupted
+    video = jobs_for(app)
+    video.start()
     try:
         yield
     finally:
+        video.stop()
         worker.stop()
 
 

@@ -89,7 +89,7 @@ def _apply_once(request: Request, db: Session, user: User, job_id: str) -> tuple
     except BaseException:
         jobs.release_apply(user.id, job_id)
         raise
-    jobs.mark_applied(user.id, job_id)
+    jobs.mark_applied(user.id, job_id, db)
     return values, True
 
 
