@@ -31,7 +31,7 @@ from kneecoach.web.app import SESSION_COOKIE
 from kneecoach.web.video_jobs import VideoJobs
 
 from .conftest import PASSWORD, Browser
-from .test_web_video import BAD_CLIP, FAKE_CLIP, MAGIC_ONLY, fake_analyser
+from .test_web_video import FAKE_CLIP, MAGIC_ONLY, fake_analyser
 
 
 def _upload(b: Browser, body: bytes = FAKE_CLIP, *, keep: bool = False, side: str = "left",
