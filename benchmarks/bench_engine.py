@@ -12,7 +12,8 @@ import time
 
 from kneecoach.engine import assess
 from kneecoach.intake.load import example_names, load_example
-from kneecoach.knowledge.loader import load_kb, load_kb_from, packaged_data_dir
+from kneecoach.assessment.kb import load_checked, load_kb
+from kneecoach.knowledge.loader import packaged_data_dir
 from kneecoach.render.markdown import render_markdown
 
 
@@ -30,10 +31,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=200)
     args = ap.parse_args()
-    med, p95 = timeit(lambda: load_kb_from(packaged_data_dir(), use_cache=False), max(args.repeat // 10, 5))
+    med, p95 = timeit(lambda: load_checked(packaged_data_dir(), use_cache=False), max(args.repeat // 10, 5))
     print(f"{'knowledge base load + full validation':40s} median {med:7.2f} ms   p95 {p95:7.2f} ms")
-    load_kb_from(packaged_data_dir())  # fills the cache of the validated knowledge base
-    med, p95 = timeit(lambda: load_kb_from(packaged_data_dir()), max(args.repeat // 10, 5))
+    load_checked(packaged_data_dir())  # fills the cache of the validated knowledge base
+    med, p95 = timeit(lambda: load_checked(packaged_data_dir()), max(args.repeat // 10, 5))
     print(f"{'knowledge base load from the cache':40s} median {med:7.2f} ms   p95 {p95:7.2f} ms")
     kb = load_kb()
     for name in example_names():

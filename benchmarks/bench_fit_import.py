@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=int, default=3600, help="records per file (default 3600 = 1 h at 1 Hz)")
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--parsers", default=",".join(DEFAULT_PARSERS),
-                    help="comma list from " + ", ".join(PARSERS) + " (default: kneecoach,fitparse)")
+                    help="comma list from " + ", ".join(PARSERS) + f" (default: {','.join(DEFAULT_PARSERS)})")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes for generation only")
     ap.add_argument("--regenerate", action="store_true")
     ap.add_argument("--json", type=Path, help="also write results here")

@@ -15,7 +15,7 @@ import statistics
 import time
 
 from kneecoach.figures.library import all_entries, render
-from kneecoach.knowledge.loader import load_kb
+from kneecoach.assessment.kb import load_kb
 
 
 def main() -> None:

@@ -25,7 +25,8 @@ from kneecoach.assessment.pathways import choose_pathway
 from kneecoach.intake.kujala import KujalaResult, score_kujala
 from kneecoach.intake.profile import Profile
 from kneecoach.intake.screen import Referral, screen
-from kneecoach.knowledge.loader import KnowledgeBase, load_kb
+from kneecoach.assessment.kb import load_kb
+from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.plan.build import build_plan
 from kneecoach.plan.models import PathwayChoice, Plan
 

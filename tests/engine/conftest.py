@@ -8,7 +8,8 @@ import yaml
 
 from kneecoach.intake.load import example_text
 from kneecoach.intake.profile import Profile
-from kneecoach.knowledge.loader import KnowledgeBase, load_kb
+from kneecoach.assessment.kb import load_kb
+from kneecoach.knowledge.loader import KnowledgeBase
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import yaml
 from typer.testing import CliRunner
 
 from kneecoach.intake.load import load_profile
-from kneecoach.knowledge.loader import load_kb
+from kneecoach.assessment.kb import load_kb
 
 runner = CliRunner()
 

@@ -10,7 +10,8 @@ import yaml
 
 from kneecoach.engine import assess
 from kneecoach.intake.load import load_example
-from kneecoach.knowledge.loader import KnowledgeBaseError, load_kb, load_kb_from, packaged_data_dir
+from kneecoach.assessment.kb import load_checked, load_kb
+from kneecoach.knowledge.loader import KnowledgeBaseError, packaged_data_dir
 from kneecoach.render.markdown import render_markdown
 
 KB = load_kb()
@@ -103,7 +104,7 @@ def _edit(folder: Path, name: str, fn) -> list[str]:
     fn(data)
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     with pytest.raises(KnowledgeBaseError) as info:
-        load_kb_from(folder)
+        load_checked(folder)
     return info.value.problems
 
 

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 import yaml
 
-from kneecoach.figures.checks import figure_problems
+from kneecoach.knowledge.figure_checks import figure_problems
 from kneecoach.figures.library import all_entries, render, write_figures
-from kneecoach.figures.model import LENGTHS, placed, project, segment_length, solve
-from kneecoach.figures.spec import Figure
-from kneecoach.knowledge.loader import KnowledgeBaseError, load_kb, load_kb_from, packaged_data_dir
+from kneecoach.knowledge.figure_model import LENGTHS, placed, project, segment_length, solve
+from kneecoach.knowledge.figure_spec import Figure
+from kneecoach.assessment.kb import load_checked, load_kb
+from kneecoach.knowledge.loader import KnowledgeBaseError, packaged_data_dir
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -137,7 +138,7 @@ def edit(folder: Path, name: str, fn) -> None:
 
 def problems(folder: Path) -> list[str]:
     with pytest.raises(KnowledgeBaseError) as info:
-        load_kb_from(folder)
+        load_checked(folder)
     return info.value.problems
 
 
@@ -238,7 +239,7 @@ def test_terminal_output_links_to_figures(tmp_path, monkeypatch):
     from kneecoach.cli import app
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    result = CliRunner().invoke(app, ["assess", "-e", "marathoner_000"])
+    result = CliRunner().invoke(app, ["assess", "-e", "marathoner_000", "--full"])
     assert result.exit_code == 0, result.output
     assert "Exercise figures" in result.output
     uri = (tmp_path / "kneecoach" / "figures" / "exercise-glute_bridge.svg").as_uri()

@@ -10,7 +10,8 @@ import yaml
 from typer.testing import CliRunner
 
 from kneecoach.cli import app
-from kneecoach.knowledge.loader import KnowledgeBaseError, load_kb_from, packaged_data_dir
+from kneecoach.assessment.kb import load_checked
+from kneecoach.knowledge.loader import KnowledgeBaseError, packaged_data_dir
 
 
 @pytest.fixture
@@ -29,12 +30,12 @@ def edit(folder: Path, name: str, fn) -> None:
 
 def problems(folder: Path) -> list[str]:
     with pytest.raises(KnowledgeBaseError) as info:
-        load_kb_from(folder)
+        load_checked(folder)
     return info.value.problems
 
 
 def test_packaged_kb_is_sound():
-    kb = load_kb_from(packaged_data_dir())
+    kb = load_checked(packaged_data_dir())
     assert kb.problems() == []
     assert all(c.source in kb.sources for c in kb.claims.values())
 

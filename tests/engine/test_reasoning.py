@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kneecoach.assessment.predicates import lsi
+from kneecoach.knowledge.predicates import lsi
 from kneecoach.engine import assess
 from kneecoach.intake.profile import PerSide, Side
 

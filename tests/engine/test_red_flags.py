@@ -6,7 +6,7 @@ import pytest
 
 from kneecoach.engine import assess
 from kneecoach.intake.screen import UnknownRedFlagError
-from kneecoach.knowledge.loader import load_kb
+from kneecoach.assessment.kb import load_kb
 from kneecoach.render.markdown import render_markdown
 
 from .conftest import make

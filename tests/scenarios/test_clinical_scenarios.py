@@ -22,7 +22,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_scenario_table_covers_every_pathway_and_urgency():
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
 
     kb = load_kb()
     assert {s.get("pathway") for s in SCENARIOS} >= set(kb.pathways)

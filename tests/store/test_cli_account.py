@@ -56,9 +56,9 @@ def test_reset_password_sets_hash_and_ends_sessions(db: str) -> None:
         token = open_session(s, user.id)
         uid = user.id
     r = run("user", "reset-password", "nobody@example.org", "--db", db, "--password-stdin", input="long enough pw\n")
-    assert r.exit_code == 1 and "no account" in r.output
+    assert r.exit_code == 2 and "no account" in r.output
     r = run("user", "reset-password", "doc@example.org", "--db", db, "--password-stdin", input="short\n")
-    assert r.exit_code == 1 and "nothing was changed" in r.output
+    assert r.exit_code == 2 and "nothing was changed" in r.output
     r = run("user", "reset-password", "doc@example.org", "--db", db, "--password-stdin", input="long enough pw\n")
     assert r.exit_code == 0 and "1 open sign-in" in r.output
     with transaction(_factory(db)) as s:
@@ -75,7 +75,7 @@ def test_export_and_fhir_of_the_local_runner(db: str, tmp_path: Path) -> None:
     zf = zipfile.ZipFile(io.BytesIO(out.read_bytes()))
     assert json.loads(zf.read("data/pain_entries.json"))[0]["note"] == "cli-note"
     assert len(json.loads(zf.read("data/plans.json"))) == 1
-    assert run("export", "--db", db, "--out", out).exit_code == 1  # no silent overwrite
+    assert run("export", "--db", db, "--out", out).exit_code == 2  # no silent overwrite
     fhir = tmp_path / "f.json"
     r = run("fhir", "--db", db, "--out", fhir)
     assert r.exit_code == 0, r.output
@@ -88,7 +88,7 @@ def test_export_and_fhir_of_the_local_runner(db: str, tmp_path: Path) -> None:
 def test_erase_asks_and_removes(db: str) -> None:
     owner = _seed_local(db)
     r = run("erase", "--db", db, input="wrong@example.org\n")
-    assert r.exit_code == 1 and "nothing was deleted" in r.output
+    assert r.exit_code == 2 and "nothing was deleted" in r.output
     with transaction(_factory(db)) as s:
         assert repo.list_pain(s, owner)
     r = run("erase", "--db", db, input="local@kneecoach.invalid\n")
@@ -103,7 +103,7 @@ def test_backup_and_restore_roundtrip(db: str, tmp_path: Path) -> None:
     r = run("db", "backup", dest, "--db", db)
     assert r.exit_code == 0, r.output
     assert dest.stat().st_mode & 0o077 == 0
-    assert run("db", "backup", dest, "--db", db).exit_code == 1  # refuses to overwrite
+    assert run("db", "backup", dest, "--db", db).exit_code == 2  # refuses to overwrite
     with transaction(_factory(db)) as s:
         repo.add_pain(s, owner, date(2026, 11, 3), "daily", 8, note="after backup")
     r = run("db", "restore", dest, "--db", db, "--yes")
@@ -116,14 +116,14 @@ def test_restore_refuses_a_file_that_is_not_a_kneecoach_backup(db: str, tmp_path
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 100)
     r = run("db", "restore", junk, "--db", db, "--yes")
-    assert r.exit_code == 1 and "not a SQLite database" in r.output
+    assert r.exit_code == 2 and "not a SQLite database" in r.output
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
     r = run("db", "restore", other, "--db", db, "--yes")
-    assert r.exit_code == 1 and "not a kneecoach database" in r.output
+    assert r.exit_code == 2 and "not a kneecoach database" in r.output
     assert run("runs", "--db", db).exit_code == 0  # the live database still works
 
 
 def test_backup_of_postgres_points_to_pg_dump(tmp_path: Path) -> None:
     r = run("db", "backup", tmp_path / "x", "--db", "postgresql+psycopg://u@127.0.0.1:1/none")
-    assert r.exit_code == 1 and "pg_dump" in r.output
+    assert r.exit_code == 2 and "pg_dump" in r.output

@@ -62,10 +62,10 @@ def test_import_exit_codes_and_report(db: str, tmp_path: Path) -> None:
 
     (tmp_path / "empty").mkdir()
     r = run("import", tmp_path / "empty", "--db", db)
-    assert r.exit_code == 1 and "no GPX, TCX or FIT files" in r.output
+    assert r.exit_code == 2 and "no GPX, TCX or FIT files" in r.output
 
     r = run("import", tmp_path / "missing", "--db", db)
-    assert r.exit_code == 1 and "no such file" in r.output
+    assert r.exit_code == 2 and "no such file" in r.output
 
     r = run("runs", "--db", db)
     assert r.exit_code == 0 and "8.00" in r.output and "6.00" in r.output
@@ -82,14 +82,14 @@ def test_log_validation(db: str) -> None:
         (("log", "exercise", "clamshell", "--load-kg", "-1"), "load cannot be negative"),
     ]:
         r = run(*args, "--db", db)
-        assert r.exit_code == 1, args
+        assert r.exit_code == 2, args  # the input is wrong
         assert msg in r.output, (args, r.output)
     known = repo.known_exercise_ids()
     if known:
         ex = sorted(known)[0]
         assert run("log", "exercise", ex, "--sets", "3", "--reps", "12", "--db", db).exit_code == 0
         bad = run("log", "exercise", ex[:-1] + "q", "--db", db)
-        assert bad.exit_code == 1 and "unknown exercise" in bad.output and ex in bad.output
+        assert bad.exit_code == 2 and "unknown exercise" in bad.output and ex in bad.output
     assert _counts(db)[1:] == (1, 1 if known else 0)
 
 
@@ -127,7 +127,7 @@ def test_load_review_apply_and_plot(db: str, tmp_path: Path) -> None:
     r = run("plot", png, "--db", db)
     assert r.exit_code == 0 and png.read_bytes()[:4] == b"\x89PNG"
     r = run("plot", tmp_path / "load.gif", "--db", db)
-    assert r.exit_code == 1 and ".png or .svg" in r.output
+    assert r.exit_code == 2 and ".png or .svg" in r.output
 
 
 def test_end_to_end_with_engine_plan_seed_000(db: str, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kneecoach.engine import assess
 from kneecoach.intake.load import ProfileError, example_text, load_example, parse_profile
 from kneecoach.intake.retest import apply_retest
-from kneecoach.knowledge.loader import load_kb
+from kneecoach.assessment.kb import load_kb
 from kneecoach.store import repo
 from kneecoach.store.db import transaction
 from kneecoach.store.loop import load_progress, record_retest

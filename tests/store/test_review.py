@@ -146,7 +146,7 @@ def test_scenario_seed_000_through_real_files(factory: sessionmaker[Session], tm
 
 
 def test_strength_ids_from_knowledge_base() -> None:
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
 
     try:
         kb = load_kb()

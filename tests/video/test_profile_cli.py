@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from kneecoach.cli import app
 from kneecoach.engine import assess
 from kneecoach.intake.load import load_example, load_profile
-from kneecoach.knowledge.loader import load_kb
+from kneecoach.assessment.kb import load_kb
 from kneecoach.video.analysis import analyse
 from kneecoach.video.report import VideoReport, apply_to_profile_data, cutoff_deg
 from tests.video.synth import concat, squat_series

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.knowledge.schema import EVIDENCE_LEVEL_LABELS
-from kneecoach.plan.models import EvidenceNote
+from kneecoach.assessment.results import EvidenceNote
 
 
 def level_label(level: str) -> str:

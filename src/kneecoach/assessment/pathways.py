@@ -9,12 +9,12 @@ same criteria re-evaluate against it.
 
 from __future__ import annotations
 
-from kneecoach.assessment.predicates import evaluate, recorded
+from kneecoach.knowledge.predicates import evaluate, recorded
 from kneecoach.assessment.reasoning import Finding
 from kneecoach.intake.profile import Profile
 from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.knowledge.schema import Criterion, Pathway
-from kneecoach.plan.models import CriterionResult, CriterionStatus, PathwayChoice
+from kneecoach.assessment.results import CriterionResult, CriterionStatus, PathwayChoice
 
 __all__ = ["CriterionResult", "PathwayChoice", "check_criterion", "choose_pathway"]
 

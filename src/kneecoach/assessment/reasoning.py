@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from kneecoach.assessment.predicates import evaluate, resolve
+from kneecoach.knowledge.predicates import evaluate, resolve
 from kneecoach.intake.profile import Profile, Side
 from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.knowledge.schema import FindingRule

@@ -15,7 +15,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from kneecoach.cli.app import app
-from kneecoach.cli.tracking import DbOpt, _describe, _fail, _open, db_app, out
+from kneecoach.cli.tracking import DbOpt, _bad_input, _describe, _fail, _open, db_app, out
 from kneecoach.store import repo
 from kneecoach.store.db import resolve_url, transaction
 
@@ -30,7 +30,7 @@ def _owner(s: Session, email: str | None, local_id: int) -> int:
         return local_id
     user = repo.get_user_by_email(s, email)
     if user is None:
-        raise _fail(f"no account with the e-mail {email!r}")
+        raise _bad_input(f"no account with the e-mail {email!r}")
     return user.id
 
 
@@ -56,12 +56,12 @@ def reset_password(
     else:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
     if len(password) < MIN_PASSWORD or len(password) > 1024:
-        raise _fail(f"the password must have {MIN_PASSWORD} to 1024 characters; nothing was changed")
+        raise _bad_input(f"the password must have {MIN_PASSWORD} to 1024 characters; nothing was changed")
     factory, _local = _open(db)
     with transaction(factory) as s:
         user = repo.get_user_by_email(s, email)
         if user is None:
-            raise _fail(f"no account with the e-mail {email!r}; nothing was changed")
+            raise _bad_input(f"no account with the e-mail {email!r}; nothing was changed")
         user.password_hash = hash_password(password)
         ended = close_all_sessions(s, user.id)
     out.print(f"Password reset; {ended} open sign-in(s) ended.")
@@ -78,7 +78,7 @@ def export_cmd(
     from kneecoach.store.portability import export_zip
 
     if out_path.exists() and not overwrite:
-        raise _fail(f"{out_path} exists; choose another --out or pass --overwrite")
+        raise _bad_input(f"{out_path} exists; choose another --out or pass --overwrite")
     factory, local = _open(db)
     with transaction(factory) as s:
         blob = export_zip(s, _owner(s, email, local))
@@ -125,7 +125,7 @@ def erase_cmd(
     if not yes:
         answer = typer.prompt(f"This deletes {label} and all their data for good. Type the e-mail to confirm")
         if answer.strip().lower() != label.lower():
-            raise _fail("confirmation did not match; nothing was deleted")
+            raise _bad_input("confirmation did not match; nothing was deleted")
     with transaction(factory) as s:
         removed = erase_user(s, owner.id)
     out.print("Deleted: " + ", ".join(f"{n} {t}" for t, n in sorted(removed.items())))
@@ -142,8 +142,10 @@ def db_backup(
 
     try:
         size = backup(resolve_url(db), dest, overwrite=overwrite)
-    except (BackupError, OSError) as exc:
-        raise _fail(_describe(exc) if not isinstance(exc, BackupError) else str(exc)) from None
+    except BackupError as exc:
+        raise _bad_input(str(exc)) from None
+    except OSError as exc:
+        raise _fail(_describe(exc)) from None
     out.print(f"Backed up to {dest} ({size:,} bytes).")
 
 
@@ -159,12 +161,14 @@ def db_restore(
 
     url = resolve_url(db)
     if not yes and not typer.confirm(f"Replace the database at {url} with {source}?"):
-        raise _fail("nothing was restored")
+        raise _bad_input("nothing was restored")
     try:
         restore(url, source)
         migrate.upgrade(url)
-    except (BackupError, OSError) as exc:
-        raise _fail(_describe(exc) if not isinstance(exc, BackupError) else str(exc)) from None
+    except BackupError as exc:
+        raise _bad_input(str(exc)) from None
+    except OSError as exc:
+        raise _fail(_describe(exc)) from None
     out.print(f"Restored from {source}; database at revision {migrate.current(url)}.")
 
 

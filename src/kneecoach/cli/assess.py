@@ -64,12 +64,20 @@ def _write_plan_figures(assessment: Assessment, output: Path | None) -> dict[str
     if assessment.plan is None:
         return {}
     ids = list(dict.fromkeys(e.id for ph in assessment.plan.phases for e in ph.exercises))
-    if output is not None:
-        folder = output.parent / f"{output.stem}_figures"
-    else:
-        data_home = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
-        folder = data_home / "kneecoach" / "figures"
+    folder = output.parent / f"{output.stem}_figures" if output is not None else _data_home() / "figures"
     return write_figures(folder, ids)
+
+
+def _report_path(profile: Path | None, example: str | None) -> Path:
+    """Where the full report goes when the terminal shows the summary: beside the profile file,
+    or, for a built-in example, in the user data folder (never into the current folder unasked)."""
+    if profile is not None:
+        return profile.with_name(f"{profile.stem}-report.md")
+    return _data_home() / "reports" / f"{example}-report.md"
+
+
+def _data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "kneecoach"
 
 
 @app.command("assess")
@@ -78,11 +86,21 @@ def assess_cmd(
     example: Annotated[str | None, typer.Option("--example", "-e", help="Use a built-in example profile.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text (terminal), markdown or json.")] = Format.text,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file instead of the screen.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Print the whole report in the terminal instead of a one-screen summary.")] = False,
     save: Annotated[bool, typer.Option("--save", help="Store profile, assessment and plan in the database.")] = False,
     db: Annotated[str | None, typer.Option("--db", help="Database URL (default: KNEECOACH_DB or the user data folder).")] = None,
 ) -> None:
-    """Assess a runner's profile: red-flag screen, Kujala score, findings, ranked hypotheses with sources, and the plan."""
+    """Assess a runner's profile: red-flag screen, Kujala score, findings, ranked hypotheses with sources, and the plan.
+
+    In a terminal it prints a one-screen summary and writes the full report (Markdown) beside the
+    profile file; `--full` prints everything, `-f markdown|json` print that format, `-o` writes it.
+    """
     assessment, prof = run_assessment(profile, example)
+    summary = fmt is Format.text and output is None and not full
+    if summary:
+        output = _report_path(profile, example)
+        output.parent.mkdir(parents=True, exist_ok=True)
+    figures: dict[str, Path] = {}
     if fmt is Format.json:
         text = assessment.model_dump_json(indent=2)
     else:
@@ -91,7 +109,15 @@ def assess_cmd(
         figures = _write_plan_figures(assessment, output)
         links = {i: (f"{p.parent.name}/{p.name}" if output else p.resolve().as_uri()) for i, p in figures.items()}
         text = render_markdown(assessment, figures=links if output else None)
-    if output:
+    if summary:
+        from rich.markdown import Markdown
+
+        from kneecoach.render.summary import render_summary
+
+        assert output is not None
+        output.write_text(text + "\n", encoding="utf-8")
+        console.print(Markdown(render_summary(assessment, report=str(output))))
+    elif output:
         output.write_text(text + "\n", encoding="utf-8")
         console.print(f"Wrote {output}")
         if fmt is not Format.json and figures:
@@ -120,23 +146,26 @@ def example_cmd(
     name: Annotated[str, typer.Argument(help="Which example.")] = "marathoner_000",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: print).")] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the examples.")] = False,
+    retest: Annotated[bool, typer.Option("--retest", help="The example's re-test file instead (for `kneecoach recheck --from`).")] = False,
 ) -> None:
-    """Write a realistic example profile to edit into your own."""
-    from kneecoach.intake.load import ProfileError, example_names, example_text
+    """Write a realistic example profile (or, with --retest, its re-test three weeks on) to edit into your own."""
+    from kneecoach.intake.load import ProfileError, example_names, example_text, retest_example_names, retest_example_text
 
     if list_:
+        with_retest = set(retest_example_names())
         for n in example_names():
-            typer.echo(n)
+            typer.echo(f"{n}  (has --retest)" if n in with_retest else n)
         return
     try:
-        text = example_text(name)
+        text = retest_example_text(name) if retest else example_text(name)
     except ProfileError as exc:
         raise fail("unknown example", exc.problems) from exc
     if output:
         if output.exists():
             raise fail(f"{output} exists", ["refusing to overwrite; choose another name or delete it"])
         output.write_text(text, encoding="utf-8")
-        console.print(f"Wrote {output}. Edit it, then run: kneecoach assess {output}")
+        next_step = f"kneecoach recheck --from {output}" if retest else f"kneecoach assess {output}"
+        console.print(f"Wrote {output}. Edit it, then run: {next_step}")
     else:
         typer.echo(text, nl=False)
 
@@ -151,11 +180,12 @@ def kb_check(
     Files whose bytes passed every check before (with the same kneecoach code) are not checked
     again unless ``--full`` is given: the answer would be the same.
     """
-    from kneecoach.knowledge.loader import KnowledgeBaseError, load_kb_from, packaged_data_dir
+    from kneecoach.assessment.kb import load_checked
+    from kneecoach.knowledge.loader import KnowledgeBaseError, packaged_data_dir
 
     target = folder or packaged_data_dir()
     try:
-        kb = load_kb_from(target, use_cache=not full)
+        kb = load_checked(target, use_cache=not full)
     except KnowledgeBaseError as exc:
         raise fail(f"knowledge base in {target} is broken", exc.problems, code=1) from exc
     console.print(
@@ -177,11 +207,12 @@ def kb_figures(
     from html import escape
 
     from kneecoach.figures.library import all_entries, render
-    from kneecoach.knowledge.loader import KnowledgeBaseError, load_kb_from, packaged_data_dir
+    from kneecoach.assessment.kb import load_checked
+    from kneecoach.knowledge.loader import KnowledgeBaseError, packaged_data_dir
 
     target = folder or packaged_data_dir()
     try:
-        kb = load_kb_from(target)
+        kb = load_checked(target)
     except KnowledgeBaseError as exc:
         raise fail(f"knowledge base in {target} is broken", exc.problems, code=1) from exc
     entries = [e for e in all_entries(kb) if not ids or e.id in ids]
@@ -205,7 +236,7 @@ def kb_figures(
 @kb_app.command("sources")
 def kb_sources() -> None:
     """List the sources and how many claims each makes."""
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
 
     kb = load_kb()
     for s in kb.sources.values():

@@ -22,7 +22,8 @@ from kneecoach.cli.app import app
 from kneecoach.intake.load import ProfileError, parse_profile
 from kneecoach.intake.profile import Aggravator, PainLocation, Profile, Side
 from kneecoach.intake.screen import questions_for
-from kneecoach.knowledge.loader import KnowledgeBase, load_kb
+from kneecoach.assessment.kb import load_kb
+from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.knowledge.schema import RedFlag
 
 console = Console()

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from kneecoach.plan.models import Plan
     from kneecoach.tracking.review import Review
 
-from kneecoach.cli.app import app
+from kneecoach.cli.app import EXIT_BAD_INPUT, EXIT_FAILED, app
 from kneecoach.store import migrate, repo
 from kneecoach.store.db import make_engine, make_session_factory, resolve_url, transaction
 
@@ -48,9 +48,15 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
+    """One line on stderr and the exit for it: ``EXIT_FAILED`` (could not be done) unless told otherwise."""
     err.print(f"[red]Error:[/red] {message}", highlight=False)
-    return typer.Exit(1)
+    return typer.Exit(code)
+
+
+def _bad_input(message: str) -> typer.Exit:
+    """The input is wrong (exit 2): the runner can fix it and run the command again."""
+    return _fail(message, EXIT_BAD_INPUT)
 
 
 
@@ -75,7 +81,7 @@ def _day(value: str | None) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _fail(f"--date must be YYYY-MM-DD (e.g. 2026-03-31), got {value!r}") from None
+        raise _bad_input(f"--date must be YYYY-MM-DD (e.g. 2026-03-31), got {value!r}") from None
 
 
 # --------------------------------------------------------------------------- db
@@ -112,7 +118,7 @@ def import_cmd(
 
     for p in paths:
         if not p.exists():
-            raise _fail(f"no such file or folder: {p}")
+            raise _bad_input(f"no such file or folder: {p}")
     factory, owner = _open(db)
     with Progress(
         TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True
@@ -127,7 +133,7 @@ def import_cmd(
         except Exception as exc:  # noqa: BLE001
             raise _fail(f"import failed, nothing was stored ({_describe(exc)})") from exc
     if report.files_seen == 0:
-        raise _fail("no GPX, TCX or FIT files found there (looked inside folders and .zip archives).")
+        raise _bad_input("no GPX, TCX or FIT files found there (looked inside folders and .zip archives).")
     out.print(report.summary() + ".")
     for name in report.duplicates:
         out.print(f"  duplicate: {name}", highlight=False)
@@ -139,7 +145,7 @@ def import_cmd(
     for e in report.errors:
         err.print(f"  [red]error:[/red] {e.error}", highlight=False)
     if report.all_failed:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 # --------------------------------------------------------------------------- log
@@ -160,7 +166,7 @@ def log_pain(
         with transaction(factory) as s:
             repo.add_pain(s, owner, when, timing.replace("-", "_"), score, note)
     except ValueError as exc:
-        raise _fail(str(exc)) from exc
+        raise _bad_input(str(exc)) from exc
     out.print(f"Logged pain {score}/10 ({timing}) on {when}.")
 
 
@@ -183,7 +189,7 @@ def log_exercise(
             row = repo.add_exercise(s, owner, when, exercise_id, sets, reps, hold, load_kg, note)
             ex = row.exercise_id
     except ValueError as exc:
-        raise _fail(str(exc)) from exc
+        raise _bad_input(str(exc)) from exc
     out.print(f"Logged {ex} on {when}.")
 
 
@@ -205,10 +211,13 @@ def runs_cmd(
     if confirm is not None:
         with transaction(factory) as s:
             try:
-                repo.confirm_run(s, owner, confirm)
+                was_flagged = repo.confirm_run(s, owner, confirm)
             except LookupError as exc:
-                raise _fail(str(exc)) from exc
-        out.print(f"Run {confirm} confirmed: it now counts toward load.")
+                raise _bad_input(str(exc)) from exc
+        if was_flagged:
+            out.print(f"Run {confirm} confirmed: it now counts toward load.")
+        else:
+            out.print(f"Run {confirm} was never flagged as too fast: it already counts toward load.")
     with transaction(factory) as s:
         if start is not None or all_:
             rows, span = repo.run_rows(s, owner, since=start), None
@@ -287,7 +296,7 @@ def _review(s: Session, owner: int, today: date) -> tuple[int, Plan, Review]:
         raise _fail("no plan stored yet: run `kneecoach assess PROFILE --save` first.")
     version, plan = latest
     try:
-        from kneecoach.knowledge.loader import load_kb
+        from kneecoach.assessment.kb import load_kb
 
         strength = strength_exercise_ids(load_kb())
     except (ImportError, OSError, ValueError):
@@ -305,7 +314,7 @@ def review_cmd(
     day: DateOpt = None,
 ) -> None:
     """Review load vs pain and strength work; decide progress / hold / step back."""
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
     from kneecoach.store.loop import NoProfile, load_progress
     from kneecoach.tracking.progress import apply_progress
     from kneecoach.tracking.review import apply_review
@@ -356,7 +365,7 @@ def recheck_cmd(
     import yaml
 
     from kneecoach.intake.load import ProfileError
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
     from kneecoach.store.loop import NoProfile, load_progress, record_retest
 
     kb = load_kb()
@@ -366,7 +375,7 @@ def recheck_cmd(
             text = from_file.read_text(encoding="utf-8")
             answers = json.loads(text) if from_file.suffix.lower() == ".json" else yaml.safe_load(text)
         except (OSError, ValueError, yaml.YAMLError) as exc:
-            raise _fail(f"cannot read {from_file}: {exc}") from exc
+            raise _bad_input(f"cannot read {from_file}: {exc}") from exc
     else:
         from kneecoach.cli.intake import ask_retest
 
@@ -380,7 +389,7 @@ def recheck_cmd(
         err.print(f"[red]Error:[/red] re-test refused, nothing stored ({exc.source}):", highlight=False)
         for problem in exc.problems:
             err.print(f"  - {problem}", highlight=False)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
     except NoProfile as exc:
         raise _fail(str(exc)) from exc
     if a.referral is not None:
@@ -408,7 +417,7 @@ def plot_cmd(
     from kneecoach.tracking.plots import plot_load
 
     if path.suffix.lower() not in {".png", ".svg"}:
-        raise _fail(f"plot file must end in .png or .svg, got {path.name!r}")
+        raise _bad_input(f"plot file must end in .png or .svg, got {path.name!r}")
     factory, owner = _open(db)
     today = date.today()
     start = today - timedelta(weeks=weeks)
@@ -434,13 +443,13 @@ def plot_cmd(
 
 
 def _plot_trends(path: Path, db: str | None, weeks: int) -> None:
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
     from kneecoach.store.loop import NoProfile, load_progress
     from kneecoach.tracking.load import weekly_load
     from kneecoach.tracking.plots import plot_trends
 
     if path.suffix.lower() not in {".png", ".svg"}:
-        raise _fail(f"plot file must end in .png or .svg, got {path.name!r}")
+        raise _bad_input(f"plot file must end in .png or .svg, got {path.name!r}")
     factory, owner = _open(db)
     today = date.today()
     kb = load_kb()

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kneecoach.cli.app import app
+from kneecoach.cli.app import EXIT_BAD_INPUT, EXIT_FAILED, app
 
 selftest_app = typer.Typer(help="Self-tests measured from a recording.", no_args_is_help=True)
 app.add_typer(selftest_app, name="selftest")
@@ -29,7 +29,7 @@ def video(
     stride: Annotated[int, typer.Option(min=1, max=4, help="Analyse every n-th frame (faster; see README for the effect).")] = 1,
 ) -> None:
     """Frontal plane projection angle, pelvic drop, trunk lean and depth per rep and per side."""
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
     from kneecoach.video.pose import video_available
     from kneecoach.video.quality import VideoQualityError
 
@@ -40,7 +40,8 @@ def video(
     missing = video_available()
     if missing:
         console.print(f"[red]{escape(missing)}[/]")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_FAILED)
+    from kneecoach.video.pose import native_logs_silenced
     from kneecoach.video.report import analyse_clip, apply_to_profile_data
 
     kb = load_kb()
@@ -48,16 +49,17 @@ def video(
     if profile is not None:
         raw = _read_profile(profile)
     try:
-        report = analyse_clip(clip, kb, side=side, stride=stride, out_dir=out or clip.parent)
+        with native_logs_silenced():
+            report = analyse_clip(clip, kb, side=side, stride=stride, out_dir=out or clip.parent)
     except VideoQualityError as exc:
         if fmt == "json":
             print(json.dumps({"error": exc.code, "message": str(exc)}))
         else:
             console.print(f"[red]Cannot measure this clip:[/] {escape(str(exc))}")
-        raise typer.Exit(3) from exc
+        raise typer.Exit(EXIT_BAD_INPUT) from exc  # film again: the clip is the input
     except FileNotFoundError as exc:
         console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
 
     written = False
     if profile is not None and raw is not None:
@@ -68,7 +70,7 @@ def video(
             parse_profile(data, str(profile))
         except ProfileError as exc:  # the file stays as it was
             console.print(f"[red]{exc}[/]")
-            raise typer.Exit(2) from exc
+            raise typer.Exit(EXIT_BAD_INPUT) from exc
         profile.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
         written = True
 
@@ -87,7 +89,7 @@ def _read_profile(path: Path) -> dict[str, Any]:
         load_profile(path)  # validates before anything is analysed or written
     except ProfileError as exc:
         console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 

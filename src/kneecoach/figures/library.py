@@ -13,8 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from kneecoach.figures.spec import Figure
-from kneecoach.knowledge.loader import KnowledgeBase, load_kb
+from kneecoach.knowledge.figure_spec import Figure
+from kneecoach.assessment.kb import load_kb
+from kneecoach.knowledge.loader import KnowledgeBase
 
 Kind = Literal["exercise", "self_test"]
 Style = Literal["animated", "page", "strip", "print"]

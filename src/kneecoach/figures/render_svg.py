@@ -21,10 +21,10 @@ from html import escape
 
 import numpy as np
 
-from kneecoach.figures.anatomy import REGIONS, face_vector
-from kneecoach.figures.checks import keyframe_body, prop_centre
-from kneecoach.figures.model import HEAD_R, Body, expand_pose, placed, project, solve
-from kneecoach.figures.spec import Figure, Keyframe, Prop
+from kneecoach.knowledge.figure_anatomy import REGIONS, face_vector
+from kneecoach.knowledge.figure_checks import keyframe_body, prop_centre
+from kneecoach.knowledge.figure_model import HEAD_R, Body, expand_pose, placed, project, solve
+from kneecoach.knowledge.figure_spec import Figure, Keyframe, Prop
 
 SCALE = 200.0          # px per body height
 MARGIN = 0.07

@@ -81,6 +81,19 @@ def example_text(name: str) -> str:
     return (resources.files("kneecoach.examples") / f"{name}.yaml").read_text(encoding="utf-8")
 
 
+def retest_example_names() -> list[str]:
+    """Example profiles that also ship a re-test three weeks on (``examples/retests/NAME.yaml``)."""
+    folder = resources.files("kneecoach.examples") / "retests"
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def retest_example_text(name: str) -> str:
+    """The re-test file for example ``name`` (for ``kneecoach recheck --from``)."""
+    if name not in retest_example_names():
+        raise ProfileError(name, [f"no re-test example for {name!r}; there is one for {', '.join(retest_example_names())}"])
+    return (resources.files("kneecoach.examples") / "retests" / f"{name}.yaml").read_text(encoding="utf-8")
+
+
 def load_example(name: str) -> Profile:
     import yaml
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kneecoach.knowledge.sides import PerSide, Side
 from kneecoach.intake.versions import CURRENT_SCHEMA_VERSION, upgrade_profile_data
 
 T = TypeVar("T")
@@ -26,11 +27,6 @@ class _Model(BaseModel):
     """Strict base: unknown fields are errors, so a typo in a profile file is caught."""
 
     model_config = ConfigDict(defer_build=True, extra="forbid", frozen=False, use_enum_values=False)
-
-
-class Side(StrEnum):
-    left = "left"
-    right = "right"
 
 
 class PainLocation(StrEnum):
@@ -67,19 +63,6 @@ class Flexibility(StrEnum):
     tight = "tight"
     normal = "normal"
     loose = "loose"
-
-
-class PerSide(_Model, Generic[T]):
-    """A value recorded for each leg; either side may be missing (not tested)."""
-
-    left: T | None = None
-    right: T | None = None
-
-    def get(self, side: Side) -> T | None:
-        return self.left if side is Side.left else self.right
-
-    def items(self) -> list[tuple[Side, T]]:
-        return [(s, v) for s, v in ((Side.left, self.left), (Side.right, self.right)) if v is not None]
 
 
 class Symptoms(_Model):

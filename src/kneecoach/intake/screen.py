@@ -52,7 +52,7 @@ class ScreenResult(BaseModel):
 def questions_for(profile: Profile, kb: KnowledgeBase) -> list[RedFlag]:
     """The red-flag questions to ask this person: age and history decide some (``show_when``)."""
     # Imported here: the predicate language lives with the assessment, which imports this module.
-    from kneecoach.assessment.predicates import evaluate
+    from kneecoach.knowledge.predicates import evaluate
 
     return [
         rf
@@ -67,7 +67,7 @@ def screen(profile: Profile, kb: KnowledgeBase) -> ScreenResult:
     A "yes" counts even to a question that would not have been shown (safety first); a flag
     with ``raised_when`` (e.g. the Ottawa rule's age item) needs no question at all.
     """
-    from kneecoach.assessment.predicates import evaluate
+    from kneecoach.knowledge.predicates import evaluate
 
     unknown = sorted(set(profile.red_flags) - set(kb.red_flags))
     if unknown:

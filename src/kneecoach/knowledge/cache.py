@@ -30,17 +30,17 @@ import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
-if TYPE_CHECKING:
-    from kneecoach.knowledge.loader import KnowledgeBase
+K = TypeVar("K")
 
 __all__ = ["cache_dir", "cache_key", "code_digest", "read", "write"]
 
 #: Packages whose code decides what a valid knowledge base is, or defines the cached objects:
-#: the schema and checks, the figure model, and the profile and progress fields that rules and
-#: phase criteria may name (checked by ``KnowledgeBase.problems`` through ``assessment``).
-_CODE_PACKAGES = ("knowledge", "figures", "assessment", "intake")
+#: the schema, the rule language, figure specs and their checks (all in ``knowledge``), and the
+#: profile and progress fields that rules and phase criteria may name (the subjects handed in
+#: by ``assessment.kb``, defined in ``intake`` and ``assessment``).
+_CODE_PACKAGES = ("knowledge", "assessment", "intake")
 
 
 def enabled() -> bool:
@@ -68,42 +68,44 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def cache_key(files_digest: str) -> str:
-    """The cache file's name for knowledge files hashing to ``files_digest``."""
+def cache_key(files_digest: str, variant: str = "") -> str:
+    """The cache file's name for knowledge files hashing to ``files_digest``, checked as ``variant`` says."""
     import pydantic
 
     from kneecoach import __version__
 
     h = hashlib.sha256()
-    for part in (files_digest, code_digest(), __version__, pydantic.VERSION, sys.version):
+    for part in (files_digest, variant, code_digest(), __version__, pydantic.VERSION, sys.version):
         h.update(part.encode())
         h.update(b"\0")
     return f"kb-{h.hexdigest()[:32]}.pickle"
 
 
-def read(files_digest: str) -> KnowledgeBase | None:
-    """The cached knowledge base for these files, or None (no cache, stale, unreadable)."""
+def read(files_digest: str, expected: type[K], variant: str = "") -> K | None:
+    """The cached ``expected`` object for these files, or None (no cache, stale, unreadable).
+
+    ``expected`` is passed in (the loader's ``KnowledgeBase``) so this module needs nothing from
+    the loader: the loader uses the cache, never the other way round.
+    """
     if not enabled():
         return None
-    from kneecoach.knowledge.loader import KnowledgeBase
-
-    path = cache_dir() / cache_key(files_digest)
+    path = cache_dir() / cache_key(files_digest, variant)
     try:
         with path.open("rb") as fh:
             kb: Any = pickle.load(fh)  # noqa: S301 - our own file in the user's cache folder, keyed by content
     except Exception:  # noqa: BLE001 - a missing or damaged cache is never an error, only a miss
         return None
-    if not isinstance(kb, KnowledgeBase) or kb.digest != files_digest:
+    if not isinstance(kb, expected) or getattr(kb, "digest", None) != files_digest:
         return None
     return kb
 
 
-def write(kb: KnowledgeBase) -> Path | None:
+def write(kb: Any, variant: str = "") -> Path | None:
     """Store a validated knowledge base; returns the file, or None when the folder is not writable."""
     if not enabled():
         return None
     folder = cache_dir()
-    target = folder / cache_key(kb.digest)
+    target = folder / cache_key(kb.digest, variant)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".kb-", suffix=".tmp")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -67,6 +66,24 @@ FILES: dict[str, tuple[type[BaseModel], bool]] = {
 }
 
 
+@dataclass(frozen=True)
+class Subjects:
+    """The models the knowledge files' rules read, named by the layers that define them.
+
+    Findings, red flags and pathways are written over a runner's profile (``profile``); phase exit
+    criteria over the progress context (``context``). The knowledge layer sits below both, so it
+    cannot import them; the layer that can (:func:`kneecoach.assessment.kb.load_kb`) hands them in,
+    and every rule's paths are then checked against them.
+    """
+
+    profile: type[BaseModel]
+    context: type[BaseModel]
+
+    def key(self) -> str:
+        """Names both models, for the cache key (a knowledge base checked against other models is another entry)."""
+        return f"{self.profile.__module__}.{self.profile.__qualname__};{self.context.__module__}.{self.context.__qualname__}"
+
+
 class KnowledgeBaseError(ValueError):
     """The knowledge files are malformed or inconsistent. ``problems`` lists each one."""
 
@@ -112,7 +129,7 @@ class KnowledgeBase:
         claim = self.claims[claim_id]
         return claim.level or self.sources[claim.source].evidence_level
 
-    def problems(self) -> list[str]:
+    def problems(self, subjects: Subjects | None = None) -> list[str]:
         """Cross-file consistency problems (empty when the knowledge base is sound)."""
         out: list[str] = []
 
@@ -161,7 +178,7 @@ class KnowledgeBase:
                 need("source", self.sources, s, f"red_flags.yaml {r.id}")
             for label, rule in (("show_when", r.show_when), ("raised_when", r.raised_when)):
                 if rule is not None:
-                    out.extend(self._check_when(rule, f"red_flags.yaml {r.id} {label}", per_side=False))
+                    out.extend(self._check_when(rule, f"red_flags.yaml {r.id} {label}", per_side=False, subjects=subjects))
         need("source", self.sources, self.kujala.source, "kujala.yaml")
         for st in self.self_tests.values():
             for s in st.sources:
@@ -172,12 +189,12 @@ class KnowledgeBase:
                 need("claim", self.claims, s.claim, f"findings.yaml {f.id}")
             for c in f.claims:
                 need("claim", self.claims, c, f"findings.yaml {f.id}")
-            out.extend(self._check_when(f.when, f"findings.yaml {f.id}", f.per_side))
+            out.extend(self._check_when(f.when, f"findings.yaml {f.id}", f.per_side, subjects=subjects))
         for p in self.phases.values():
             for c in p.claims:
                 need("claim", self.claims, c, f"phases.yaml {p.id}")
             for crit in p.exit_criteria:
-                out.extend(self._check_when(crit.when, f"phases.yaml {p.id} exit {crit.id}", False, root="context"))
+                out.extend(self._check_when(crit.when, f"phases.yaml {p.id} exit {crit.id}", False, root="context", subjects=subjects))
         for lad in self.ladders.values():
             need("exercise", self.exercises, lad.exercise, f"ladders.yaml {lad.exercise}")
         for e in self.exercises.values():
@@ -205,7 +222,7 @@ class KnowledgeBase:
                 out.append(
                     f"{where}: neither 'always' nor any 'addresses', nor included by a pathway, so it can never be chosen"
                 )
-        out.extend(self._pathway_problems())
+        out.extend(self._pathway_problems(subjects))
         for src in (*self.rules.pain.sources, *self.rules.ramp.sources):
             need("source", self.sources, src, "rules.yaml")
         for adv in self.rules.terrain:
@@ -215,8 +232,8 @@ class KnowledgeBase:
         return out
 
     def figure_problems(self) -> list[str]:
-        """Every exercise and self-test has a sound figure (see :mod:`kneecoach.figures.checks`)."""
-        from kneecoach.figures.checks import figure_problems
+        """Every exercise and self-test has a sound figure (see :mod:`kneecoach.knowledge.figure_checks`)."""
+        from kneecoach.knowledge.figure_checks import figure_problems
 
         out: list[str] = []
         for e in self.exercises.values():
@@ -225,7 +242,7 @@ class KnowledgeBase:
             out.extend(figure_problems(st.figure, f"self_tests.yaml {st.id}", self.muscles, []))
         return out
 
-    def _pathway_problems(self) -> list[str]:
+    def _pathway_problems(self, subjects: Subjects | None) -> list[str]:
         out: list[str] = []
         defaults = [p.id for p in self.pathways.values() if p.when is None and not p.findings_all and not p.findings_any]
         if len(defaults) != 1:
@@ -257,24 +274,31 @@ class KnowledgeBase:
                 if c not in self.claims:
                     out.append(f"{where}: unknown claim '{c}'")
             if p.when is not None:
-                out.extend(self._check_when(p.when, where, per_side=False))
+                out.extend(self._check_when(p.when, where, per_side=False, subjects=subjects))
             for cr in p.criteria:
-                out.extend(self._check_when(cr.when, f"{where} criterion {cr.id}", per_side=False))
+                out.extend(self._check_when(cr.when, f"{where} criterion {cr.id}", per_side=False, subjects=subjects))
         return out
 
-    def _check_when(self, when: When, where: str, per_side: bool, root: str = "profile") -> list[str]:
-        from kneecoach.assessment.context import ProgressContext
-        from kneecoach.assessment.predicates import check_predicate_path
+    def _check_when(
+        self, when: When, where: str, per_side: bool, root: str = "profile", *, subjects: Subjects | None
+    ) -> list[str]:
+        """Structural checks always; each path against its subject model when ``subjects`` is given."""
+        from kneecoach.knowledge.predicates import check_predicate_path
 
         out: list[str] = []
         for node in (*when.all, *when.any):
             if isinstance(node, When):
-                out.extend(self._check_when(node, where, per_side, root))
+                out.extend(self._check_when(node, where, per_side, root, subjects=subjects))
                 continue
             assert isinstance(node, Predicate)
             if "{side}" in node.field and not per_side:
                 out.append(f"{where}: field '{node.field}' uses {{side}} but the finding is not per_side")
-            problem = check_predicate_path(node, self.rules, ProgressContext if root == "context" else None)
+            if subjects is None:
+                continue
+            if root == "context":
+                problem = check_predicate_path(node, self.rules, subjects.context, "the progress context (profile, diary, retest)")
+            else:
+                problem = check_predicate_path(node, self.rules, subjects.profile)
             if problem:
                 out.append(f"{where}: {problem}")
         return out
@@ -330,11 +354,13 @@ def _format_validation(file: str, exc: ValidationError, items: list[Any] | None)
     return out
 
 
-def load_kb_from(folder: Path, *, use_cache: bool = True) -> KnowledgeBase:
+def load_kb_from(folder: Path, *, subjects: Subjects | None = None, use_cache: bool = True) -> KnowledgeBase:
     """Load, validate and cross-check the knowledge files in ``folder``.
 
-    A knowledge base that passed every check before, from files with the same bytes, comes from
-    the cache (:mod:`kneecoach.knowledge.cache`) instead; ``use_cache=False`` always re-checks
+    With ``subjects``, every rule's paths are also checked against the models it reads; the
+    engine always loads that way (:func:`kneecoach.assessment.kb.load_kb`). A knowledge base that
+    passed the same checks before, from files with the same bytes, comes from the cache
+    (:mod:`kneecoach.knowledge.cache`) instead; ``use_cache=False`` always re-checks
     (``kneecoach kb check --full``).
     """
     from kneecoach.knowledge import cache
@@ -350,8 +376,9 @@ def load_kb_from(folder: Path, *, use_cache: bool = True) -> KnowledgeBase:
             problems.append(f"{name}: file missing")
             continue
         digest.update(contents[name])
+    variant = subjects.key() if subjects else "unbound"
     if use_cache and not problems:
-        cached = cache.read(digest.hexdigest())
+        cached = cache.read(digest.hexdigest(), KnowledgeBase, variant)
         if cached is not None:
             return cached
 
@@ -399,19 +426,14 @@ def load_kb_from(folder: Path, *, use_cache: bool = True) -> KnowledgeBase:
         rules=parsed["rules.yaml"],
         digest=digest.hexdigest(),
     )
-    cross = kb.problems()
+    cross = kb.problems(subjects)
     if cross:
         raise KnowledgeBaseError(cross)
     if use_cache:
-        cache.write(kb)
+        cache.write(kb, variant)
     return kb
 
 
 def packaged_data_dir() -> Path:
     return Path(str(resources.files("kneecoach.knowledge") / "data"))
 
-
-@lru_cache(maxsize=4)
-def load_kb(folder: str | None = None) -> KnowledgeBase:
-    """The knowledge base (the packaged one unless ``folder`` is given), cached."""
-    return load_kb_from(Path(folder) if folder else packaged_data_dir())

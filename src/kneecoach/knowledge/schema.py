@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kneecoach.plan.models import PainRule, RampRule
-from kneecoach.figures.spec import Figure
+from kneecoach.knowledge.load_rules import PainRule, RampRule
+from kneecoach.knowledge.figure_spec import Figure
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", min_length=2, max_length=60)]
 SourceId = Annotated[str, Field(min_length=3)]

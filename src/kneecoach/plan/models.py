@@ -11,46 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kneecoach.assessment.results import CriterionResult, EvidenceNote, PathwayChoice
+from kneecoach.knowledge.load_rules import PainRule, RampRule
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="forbid")
-
-
-class PainRule(_Out):
-    """When pain stops or reverses progression (0-10 scores), after the pain-monitoring model."""
-
-    max_during_run: int = Field(ge=0, le=10, description="Pain during a run above this: no progression.")
-    max_next_morning: int = Field(ge=0, le=10, description="Next-morning pain above this: no progression.")
-    step_back_at: int = Field(ge=0, le=10, description="Any entry at or above this: step back a week.")
-    pause_running_at: int = Field(
-        default=7, ge=0, le=10, description="Pain during a run at or above this pauses running (exercise goes on)."
-    )
-    pause_after_unsettled_mornings: int = Field(
-        default=2, ge=1, le=14,
-        description="Next-morning pain above max_next_morning this many days in a row also pauses running.",
-    )
-    rationale: str
-    sources: list[str]
-
-
-class RampRule(_Out):
-    """How fast weekly distance may grow."""
-
-    max_increase_pct: float = Field(gt=0, le=50)
-    min_step_km: float = Field(ge=0)
-    cutback_every_weeks: int = Field(ge=2)
-    cutback_pct: float = Field(ge=0, lt=100)
-    restart_km: float = Field(gt=0, description="Weekly km to restart from when not running.")
-    calm_load_factor: float = Field(gt=0, le=1, description="Share of current km kept while pain is high.")
-    long_run_share: float = Field(gt=0, le=1)
-    rationale: str
-    sources: list[str]
-
-    def allowed_next(self, highest_so_far_km: float) -> float:
-        """The most a week may hold, given the highest week so far (from a standstill: ``restart_km``)."""
-        if highest_so_far_km <= 0:
-            return self.restart_km
-        return highest_so_far_km + max(highest_so_far_km * self.max_increase_pct / 100.0, self.min_step_km)
 
 
 class RampWeek(_Out):
@@ -70,17 +36,6 @@ class Dose(_Out):
     per_side: bool = False
     days_per_week: int = Field(ge=1, le=7)
     text: str = Field(description="The dose in words, e.g. '3 x 15 each side, 4 days a week'.")
-
-
-class EvidenceNote(_Out):
-    """One claim about an exercise or topic, with its level: shown so the runner sees how strong it is."""
-
-    claim_id: str
-    source: str
-    level: str
-    level_label: str
-    stance: str
-    statement: str
 
 
 class PlannedExercise(_Out):
@@ -122,37 +77,6 @@ class Advice(_Out):
     id: str
     text: str
     sources: list[str]
-
-
-CriterionStatus = Literal["met", "not_met", "not_recorded"]
-
-
-class CriterionResult(_Out):
-    id: str
-    label: str
-    status: CriterionStatus
-    retest: str = Field(description="How to measure it again.")
-    sources: list[str]
-
-
-class PathwayChoice(_Out):
-    """The condition pathway chosen (pathways.yaml), why, and which others also resembled the answers."""
-
-    id: str
-    name: str
-    condition: str | None
-    summary: str
-    because: list[str]
-    also_matched: list[str]
-    ramp_mode: Literal["standard", "hold_until_criteria"]
-    ramp_note: str
-    criteria: list[CriterionResult]
-    sources: list[str]
-
-    @property
-    def running_on_hold(self) -> bool:
-        """True while a criteria-gated pathway still has an unmet (or unrecorded) criterion."""
-        return self.ramp_mode == "hold_until_criteria" and any(c.status != "met" for c in self.criteria)
 
 
 class EducationNote(_Out):

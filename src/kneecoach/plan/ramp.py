@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 
-from kneecoach.plan.models import RampRule, RampWeek
+from kneecoach.knowledge.load_rules import RampRule
+from kneecoach.plan.models import RampWeek
 
 MAX_WEEKS = 104  # two years: beyond that a plan should be re-made, not extended
 

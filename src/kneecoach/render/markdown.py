@@ -7,7 +7,8 @@ they read that it is education, not a diagnosis.
 from __future__ import annotations
 
 from kneecoach.engine import Assessment
-from kneecoach.knowledge.loader import KnowledgeBase, load_kb
+from kneecoach.assessment.kb import load_kb
+from kneecoach.knowledge.loader import KnowledgeBase
 
 URGENCY_LABEL = {"emergency": "emergency: today", "urgent": "urgent: within days", "soon": "soon: within weeks"}
 CRITERION_MARK = {"met": "met", "not_met": "not met yet", "not_recorded": "not recorded yet"}

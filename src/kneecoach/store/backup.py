@@ -60,17 +60,27 @@ def backup(url: str, dest: Path, *, overwrite: bool = False) -> int:
         raise BackupError(f"no database at {source}")
     if dest.exists() and not overwrite:
         raise BackupError(f"{dest} exists; choose another name or pass --overwrite")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)  # a new backup folder is made, as `cp -r` users expect
+    except OSError as exc:
+        raise BackupError(f"cannot create the folder {dest.parent} ({exc.strerror or exc})") from None
     tmp = dest.with_name(dest.name + ".partial")
     tmp.unlink(missing_ok=True)
-    src = sqlite3.connect(source)
-    dst = sqlite3.connect(tmp)
     try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    tmp.chmod(0o600)  # health data: readable by the owner only
-    tmp.replace(dest)
+        src = sqlite3.connect(source)
+        try:
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        tmp.chmod(0o600)  # health data: readable by the owner only
+        tmp.replace(dest)
+    except (sqlite3.Error, OSError) as exc:
+        tmp.unlink(missing_ok=True)  # nothing half-written is left behind
+        raise BackupError(f"cannot write the backup {dest} ({exc})") from None
     return dest.stat().st_size
 
 

@@ -484,14 +484,18 @@ def last_run_before(s: Session, owner_id: int, day: date) -> Activity | None:
     return _run_to_activity(row) if row is not None else None
 
 
-def confirm_run(s: Session, owner_id: int, run_id: int) -> RunRecord:
-    """The runner confirms a flagged run really was a run: it counts toward load from now on."""
+def confirm_run(s: Session, owner_id: int, run_id: int) -> bool:
+    """The runner confirms a flagged run really was a run: it counts toward load from now on.
+
+    Returns whether the run was flagged (False: it counted already, nothing changed).
+    """
     row = s.get(RunRecord, run_id)
     if row is None or row.owner_id != owner_id:
         raise LookupError(f"no run with id {run_id}")
+    was_flagged = bool(row.speed_unconfirmed)
     row.speed_unconfirmed = False
     s.flush()
-    return row
+    return was_flagged
 
 
 def delete_run(s: Session, owner_id: int, run_id: int) -> None:
@@ -570,7 +574,7 @@ def add_pain(
 @lru_cache(maxsize=1)
 def _kb_exercise_ids() -> frozenset[str] | None:
     try:
-        from kneecoach.knowledge.loader import load_kb
+        from kneecoach.assessment.kb import load_kb
     except ImportError:  # pragma: no cover - the knowledge package ships with kneecoach
         return None
     try:

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from statistics import median
 
 from kneecoach.assessment.context import DiaryMetrics, ProgressContext, RetestMetrics
-from kneecoach.assessment.predicates import evaluate, lsi, recorded
+from kneecoach.knowledge.predicates import evaluate, lsi, recorded
 from kneecoach.intake.kujala import score_kujala
 from kneecoach.intake.profile import Profile
 from kneecoach.knowledge.loader import KnowledgeBase

@@ -10,7 +10,9 @@ wheel), because the pose model follows one person only and would silently pick o
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,30 @@ FACE_CHECKS = 6  # frames sampled for the several-people gate
 MAX_SIDE_PX = 960  # larger frames are scaled down first: the pose model works at 256 px anyway
 
 Progress = Callable[[float], None]
+
+
+@contextmanager
+def native_logs_silenced() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null while MediaPipe runs, for a terminal command.
+
+    MediaPipe's C++ graph (absl and glog) and TensorFlow Lite write start-up and per-graph lines
+    ("Created TensorFlow Lite XNNPACK delegate", "All log messages before absl::InitializeLog()",
+    "Feedback manager requires a model ...") straight to the process's stderr, below Python, where
+    no logging setting reaches them; to a runner they read like errors. The descriptor is shared by
+    the whole process, so this is for the CLI only: a server's threads must keep their stderr.
+    Python exceptions are unaffected (they propagate and print after the descriptor is restored).
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def video_available() -> str | None:

@@ -76,7 +76,7 @@ class ClipTooLarge(ValueError):
 
 
 def default_analyser(clip: Path, side: str | None, out_dir: Path, progress: Callable[[float], None]) -> dict[str, Any]:
-    from kneecoach.knowledge.loader import load_kb
+    from kneecoach.assessment.kb import load_kb
     from kneecoach.video.report import analyse_clip
 
     return analyse_clip(clip, load_kb(), side=side, out_dir=out_dir, progress=progress).to_json()

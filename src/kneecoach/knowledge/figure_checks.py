@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from kneecoach.figures.anatomy import REGIONS
-from kneecoach.figures.model import (
+from kneecoach.knowledge.figure_anatomy import REGIONS
+from kneecoach.knowledge.figure_model import (
     POINTS,
     Body,
     expand_pose,
@@ -21,7 +21,7 @@ from kneecoach.figures.model import (
     point_radius,
     segment_length,
 )
-from kneecoach.figures.spec import ATTACHED_KINDS, Figure, Keyframe, Prop
+from kneecoach.knowledge.figure_spec import ATTACHED_KINDS, Figure, Keyframe, Prop
 
 #: How far (body heights, about 2 cm per 0.01 for a 1.75 m runner) a contact may miss its surface.
 CONTACT_TOLERANCE = 0.03
@@ -131,7 +131,7 @@ def figure_problems(fig: Figure | None, where: str, muscles: Iterable[str], defa
         if m not in known:
             out.append(f"{where}: figure highlights unknown muscle '{m}'")
         elif m not in REGIONS:
-            out.append(f"{where}: figure highlights '{m}', which has no drawing region in figures/anatomy.py")
+            out.append(f"{where}: figure highlights '{m}', which has no drawing region in knowledge/figure_anatomy.py")
     labels = [k.label for k in (*fig.keyframes, *fig.wrong)]
     if len(set(labels)) != len(labels):
         out.append(f"{where}: figure keyframe labels repeat")

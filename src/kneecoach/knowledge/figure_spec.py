@@ -2,7 +2,7 @@
 
 Kept free of any import from :mod:`kneecoach.knowledge` so the knowledge schema
 can embed it without a cycle. Cross-checks that need the body model (joint
-ranges, contacts) live in :mod:`kneecoach.figures.checks`.
+ranges, contacts) live in :mod:`kneecoach.knowledge.figure_checks`.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Contact(_Fig):
 
 
 class Keyframe(_Fig):
-    """One pose: joint angles in degrees (see :data:`kneecoach.figures.model.JOINTS`).
+    """One pose: joint angles in degrees (see :data:`kneecoach.knowledge.figure_model.JOINTS`).
 
     A joint name without ``_l``/``_r`` (``hip: 90``) sets both sides. Without an
     ``anchor`` the body is stood on the floor (its lowest point at z = 0).

@@ -1,8 +1,12 @@
-"""Evaluate the small rule language of ``findings.yaml`` against a profile.
+"""The small rule language the knowledge files are written in, and its evaluation.
 
-Keeping this generic is what lets findings live in data: the code knows how to
-compare, test membership and compute a limb symmetry index; *which* fields and
-thresholds matter is the knowledge base's business.
+Findings, red flags, pathways and phase criteria are ``When`` trees of predicates over a
+*subject*: a runner's profile, or the progress context built from it and the diary. Keeping the
+language generic is what lets those rules live in data: the code knows how to follow a dotted
+path, compare, test membership and compute a limb symmetry index; *which* fields and thresholds
+matter is the knowledge base's business. The language sits in the knowledge layer, below the
+intake and assessment code that define the subjects, so the subject model a rule is checked
+against is passed in (see :class:`kneecoach.knowledge.loader.Subjects`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from kneecoach.intake.profile import PerSide, Profile, Side
+from kneecoach.knowledge.sides import PerSide, Side
 from kneecoach.knowledge.schema import Predicate, Rules, When
 
 _MISSING = object()
@@ -69,7 +73,7 @@ def lsi(per_side: PerSide[Any]) -> tuple[float, Side] | None:
     return round(min(left, right) / stronger * 100.0, 1), weaker_side
 
 
-def evaluate_predicate(pred: Predicate, profile: Profile, rules: Rules, side: Side | None) -> Match:
+def evaluate_predicate(pred: Predicate, profile: Any, rules: Rules, side: Side | None) -> Match:
     path = pred.field.replace("{side}", side.value) if side else pred.field
     actual = resolve(profile, path)
     expected = rule_value(pred.value, rules)
@@ -110,7 +114,7 @@ def evaluate_predicate(pred: Predicate, profile: Profile, rules: Rules, side: Si
     return Match(comparisons[op])
 
 
-def evaluate(when: When, profile: Profile, rules: Rules, side: Side | None = None) -> Match:
+def evaluate(when: When, profile: Any, rules: Rules, side: Side | None = None) -> Match:
     """All of ``all`` and at least one of ``any`` (when given). Carries the first metric side/value."""
     matches: list[Match] = []
     for node in when.all:
@@ -132,7 +136,7 @@ def evaluate(when: When, profile: Profile, rules: Rules, side: Side | None = Non
     return Match(True, found_side, found_value)
 
 
-def recorded(when: When, profile: Profile) -> bool:
+def recorded(when: When, profile: Any) -> bool:
     """Whether the values the rule compares were recorded (``all``: each; ``any``: at least one).
 
     Lets a criterion say "not recorded yet" instead of "not met" when the runner has not
@@ -165,16 +169,15 @@ def _unwrap(tp: Any) -> Any:
             return tp
 
 
-def check_predicate_path(pred: Predicate, rules: Rules, root: type[BaseModel] | None = None) -> str | None:
-    """Return a problem description if ``pred.field`` is not a path in :class:`Profile` (or ``root``)."""
+def check_predicate_path(pred: Predicate, rules: Rules, root: type[BaseModel], label: str = "the profile") -> str | None:
+    """Return a problem description if ``pred.field`` is not a path in ``root`` (named ``label``)."""
     path = pred.field.replace("{side}", "left")
-    tp: Any = root or Profile
+    tp: Any = root
     for part in path.split("."):
         tp = _unwrap(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             if part not in tp.model_fields:
-                where = "the profile" if root is None else "the progress context (profile, diary, retest)"
-                return f"field '{pred.field}' is not in {where} (no '{part}')"
+                return f"field '{pred.field}' is not in {label} (no '{part}')"
             tp = tp.model_fields[part].annotation
         else:
             break  # dict / list / scalar: the rest is data-dependent
