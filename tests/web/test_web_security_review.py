@@ -366,3 +366,32 @@ def test_data_folder_is_private_and_sqlite_overwrites_deleted_rows(tmp_path: Pat
     loose.chmod(0o644)
     make_engine(str(loose)).dispose()
     assert stat.S_IMODE(loose.stat().st_mode) == 0o600
+
+
+def test_cli_erase_also_removes_video_files_and_throttle_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``kneecoach erase`` (the operator's erasure) leaves no video files or throttle rows either."""
+    from typer.testing import CliRunner
+
+    from kneecoach.cli import app as cli
+    from kneecoach.store.db import make_engine, make_session_factory
+
+    folder = tmp_path / "video"
+    monkeypatch.setenv("KNEECOACH_VIDEO_DIR", str(folder))
+    db = tmp_path / "cli.db"
+    assert CliRunner().invoke(cli, ["db", "upgrade", "--db", str(db)]).exit_code == 0
+    factory = make_session_factory(make_engine(str(db)))
+    with transaction(factory) as s:
+        uid = repo.create_user(s, "gone@example.org", "Gone", "runner", password_hash="x").id
+    jobs = VideoJobs(folder, analyser=fake_analyser, probe=MAGIC_ONLY, factory=factory)
+    monkeypatch.setattr(jobs, "start", lambda: None)  # queued, never run: its clip stays on disk
+    jobs.submit(uid, "left", io.BytesIO(FAKE_CLIP))
+    limits.DbThrottle(factory).record(*(key for _rule, key in limits.login_checks("gone@example.org", "192.0.2.1")[:2]))
+    assert list(folder.iterdir()) and _count_in(factory, AuthAttempt) == 2
+    r = CliRunner().invoke(cli, ["erase", "--db", str(db), "--email", "gone@example.org", "--yes"])
+    assert r.exit_code == 0, r.output
+    assert list(folder.iterdir()) == [] and _count_in(factory, AuthAttempt) == 0 and _count_in(factory, Job) == 0
+
+
+def _count_in(factory, model) -> int:
+    with transaction(factory) as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
