@@ -18,6 +18,7 @@ from kneecoach.web.video_jobs import KIND, VideoJobs
 
 from .conftest import Browser
 from .test_multiworker import PG_URL, Client, _served_by, server  # noqa: F401  (fixture)
+from .test_web_security_review import any_app  # noqa: F401  (fixture: SQLite, and PostgreSQL when given)
 from .test_web_video import FAKE_CLIP, MAGIC_ONLY, fake_analyser
 
 CLIP = Path(__file__).parent.parent / "data" / "video" / "pose_squats.mp4"
@@ -67,8 +68,9 @@ def _queued_then_abandoned(app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     return uid, job_id, first
 
 
-def test_a_clip_left_running_by_a_dead_process_is_analysed_after_a_restart(app, tmp_path: Path,
+def test_a_clip_left_running_by_a_dead_process_is_analysed_after_a_restart(any_app, tmp_path: Path,  # noqa: F811
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    app = any_app
     uid, job_id, first = _queued_then_abandoned(app, tmp_path, monkeypatch)
     worker = store_jobs.JobWorker(app.state.session_factory, single_process=True)
     worker.start()  # what a restarted server does first: re-queue what was left running
@@ -84,7 +86,8 @@ def test_a_clip_left_running_by_a_dead_process_is_analysed_after_a_restart(app, 
     assert not list((tmp_path / "jobs").rglob("clip"))
 
 
-def test_a_clip_interrupted_too_often_fails_cleanly(app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_clip_interrupted_too_often_fails_cleanly(any_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    app = any_app
     uid, job_id, first = _queued_then_abandoned(app, tmp_path, monkeypatch)
     with transaction(app.state.session_factory) as s:
         s.execute(update(Job).where(Job.id == int(job_id)).values(attempts=store_jobs.MAX_ATTEMPTS))
