@@ -115,3 +115,21 @@ def make_gpx(start_iso: str = "2026-11-02T07:00:00", km: float = 5.0, minutes: f
             time=start + timedelta(seconds=minutes * 60 * i / steps)))
     return gpx.to_xml().encode()
 
+
+
+@pytest.fixture(autouse=True)
+def stop_video_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each VideoJobs a test starts polls the database every second: stop them when the test ends."""
+    from kneecoach.web.video_jobs import VideoJobs
+
+    started: list[VideoJobs] = []
+    real_start = VideoJobs.start
+
+    def start(self: VideoJobs) -> None:
+        started.append(self)
+        real_start(self)
+
+    monkeypatch.setattr(VideoJobs, "start", start)
+    yield
+    for jobs in started:
+        jobs.stop(timeout=5)

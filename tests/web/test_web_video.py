@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from kneecoach.video.analysis import analyse
+from kneecoach.video.container import check_clip
 from kneecoach.video.quality import VideoQualityError
 from kneecoach.video.report import VideoReport
 from kneecoach.web.video_jobs import VideoJobs
@@ -15,14 +17,19 @@ from tests.video.synth import squat_series
 from tests.web.conftest import Browser
 
 CLIP = Path(__file__).parent.parent / "data" / "video" / "pose_squats.mp4"
+#: Starts like an MP4 (an ``ftyp`` box), so the upload check lets it through to the fake analyser.
+FAKE_CLIP = b"\x00\x00\x00\x14ftypisom\x00\x00\x02\x00isom" + b"fake clip bytes"
+BAD_CLIP = b"\x00\x00\x00\x14ftypisom\x00\x00\x02\x00isom" + b"bad bytes"
+#: The container check without OpenCV's open (the fake clips are not decodable).
+MAGIC_ONLY = partial(check_clip, open_with_opencv=False)
 
 
 def fake_analyser(clip: Path, side, out_dir: Path, progress):
     """Synthetic landmarks instead of the pose model: the runner, storage and pages are under test."""
     data = clip.read_bytes()
-    if data.startswith(b"bad"):
+    if data == BAD_CLIP:
         raise VideoQualityError("not_a_video", "clip.mp4 could not be read as a video.")
-    assert data == b"fake clip bytes"
+    assert data == FAKE_CLIP
     progress(0.5)
     fppa = 15.0 if side == "left" else 4.0
     report = VideoReport(analyse(squat_series(side or "left", fppa=fppa)), 10.0)
@@ -34,12 +41,12 @@ def fake_analyser(clip: Path, side, out_dir: Path, progress):
 
 @pytest.fixture()
 def jobs(app, tmp_path: Path) -> VideoJobs:
-    j = VideoJobs(tmp_path / "jobs", analyser=fake_analyser)
+    j = VideoJobs(tmp_path / "jobs", analyser=fake_analyser, probe=MAGIC_ONLY)
     app.state.video_jobs = j
     return j
 
 
-def _upload(b: Browser, side: str, body: bytes = b"fake clip bytes", api: bool = False):
+def _upload(b: Browser, side: str, body: bytes = FAKE_CLIP, api: bool = False):
     path = "/api/v1/selftests/video" if api else "/selftests/video"
     token = b.token("/selftests") if not api else b.c.get("/api/v1/csrf").json()["csrf_token"]
     headers = {"x-csrf-token": token} if api else {}
@@ -57,7 +64,7 @@ def test_upload_analyse_show_and_apply(browser: Browser, jobs: VideoJobs, tmp_pa
     job_id = r.headers["location"].rsplit("/", 1)[1]
     st = jobs.wait(uid, job_id)
     assert st["status"] == "done"
-    assert not (tmp_path / "jobs" / job_id / "clip").exists()  # the clip is not kept
+    assert not list((tmp_path / "jobs").rglob("clip"))  # the clip is not kept
     html = browser.c.get(f"/selftests/video/{job_id}").text
     assert "+15.0°" in html and "Record in my self-tests" in html
     png = browser.c.get(f"/selftests/video/{job_id}/chart.png")
@@ -75,7 +82,7 @@ def test_upload_analyse_show_and_apply(browser: Browser, jobs: VideoJobs, tmp_pa
 def test_quality_problem_is_shown(browser: Browser, jobs: VideoJobs) -> None:
     uid = browser.signup("bad@example.org")
     browser.intake()
-    r = _upload(browser, "right", b"bad bytes")
+    r = _upload(browser, "right", BAD_CLIP)
     job_id = r.headers["location"].rsplit("/", 1)[1]
     assert jobs.wait(uid, job_id)["status"] == "failed"
     html = browser.c.get(f"/selftests/video/{job_id}").text
@@ -125,7 +132,7 @@ def test_real_clip_through_the_real_runner(app, browser: Browser, tmp_path: Path
     job_id = _upload(browser, "left", CLIP.read_bytes(), api=True).json()["id"]
     st = jobs.wait(uid, job_id, timeout=120)
     assert st["status"] == "failed" and st["error_code"] == "not_frontal"  # the test clip is filmed turned
-    assert not (tmp_path / "real" / job_id / "clip").exists()
+    assert not list((tmp_path / "real").rglob("clip"))
 
 
 def test_progress_is_shown_while_running(app, browser: Browser, tmp_path: Path) -> None:
@@ -140,7 +147,7 @@ def test_progress_is_shown_while_running(app, browser: Browser, tmp_path: Path) 
         release.wait(10)
         return fake_analyser(clip, side, out_dir, lambda x: None)
 
-    jobs = VideoJobs(tmp_path / "slow", analyser=slow)
+    jobs = VideoJobs(tmp_path / "slow", analyser=slow, probe=MAGIC_ONLY)
     app.state.video_jobs = jobs
     uid = browser.signup("slow@example.org")
     browser.intake()
@@ -162,7 +169,7 @@ def test_too_large_upload_is_refused_and_not_kept(browser: Browser, jobs: VideoJ
     r = _upload(browser, "left", b"x" * 100, api=True)
     assert r.status_code == 413 and "larger than" in r.json()["detail"]
     r = _upload(browser, "left", b"x" * 100)
-    assert r.status_code == 303 and r.headers["location"] == "/selftests"
+    assert r.status_code == 303 and r.headers["location"] == "/selftests#squat-video"
     assert list((tmp_path / "jobs").iterdir()) == []
 
 
@@ -171,7 +178,7 @@ def _upload_kept(b: Browser, side: str, api: bool = False):
     token = b.token("/selftests") if not api else b.c.get("/api/v1/csrf").json()["csrf_token"]
     headers = {"x-csrf-token": token} if api else {}
     return b.c.post(path, data={"side": side, "csrf_token": token, "keep": "true"},
-                    files={"clip": ("my squat.mp4", io.BytesIO(b"fake clip bytes"), "video/mp4")},
+                    files={"clip": ("my squat.mp4", io.BytesIO(FAKE_CLIP), "video/mp4")},
                     headers=headers, follow_redirects=False)
 
 
@@ -192,13 +199,13 @@ def test_a_clip_is_kept_only_when_asked_and_can_be_watched_and_deleted(app, jobs
     kept = _upload_kept(runner, "left").headers["location"].rsplit("/", 1)[1]
     st = jobs.wait(uid, kept)
     assert st["status"] == "done" and st["clip_id"]
-    assert not (tmp_path / "jobs" / kept / "clip").exists()
+    assert not list((tmp_path / "jobs").rglob("clip"))
     assert "Your clip is kept" in runner.c.get(f"/selftests/video/{kept}").text
     (meta,) = runner.c.get(f"/api/v1/users/{uid}/clips").json()
-    assert meta["side"] == "left" and meta["size"] == len(b"fake clip bytes") and meta["filename"] == "my squat.mp4"
+    assert meta["side"] == "left" and meta["size"] == len(FAKE_CLIP) and meta["filename"] == "my squat.mp4"
     assert meta["summary"]["sides"]["left"]["fppa_deg"] == pytest.approx(15.0, abs=0.5)
     video = runner.c.get(meta["url"])
-    assert video.status_code == 200 and video.content == b"fake clip bytes"
+    assert video.status_code == 200 and video.content == FAKE_CLIP
     assert video.headers["content-type"] == "video/mp4" and "no-store" in video.headers["cache-control"]
     assert f'/u/{uid}/clips/{meta["id"]}' in runner.c.get("/selftests").text
 
@@ -212,7 +219,7 @@ def test_a_clip_is_kept_only_when_asked_and_can_be_watched_and_deleted(app, jobs
     code = re.search(r"<code>([^<]+)</code>", runner.c.get("/home").text).group(1)
     clinician.signup("doc@example.org", role="clinician")
     clinician.post("/invites/accept", {"code": code})
-    assert clinician.c.get(meta["url"]).content == b"fake clip bytes"
+    assert clinician.c.get(meta["url"]).content == FAKE_CLIP
 
     # It goes with the export, then the runner deletes it.
     import zipfile
@@ -236,7 +243,7 @@ def test_api_keeps_and_deletes_a_clip(browser: Browser, jobs: VideoJobs) -> None
     body = browser.c.get(r.json()["status_url"]).json()
     assert body["keep"] is True and body["clip_id"] == st["clip_id"]
     token = browser.c.get("/api/v1/csrf").json()["csrf_token"]
-    assert browser.c.get(f"/api/v1/users/{uid}/clips/{st['clip_id']}").content == b"fake clip bytes"
+    assert browser.c.get(f"/api/v1/users/{uid}/clips/{st['clip_id']}").content == FAKE_CLIP
     assert browser.c.delete(f"/api/v1/clips/{st['clip_id']}", headers={"x-csrf-token": token}).json() == {
         "deleted": st["clip_id"]}
     assert browser.c.delete(f"/api/v1/clips/{st['clip_id']}", headers={"x-csrf-token": token}).status_code == 404

@@ -19,7 +19,7 @@ from kneecoach.web.video_jobs import VideoJobs
 
 from .conftest import PASSWORD
 from .test_web_browser import CHROMIUM, _free_port, assert_at, page, shot, submit  # noqa: F401  (fixture)
-from .test_web_video import fake_analyser
+from .test_web_video import FAKE_CLIP, MAGIC_ONLY, fake_analyser
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,7 +39,7 @@ def video_server(tmp_path):
         return fake_analyser(clip, side, out_dir, progress)
 
     app = create_app(f"sqlite:///{tmp_path / 'v.db'}", secret_key="browser-video-key-" + "z" * 32)
-    app.state.video_jobs = VideoJobs(tmp_path / "jobs", analyser=slow)
+    app.state.video_jobs = VideoJobs(tmp_path / "jobs", analyser=slow, probe=MAGIC_ONLY)
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -76,7 +76,7 @@ def test_squat_video_upload_in_chromium(video_server, page, tmp_path):
     assert_at(page, server + "/selftests")
 
     clip = tmp_path / "left.mp4"
-    clip.write_bytes(b"fake clip bytes")
+    clip.write_bytes(FAKE_CLIP)
     page.set_input_files("#clip-left", str(clip))
     submit(page, "button:has-text('Analyse the left leg')")
     assert "Analysing" in page.inner_text("main")
@@ -94,7 +94,7 @@ def test_squat_video_upload_in_chromium(video_server, page, tmp_path):
     # The right leg, this time asking kneecoach to keep the clip: it is listed, playable and deletable.
     page.goto(server + "/selftests")
     right = tmp_path / "right.mp4"
-    right.write_bytes(b"fake clip bytes")
+    right.write_bytes(FAKE_CLIP)
     page.set_input_files("#clip-right", str(right))
     page.locator("form.video-upload:has(#clip-right) input[name='keep']").check()
     submit(page, "button:has-text('Analyse the right leg')")
@@ -103,7 +103,7 @@ def test_squat_video_upload_in_chromium(video_server, page, tmp_path):
     kept = page.locator("ul.clips li")
     assert kept.count() == 1 and "right leg" in kept.inner_text() and "+4.0°" in kept.inner_text()
     href = kept.locator("a").get_attribute("href")
-    assert page.request.get(server + href).body() == b"fake clip bytes"
+    assert page.request.get(server + href).body() == FAKE_CLIP
     page.locator("#squat-video").screenshot(path=str(Path(__file__).parents[2] / "docs" / "screenshots" / "16-kept-clip.png"))
     submit(page, "ul.clips button:has-text('Delete')")
     assert "The clip is deleted" in page.inner_text("main")

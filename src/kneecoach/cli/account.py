@@ -116,7 +116,8 @@ def erase_cmd(
 ) -> None:
     """Delete the runner and everything stored about them (asks first). Export first to keep a copy."""
     from kneecoach.store.models import User
-    from kneecoach.store.portability import erase_user
+    from kneecoach.web.erasure import erase_person
+    from kneecoach.web.video_jobs import VideoJobs, default_folder
 
     factory, local = _open(db)
     with transaction(factory) as s:
@@ -127,7 +128,8 @@ def erase_cmd(
         if answer.strip().lower() != label.lower():
             raise _bad_input("confirmation did not match; nothing was deleted")
     with transaction(factory) as s:
-        removed = erase_user(s, owner.id)
+        # Also the video files in $KNEECOACH_VIDEO_DIR (or the data folder's) and throttle rows.
+        removed = erase_person(s, s.get(User, owner.id), VideoJobs(default_folder(), factory=factory))
     out.print("Deleted: " + ", ".join(f"{n} {t}" for t, n in sorted(removed.items())))
 
 

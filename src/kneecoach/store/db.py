@@ -2,6 +2,11 @@
 
 SQLite in the user's data folder by default; any SQLAlchemy URL (PostgreSQL
 for a shared server) through ``KNEECOACH_DB`` or an explicit argument.
+
+The data is health data, so the default folder is made 0700, a SQLite file is
+made (or narrowed to) 0600 before the first connection, and every SQLite
+connection turns ``secure_delete`` on, so an erased person's rows are
+overwritten with zeros instead of lingering in free pages of the file.
 """
 
 from __future__ import annotations
@@ -98,9 +103,35 @@ def default_url() -> str:
     if value:
         return resolve_url(value)
     data_home = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
-    folder = data_home / "kneecoach"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(data_home / "kneecoach")
     return f"sqlite:///{folder / 'kneecoach.db'}"
+
+
+def private_folder(folder: Path) -> Path:
+    """Create ``folder`` (and parents) if needed and make it 0700: only its owner may list or read it."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if folder.stat().st_mode & 0o077:
+        folder.chmod(0o700)
+    return folder
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 (or narrow an existing one) before SQLite creates it with the umask.
+
+    The ``-wal`` and ``-shm`` files SQLite adds take the database file's mode.
+    """
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # let SQLite report the missing folder
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 def make_engine(url: str | None = None, *, threads: int | None = None, pool_timeout_s: float = 30.0) -> Engine:
@@ -118,6 +149,7 @@ def make_engine(url: str | None = None, *, threads: int | None = None, pool_time
     url = resolve_url(url)
     size = pool_size(threads)
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         memory = ":memory:" in url or url.rstrip("/") in ("sqlite:", "sqlite://")
         busy_s = _env_number(ENV_BUSY_TIMEOUT, DEFAULT_BUSY_TIMEOUT_S, 0)
         pool_args = {} if memory else {"pool_size": size, "max_overflow": 0, "pool_timeout": pool_timeout_s}
@@ -129,6 +161,7 @@ def make_engine(url: str | None = None, *, threads: int | None = None, pool_time
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA busy_timeout={int(busy_s * 1000)}")
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         return engine

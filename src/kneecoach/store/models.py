@@ -21,6 +21,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -40,11 +41,15 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """A runner or a clinician/coach. The CLI uses one local runner with no password."""
+    """A runner or a clinician/coach. The CLI uses one local runner with no password.
+
+    Ids are never given out twice (SQLite ``AUTOINCREMENT``, a PostgreSQL identity; migration 0009):
+    anything still keyed by an erased person's number can never become someone else's.
+    """
 
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
@@ -57,7 +62,8 @@ class User(Base):
     reminder_time: Mapped[str | None] = mapped_column(String(5), nullable=True)
     reminder_utc_offset_min: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    __table_args__ = (CheckConstraint("role in ('runner', 'clinician')", name="ck_users_role"),)
+    __table_args__ = (CheckConstraint("role in ('runner', 'clinician')", name="ck_users_role"),
+                      {"sqlite_autoincrement": True})
 
 
 class CareLink(Base):

@@ -24,6 +24,7 @@ from kneecoach.store.db import default_url, make_engine, make_session_factory, r
 from kneecoach.web.busy_retry import RetryWhenLocked
 from kneecoach.web.capacity import CapacityLimit
 from kneecoach.web.capacity import max_concurrent as capacity_limit
+from kneecoach.web.body_limit import BodyLimitMiddleware
 from kneecoach.web.deps import LoginRequired, csrf_guard
 from kneecoach.web.security import load_secret_key
 from kneecoach.web.throttle import DbThrottle
@@ -73,18 +74,22 @@ def _prepare_database(url: str) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start this process's background-job worker (it resumes jobs a restart interrupted).
+    """Start this process's background-job worker (it resumes jobs a restart interrupted) and video thread.
 
     Starting (a recovery query) and stopping (a join) block, so both run on a thread.
     """
     from starlette.concurrency import run_in_threadpool
 
     from kneecoach.web.jobs import worker_for
+    from kneecoach.web.video_jobs import jobs_for
 
-    worker = await run_in_threadpool(worker_for, app)
+    worker = await run_in_threadpool(worker_for, app)  # first: it re-queues jobs (video ones too) a restart interrupted
+    video = jobs_for(app)
+    await run_in_threadpool(video.start)
     try:
         yield
     finally:
+        await run_in_threadpool(video.stop)
         await run_in_threadpool(worker.stop)
 
 
@@ -188,6 +193,9 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
     app.include_router(routes_clinician.router)
     app.include_router(routes_clinician.api)
     ops.install(app)
+    # Outermost (added last): an oversized body is refused before any layer reads it, and a client
+    # gone mid-body never reaches the access-log middleware as a 500 (issue 19).
+    app.add_middleware(BodyLimitMiddleware)
     return app
 
 

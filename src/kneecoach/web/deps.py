@@ -22,7 +22,7 @@ from kneecoach.store import care, repo
 from kneecoach.store.models import User
 from kneecoach.web.capacity import commit_limiter, database_gate
 from kneecoach.web.security import CSRF_FORM_FIELD, CSRF_HEADER, csrf_matches
-from kneecoach.web.sessions import close_session, open_session, session_is_live
+from kneecoach.web.sessions import close_session, open_session, session_user_id
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -164,32 +164,28 @@ FORM = Depends(form_body)
 def optional_user(request: Request, db: Session = DB) -> User | None:
     """The signed-in user, or None.
 
-    The signed cookie must name a live server-side session (see
-    :mod:`kneecoach.web.sessions`); a cookie whose session was ended (logout,
-    password change, erased account) is cleared, so a replayed copy is refused.
+    The signed cookie carries only a random session id (and the CSRF token);
+    who is signed in is looked up from the live server-side session it names
+    (see :mod:`kneecoach.web.sessions`). Nothing derived from the account (its
+    id, its password hash) is in the cookie. A cookie whose session was ended
+    (logout, password change, erased account) is cleared, so a replayed copy is
+    refused.
     """
-    user_id = request.session.get("uid")
-    if not isinstance(user_id, int):
+    token = request.session.get("sid")
+    if token is None:
         return None
-    user = db.get(User, user_id)
-    if (user is None or request.session.get("pw") != _hash_tag(user)
-            or not session_is_live(db, user_id, request.session.get("sid"))):
+    user_id = session_user_id(db, token)
+    user = db.get(User, user_id) if user_id is not None else None
+    if user is None:
         request.session.clear()
         return None
     request.state.user = Viewer.of(user)  # for templates: safe after the session closes
     return user
 
 
-def _hash_tag(user: User) -> str:
-    """A short tag of the password hash: changing the password ends other sessions."""
-    return (user.password_hash or "")[-12:]
-
-
 def start_session(request: Request, db: Session, user: User) -> None:
     """Sign ``user`` in: a fresh stored session (new token, new CSRF token) to defeat session fixation."""
     end_session(request, db)
-    request.session["uid"] = user.id
-    request.session["pw"] = _hash_tag(user)
     request.session["sid"] = open_session(db, user.id)
 
 

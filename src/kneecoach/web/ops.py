@@ -64,9 +64,13 @@ def install(app: FastAPI) -> None:
         status = 500
         try:
             response = await call_next(request)
-            status = response.status_code
+            status = 499 if request.scope.get("kneecoach.body_aborted") == "gone" else response.status_code
             response.headers[REQUEST_ID_HEADER] = request_id
             return response
+        except Exception:
+            # A body cut off by kneecoach.web.body_limit: 413, or 499 for a client that went away.
+            status = {"too_large": 413, "gone": 499}.get(request.scope.get("kneecoach.body_aborted"), 500)
+            raise
         finally:
             if access_log.isEnabledFor(logging.INFO):
                 record = access_record(request, status, (time.perf_counter() - started) * 1000, request_id)

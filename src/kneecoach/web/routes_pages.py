@@ -435,7 +435,7 @@ def job_page(job_id: int, request: Request, user: User = Depends(current_runner)
     from kneecoach.web import jobs as web_jobs
 
     job = repo_jobs.get_job(db, user.id, job_id)
-    if job is None:
+    if job is None or job.kind != web_jobs.IMPORT_KIND:  # video jobs have their own page
         raise HTTPException(status_code=404, detail="No such import.")
     view = web_jobs.job_view(job)
     if "application/json" in request.headers.get("accept", ""):

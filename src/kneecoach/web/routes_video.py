@@ -7,6 +7,10 @@ account gets 404. The clip is deleted once analysed, unless the runner ticked "k
 then it is stored in the database (``video_clips``), listed on the self-tests page, playable by
 the runner and the clinicians they invited (``GET /u/{owner}/clips/{id}``), and deletable
 (``POST /selftests/clips/{id}/delete``, ``DELETE /api/v1/clips/{id}``).
+
+Uploads are checked before they are queued (a video by its bytes, 422 otherwise) and limited per
+runner per hour (429 with ``Retry-After``); applying a result twice records it once; a kept clip is
+served with the media type sniffed from its bytes, never the one the client sent (issue 19).
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from sqlalchemy.orm import Session
 
 from kneecoach.store import repo
 from kneecoach.store.models import User
+from kneecoach.video.container import sniff_video_type
 from kneecoach.web import services
+from kneecoach.web import throttle as limits
 from kneecoach.web.deps import DB, current_runner, viewable_owner
 from kneecoach.web.templating import flash, render
-from kneecoach.web.video_jobs import ClipTooLarge, jobs_for
+from kneecoach.web.video_jobs import ClipRejected, ClipTooLarge, jobs_for
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["api"])
@@ -58,8 +64,6 @@ def _apply(db: Session, user: User, st: dict[str, Any]) -> dict[str, Any]:
     from kneecoach.intake.load import ProfileError, parse_profile
     from kneecoach.video.report import apply_to_profile_data
 
-    if st["status"] != "done":
-        raise HTTPException(status_code=409, detail="The analysis has not finished.")
     base = repo.latest_profile(db, user.id)
     if base is None:
         raise HTTPException(status_code=409, detail="Fill in the intake first.")
@@ -72,17 +76,52 @@ def _apply(db: Session, user: User, st: dict[str, Any]) -> dict[str, Any]:
     return st["result"]["profile_values"]
 
 
+def _apply_once(request: Request, db: Session, user: User, job_id: str) -> tuple[dict[str, Any], bool]:
+    """Record the result once: ``(values, True)`` the first time, ``(values, False)`` after that."""
+    jobs = jobs_for(request.app)
+    st = _job(request, user, job_id)
+    if st["status"] != "done":
+        raise HTTPException(status_code=409, detail="The analysis has not finished.")
+    if st.get("applied") or not jobs.claim_apply(user.id, job_id):
+        return st["result"]["profile_values"], False
+    try:
+        values = _apply(db, user, st)
+    except BaseException:
+        jobs.release_apply(user.id, job_id)
+        raise
+    jobs.mark_applied(user.id, job_id, db)
+    return values, True
+
+
 # ----------------------------------------------------------------------------- pages
+class UploadRefused(Exception):
+    """Too many clips this hour: ``retry_after`` seconds until the next is accepted."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"You have uploaded {limits.VIDEO_UPLOADS.limit} clips in the last hour; "
+                         f"try again in {retry_after // 60 + 1} minutes.")
+        self.retry_after = retry_after
+
+
 def _submit(request: Request, user: User, clip: UploadFile, side: str, keep: bool) -> str:
+    """Count the upload (per runner per hour), check it is a video, queue it."""
+    wait, _ticket = request.app.state.throttle.acquire(limits.video_upload_checks(user.id))
+    if wait > 0:
+        raise UploadRefused(wait)
     return jobs_for(request.app).submit(user.id, _side(side), clip.file, keep=keep,
-                                        filename=clip.filename or "clip",
-                                        content_type=clip.content_type or "application/octet-stream")
+                                        filename=clip.filename or "clip")
 
 
 def _clip_meta(row: Any) -> dict[str, Any]:
     return {"id": row.id, "created_at": row.created_at.isoformat(), "side": row.side, "filename": row.filename,
-            "content_type": row.content_type, "size": row.size, "summary": row.summary,
+            "content_type": _served_type(row), "size": row.size, "summary": row.summary,
             "url": f"/u/{row.owner_id}/clips/{row.id}"}
+
+
+def _served_type(row: Any) -> str:
+    """The media type a kept clip is served with: sniffed from its bytes (clips kept before issue 19
+    stored the client's word), ``application/octet-stream`` when they are no known video."""
+    return sniff_video_type(bytes(row.data[:64])) or "application/octet-stream"
 
 
 def _clip_response(db: Session, owner_id: int, clip_id: int) -> Response:
@@ -91,8 +130,7 @@ def _clip_response(db: Session, owner_id: int, clip_id: int) -> Response:
     except repo.NotFound as exc:
         raise HTTPException(status_code=404, detail="No such clip.") from exc
     safe_name = "".join(c for c in row.filename if c.isalnum() or c in "._-")[:80] or "clip"
-    return Response(row.data, media_type=row.content_type if row.content_type.startswith("video/") else
-                    "application/octet-stream",
+    return Response(row.data, media_type=_served_type(row),
                     headers={"Content-Disposition": f'inline; filename="{safe_name}"', "Cache-Control": "private, no-store",
                              "X-Content-Type-Options": "nosniff"})
 
@@ -109,9 +147,9 @@ def upload_page(request: Request, clip: UploadFile = File(...), side: str = Form
                 keep: bool = Form(False), user: User = Depends(current_runner)) -> Response:
     try:
         job_id = _submit(request, user, clip, side, keep)
-    except ClipTooLarge as exc:
-        flash(request, str(exc), "warn")
-        return RedirectResponse("/selftests", status_code=303)
+    except (ClipTooLarge, ClipRejected, UploadRefused) as exc:
+        flash(request, f"Not uploaded: {exc.problem if isinstance(exc, ClipRejected) else exc}", "warn")
+        return RedirectResponse("/selftests#squat-video", status_code=303)
     return RedirectResponse(f"/selftests/video/{job_id}", status_code=303)
 
 
@@ -144,10 +182,11 @@ def delete_clip_page(request: Request, clip_id: int, user: User = Depends(curren
 
 @router.post("/selftests/video/{job_id}/apply")
 def apply_page(request: Request, job_id: str, user: User = Depends(current_runner), db: Session = DB) -> Response:
-    st = _job(request, user, job_id)
-    values = _apply(db, user, st)
-    jobs_for(request.app).mark_applied(user.id, job_id)
-    flash(request, f"Recorded the single-leg squat angle ({', '.join(values)}); results recalculated.")
+    values, first = _apply_once(request, db, user, job_id)
+    if first:
+        flash(request, f"Recorded the single-leg squat angle ({', '.join(values)}); results recalculated.")
+    else:
+        flash(request, "This result is already recorded in your self-tests; nothing changed.")
     return RedirectResponse(f"/u/{user.id}/results", status_code=303)
 
 
@@ -160,6 +199,10 @@ def upload_api(request: Request, clip: UploadFile = File(...), side: str = Form(
         job_id = _submit(request, user, clip, side, keep)
     except ClipTooLarge as exc:
         raise HTTPException(status_code=413, detail=str(exc)) from exc
+    except ClipRejected as exc:
+        raise HTTPException(status_code=422, detail={"code": exc.code, "message": exc.problem}) from exc
+    except UploadRefused as exc:
+        raise HTTPException(status_code=429, detail=str(exc), headers={"Retry-After": str(exc.retry_after)}) from exc
     return JSONResponse({"id": job_id, "status_url": f"/api/v1/selftests/video/{job_id}"}, status_code=202)
 
 
@@ -170,9 +213,8 @@ def job_api(request: Request, job_id: str, user: User = Depends(current_runner))
 
 @api.post("/selftests/video/{job_id}/apply", summary="Record the measured angle in the profile and re-assess")
 def apply_api(request: Request, job_id: str, user: User = Depends(current_runner), db: Session = DB) -> dict[str, Any]:
-    values = _apply(db, user, _job(request, user, job_id))
-    jobs_for(request.app).mark_applied(user.id, job_id)
-    return {"recorded": values}
+    values, first = _apply_once(request, db, user, job_id)
+    return {"recorded": values, "already_applied": not first}
 
 
 @api.get("/users/{owner_id}/clips", summary="The runner's kept single-leg squat clips (metadata; none unless asked to keep)")

@@ -60,11 +60,11 @@ def needs_rehash(password_hash: str) -> bool:
 
 
 def data_dir() -> Path:
-    """The user's kneecoach data folder (``$XDG_DATA_HOME/kneecoach``), created if absent."""
+    """The user's kneecoach data folder (``$XDG_DATA_HOME/kneecoach``), created 0700 if absent."""
+    from kneecoach.store.db import private_folder
+
     base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
-    folder = base / "kneecoach"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_folder(base / "kneecoach")
 
 
 def load_secret_key(folder: Path | None = None) -> str:

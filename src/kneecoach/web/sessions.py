@@ -1,9 +1,8 @@
 """Server-side sessions: what makes logout, password change and "log out everywhere" final.
 
-The signed cookie (Starlette's ``SessionMiddleware``) still carries the user
-id and the CSRF token, but it is no longer enough on its own: it must also
-carry a random session token whose SHA-256 is a live row in
-``user_sessions``. Deleting the row ends the session for every worker and
+The signed cookie (Starlette's ``SessionMiddleware``) carries a random
+session token (and the CSRF token), nothing about the account: the token's
+SHA-256 is a live row in ``user_sessions``, which says who is signed in. Deleting the row ends the session for every worker and
 host that shares the database, so a cookie copied before logout is refused
 afterwards (a signed cookie alone would stay valid until it expired).
 """
@@ -53,6 +52,14 @@ def session_is_live(db: Session, user_id: int, token: object) -> bool:
         return False
     row = db.scalar(select(UserSession).where(UserSession.token_hash == _digest(token)))
     return row is not None and row.user_id == user_id and _aware(row.expires_at) > _now()
+
+
+def session_user_id(db: Session, token: object) -> int | None:
+    """The user id of the unexpired stored session ``token`` names, or None (the cookie holds nothing else)."""
+    if not isinstance(token, str) or not token:
+        return None
+    row = db.scalar(select(UserSession).where(UserSession.token_hash == _digest(token)))
+    return row.user_id if row is not None and _aware(row.expires_at) > _now() else None
 
 
 def close_session(db: Session, token: object) -> None:

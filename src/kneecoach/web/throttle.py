@@ -58,6 +58,21 @@ def key_for(scope: str, *parts: str) -> str:
     return f"{scope}:{digest}"[:80]
 
 
+def account_key(scope: str, account: str, *parts: str) -> str:
+    """A key for an account *and* something else (an address), findable from the account alone.
+
+    The digest of the account comes first, so erasing the account can delete every such row
+    (:func:`erase_account_rows`) without knowing the addresses it was used from.
+    """
+    first = hashlib.sha256(account.strip().lower().encode("utf-8")).hexdigest()[:24]
+    rest = hashlib.sha256("\x1f".join(p.strip().lower() for p in (account, *parts)).encode("utf-8")).hexdigest()
+    return f"{scope}:{first}.{rest}"[:80]
+
+
+def _account_prefix(scope: str, account: str) -> str:
+    return account_key(scope, account).split(".", 1)[0] + "."
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
@@ -183,7 +198,7 @@ INVITE_ADDRESS = Rule("invite-addr", limit=30, window_s=900)
 def login_checks(email: str, address: str) -> list[tuple[Rule, str]]:
     """The (rule, key) pairs a login attempt for ``email`` from ``address`` is checked against."""
     return [
-        (LOGIN_ACCOUNT_ADDRESS, key_for(LOGIN_ACCOUNT_ADDRESS.scope, email, address)),
+        (LOGIN_ACCOUNT_ADDRESS, account_key(LOGIN_ACCOUNT_ADDRESS.scope, email, address)),
         (LOGIN_ACCOUNT, key_for(LOGIN_ACCOUNT.scope, email)),
         (LOGIN_ADDRESS, key_for(LOGIN_ADDRESS.scope, address)),
     ]
@@ -198,6 +213,45 @@ def invite_checks(user_id: int, address: str) -> list[tuple[Rule, str]]:
         (INVITE_ACCOUNT, key_for(INVITE_ACCOUNT.scope, str(user_id))),
         (INVITE_ADDRESS, key_for(INVITE_ADDRESS.scope, address)),
     ]
+
+
+#: Routes that check the current password of a signed-in person (password change, erase; web and
+#: API): a stolen session must not become a password oracle. Same shape as login: five wrong
+#: passwords from one place in 15 minutes, then a slower per-account backoff from anywhere.
+PASSWORD_ACCOUNT_ADDRESS = Rule("pwcheck-acct-addr", limit=5, window_s=900)
+PASSWORD_ACCOUNT = Rule("pwcheck-acct", limit=10, window_s=3600, backoff_s=2, max_backoff_s=60)
+
+
+def password_checks(user_id: int, address: str) -> list[tuple[Rule, str]]:
+    """The (rule, key) pairs a current-password check of ``user_id`` from ``address`` is counted under."""
+    account = f"user:{user_id}"
+    return [
+        (PASSWORD_ACCOUNT_ADDRESS, account_key(PASSWORD_ACCOUNT_ADDRESS.scope, account, address)),
+        (PASSWORD_ACCOUNT, key_for(PASSWORD_ACCOUNT.scope, account)),
+    ]
+
+
+#: Squat-video uploads per runner: each one is a minute or more of the single analysis worker.
+VIDEO_UPLOADS = Rule("video-upload", limit=12, window_s=3600)
+
+
+def video_upload_checks(user_id: int) -> list[tuple[Rule, str]]:
+    return [(VIDEO_UPLOADS, key_for(VIDEO_UPLOADS.scope, f"user:{user_id}"))]
+
+
+def erase_account_rows(db: Session, email: str, user_id: int) -> int:
+    """Delete every attempt row keyed by this person's e-mail or id (account erasure); returns how many.
+
+    Runs in the caller's transaction, so the rows go with the account or not at all.
+    """
+    exact = [key_for(LOGIN_ACCOUNT.scope, email), key_for(PASSWORD_ACCOUNT.scope, f"user:{user_id}"),
+             key_for(INVITE_ACCOUNT.scope, str(user_id)), key_for(VIDEO_UPLOADS.scope, f"user:{user_id}")]
+    prefixes = [_account_prefix(LOGIN_ACCOUNT_ADDRESS.scope, email),
+                _account_prefix(PASSWORD_ACCOUNT_ADDRESS.scope, f"user:{user_id}")]
+    condition = AuthAttempt.key.in_(exact)
+    for prefix in prefixes:
+        condition = condition | AuthAttempt.key.startswith(prefix, autoescape=True)
+    return int(db.execute(delete(AuthAttempt).where(condition)).rowcount or 0)
 
 
 def refusal(wait_s: int) -> str:
