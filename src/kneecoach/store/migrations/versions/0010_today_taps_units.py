@@ -6,7 +6,7 @@ owner) and ``worse_than_before``; to ``users`` ``distance_unit`` ("km" for every
 stored) and ``reminder_time``; new tables ``push_subscriptions`` and ``vapid_keys`` (reminders). Only columns are added, so existing rows keep their data; downgrade drops them again.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-03
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
