@@ -176,6 +176,13 @@ def test_no_cadence_in_the_files_means_no_target():
     assert rep.target_spm is None and "cannot suggest a target" in rep.message
 
 
+def test_no_runs_at_all_says_so_not_step_rates():
+    rep = cadence_report([], DAY, KB, opted_in=True)
+    assert rep.target_spm is None and "no runs yet" in rep.message and "records a step rate" not in rep.message
+    later = cadence_report([_run(DAY + timedelta(days=3), 5, 30, 170)], DAY, KB, opted_in=True)
+    assert "no runs yet" in later.message  # a run after the day reviewed is not yet a run
+
+
 def test_cadence_target_is_usual_easy_rate_plus_the_rule_and_tracked():
     runs = [_run(DAY - timedelta(days=20 + i), 8, 48, 160 + (i % 2)) for i in range(6)]  # easy
     runs += [_run(DAY - timedelta(days=20 + i), 5, 22, 176) for i in range(3)]  # faster runs: not "easy"

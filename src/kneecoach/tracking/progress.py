@@ -266,6 +266,9 @@ def cadence_report(runs: Sequence[Activity], today: date, kb: KnowledgeBase, opt
     No cadence in the watch files -> say so; no guess.
     """
     rule = kb.rules.cadence
+    if not any(activity_day(r) <= today for r in runs):
+        return CadenceReport(None, None, 0, 0, "Cadence: no runs yet. Import a watch file that records "
+                             "cadence and kneecoach reads your usual step rate from it.")
     with_cad = [r for r in runs if r.avg_cadence_spm and r.duration_s > 0 and activity_day(r) <= today]
     if not with_cad:
         return CadenceReport(None, None, 0, 0, "Cadence: none of your imported runs records a step rate, so "
