@@ -43,6 +43,7 @@ def _wait(page, js: str, timeout_s: float = 30.0) -> None:  # noqa: F811
 def _with_plan(page, server: str) -> None:  # noqa: F811
     new_account(page, server, "phone@example.org", "Pia")
     page.goto(server + "/intake")
+    page.eval_on_selector_all("details.fold", "els => els.forEach(d => { d.open = true; })")  # folded on a phone
     for flag in kb.red_flags_for(None):
         page.check(f"input[name='red_flags.{flag.id}'][value='false']")
     page.check("input[name='symptoms.sides'][value='left']")

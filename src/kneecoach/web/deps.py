@@ -9,7 +9,7 @@ the owner invited.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import anyio
@@ -19,6 +19,7 @@ import anyio.to_thread
 from starlette.datastructures import FormData
 
 from kneecoach.store import care, repo
+from kneecoach.store.db import transaction
 from kneecoach.store.models import User
 from kneecoach.web.capacity import commit_limiter, database_gate
 from kneecoach.web.security import CSRF_FORM_FIELD, CSRF_HEADER, csrf_matches
@@ -42,31 +43,31 @@ class Viewer:
     role: str
     display_name: str
     email: str
+    distance_unit: str = "km"
+    """The viewer's unit (issue 16): every page shows distances in it."""
 
     @classmethod
     def of(cls, user: User) -> "Viewer":
-        return cls(id=user.id, role=user.role, display_name=user.display_name, email=user.email)
+        return cls(id=user.id, role=user.role, display_name=user.display_name, email=user.email,
+                   distance_unit=getattr(user, "distance_unit", None) or "km")
 
 
 def viewer_from_cookie(request: Request) -> Viewer | None:
     """The signed-in viewer for a request that ran no route (Starlette's own 404/405, a 500).
 
-    Opens its own short read-only transaction, since no route dependency
-    opened one; the same checks as :func:`optional_user` (live session, same
-    password tag), so an ended session never shows a signed-in navigation.
+    Opens its own short read-only transaction, since no route dependency opened one, and asks
+    what :func:`optional_user` asks: the live server-side session the cookie's id names, so an
+    ended session never shows a signed-in navigation.
     """
-    if "session" not in request.scope or not isinstance(request.session.get("uid"), int):
+    if "session" not in request.scope or not isinstance(request.session.get("sid"), str):
         return None
     factory = getattr(request.app.state, "session_factory", None)
     if factory is None:
         return None
     with transaction(factory) as db:
-        user_id = request.session["uid"]
-        user = db.get(User, user_id)
-        if (user is None or request.session.get("pw") != _hash_tag(user)
-                or not session_is_live(db, user_id, request.session.get("sid"))):
-            return None
-        return Viewer.of(user)
+        user_id = session_user_id(db, request.session["sid"])
+        user = db.get(User, user_id) if user_id is not None else None
+        return None if user is None else Viewer.of(user)
 
 
 class LoginRequired(Exception):

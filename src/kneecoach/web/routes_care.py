@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from starlette.datastructures import FormData
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from kneecoach.store import care
 from kneecoach.store.models import User
 from kneecoach.store.repo import RepoError
-from kneecoach.web.deps import DB, current_runner, current_user, viewable_owner
+from kneecoach.web.deps import DB, FORM, current_runner, current_user, viewable_owner
 from kneecoach.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -31,10 +32,9 @@ api = APIRouter(prefix="/api/v1", tags=["api"])
 
 
 @router.post("/invites/{link_id}/consent")
-async def set_consent(link_id: int, request: Request, user: User = Depends(current_runner),
+def set_consent(link_id: int, request: Request, form: FormData = FORM, user: User = Depends(current_runner),
                       db: Session = DB) -> Response:
     """Grant (``allow=1``) or withdraw (``allow=0``) a clinician's consent to change the plan."""
-    form = await request.form()
     allow = str(form.get("allow", "")) == "1"
     try:
         link = care.set_change_consent(db, user.id, link_id, allow)
@@ -160,9 +160,8 @@ def _int(value: str | None) -> int | None:
 
 
 @router.post("/u/{owner_id}/notes")
-async def notes_post(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
+def notes_post(request: Request, form: FormData = FORM, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
                      db: Session = DB) -> Response:
-    form = await request.form()
     partner = _partner(db, owner, user, _int(str(form.get("with", ""))))
     body = str(form.get("body", ""))
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from starlette.datastructures import FormData
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +22,7 @@ from kneecoach.store import care, plan_versions
 from kneecoach.store.models import User
 from kneecoach.store.repo import NotFound
 from kneecoach.web import kb, services
-from kneecoach.web.deps import DB, changeable_owner, current_user, viewable_owner
+from kneecoach.web.deps import DB, FORM, changeable_owner, current_user, viewable_owner
 from kneecoach.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -115,9 +116,8 @@ def apply_request(db: Session, owner: User, user: User, values: dict) -> Any:
 
 
 @router.post("/u/{owner_id}/plan/changes")
-async def change_post(request: Request, owner: User = Depends(changeable_owner), user: User = Depends(current_user),
+def change_post(request: Request, form: FormData = FORM, owner: User = Depends(changeable_owner), user: User = Depends(current_user),
                       db: Session = DB) -> Response:
-    form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     try:
         rec = apply_request(db, owner, user, values)
@@ -132,9 +132,8 @@ async def change_post(request: Request, owner: User = Depends(changeable_owner),
 
 
 @router.post("/u/{owner_id}/plan/changes/{change_id}/release")
-async def release_post(change_id: str, request: Request, owner: User = Depends(changeable_owner),
+def release_post(change_id: str, request: Request, form: FormData = FORM, owner: User = Depends(changeable_owner),
                        user: User = Depends(current_user), db: Session = DB) -> Response:
-    form = await request.form()
     try:
         rec = plan_versions.release_change(db, owner.id, user, change_id[:40], str(form.get("reason", "")))
     except NotFound:

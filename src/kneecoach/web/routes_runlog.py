@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+from starlette.datastructures import FormData
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from kneecoach.store import run_log
 from kneecoach.store.models import User
 from kneecoach.tracking.diary import DAY_FLAG_LABELS as DAY_MARK_LABELS
-from kneecoach.web.deps import DB, current_runner
+from kneecoach.web.deps import DB, FORM, current_runner
 from kneecoach.web.forms import flatten_form, parse_day
 from kneecoach.web.templating import flash, render
 
@@ -93,8 +94,8 @@ def _float(values: dict, key: str, errors: dict) -> float | None:
 
 
 @pages.post("/diary/run")
-async def diary_run(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
-    values = flatten_form((await request.form()).multi_items())
+def diary_run(request: Request, form: FormData = FORM, user: User = Depends(current_runner), db: Session = DB) -> Response:
+    values = flatten_form(form.multi_items())
     errors: dict[str, str] = {}
     try:
         day = parse_day(values.get("run_day"))
@@ -125,8 +126,8 @@ async def diary_run(request: Request, user: User = Depends(current_runner), db: 
 
 
 @pages.post("/diary/day")
-async def diary_day(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
-    values = flatten_form((await request.form()).multi_items())
+def diary_day(request: Request, form: FormData = FORM, user: User = Depends(current_runner), db: Session = DB) -> Response:
+    values = flatten_form(form.multi_items())
     errors: dict[str, str] = {}
     try:
         day = parse_day(values.get("mark_day"))

@@ -15,6 +15,7 @@ from pathlib import Path
 from datetime import date
 from typing import Any, Literal
 
+from starlette.datastructures import FormData
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,7 +27,7 @@ from kneecoach.store import repo, taps
 from kneecoach.store.models import User
 from kneecoach.tracking.today import Today
 from kneecoach.web import kb
-from kneecoach.web.deps import DB, current_runner, current_user, viewable_owner
+from kneecoach.web.deps import DB, FORM, current_runner, current_user, viewable_owner
 from kneecoach.web.forms import flatten_form
 from kneecoach.web.templating import flash, render
 
@@ -208,8 +209,8 @@ def _int(value: str | None, what: str) -> int | None:
 
 
 @router.post("/today/tap")
-async def today_tap(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
-    values = flatten_form((await request.form()).multi_items())
+def today_tap(request: Request, form: FormData = FORM, user: User = Depends(current_runner), db: Session = DB) -> Response:
+    values = flatten_form(form.multi_items())
     try:
         pain = _int(values.get("pain"), "pain")
         status = "hurt" if pain is not None else values.get("status", "")  # a score button was the tap
@@ -238,8 +239,8 @@ def _yes_no(value: str | None) -> bool | None:
 
 
 @router.post("/today/morning")
-async def today_morning(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
-    values = flatten_form((await request.form()).multi_items())
+def today_morning(request: Request, form: FormData = FORM, user: User = Depends(current_runner), db: Session = DB) -> Response:
+    values = flatten_form(form.multi_items())
     try:
         logged = morning(db, user, _int(values.get("score"), "morning pain"), _yes_no(values.get("worse")),
                          _day(values.get("day")), values.get("idempotency_key") or None)
@@ -330,8 +331,8 @@ def set_unit(db: Session, user: User, unit: str) -> str:
 
 
 @router.post("/account/units")
-async def account_units(request: Request, user: User = Depends(current_user), db: Session = DB) -> Response:
-    values = flatten_form((await request.form()).multi_items())
+def account_units(request: Request, form: FormData = FORM, user: User = Depends(current_user), db: Session = DB) -> Response:
+    values = flatten_form(form.multi_items())
     try:
         unit = set_unit(db, user, values.get("unit", ""))
     except ValueError as exc:
