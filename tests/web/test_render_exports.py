@@ -9,14 +9,8 @@ from icalendar import Calendar
 
 from kneecoach.engine import assess
 from kneecoach.intake.profile import Profile
-from kneecoach.render.ics import (
-    EXERCISE_DAYS,
-    RUN_DAYS,
-    next_monday,
-    plan_to_ics,
-    weekly_schedule,
-)
-from kneecoach.plan.schedule import phase_exercises, spread_exercises
+from kneecoach.plan.schedule import EXERCISE_DAYS, RUN_DAYS, phase_exercises, spread_exercises
+from kneecoach.render.ics import next_monday, plan_to_ics, weekly_schedule
 from kneecoach.render.pdf import latin1, plan_to_pdf
 
 

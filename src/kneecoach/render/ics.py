@@ -20,21 +20,9 @@ from icalendar import Alarm, Calendar, Event
 
 from kneecoach.intake.units import show_distance
 from kneecoach.plan.models import Plan, PlannedExercise, PlanPhase
-from kneecoach.plan.schedule import phase_exercises, spread_exercises
+from kneecoach.plan.schedule import DAY_NAMES, LONG_RUN_DAY, RUN_DAYS, phase_exercises, spread_exercises
 from kneecoach.render.triage import week_text
 
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-#: Weekday indexes (0 = Monday) for n exercise days: spread out, rest days between where possible.
-EXERCISE_DAYS: dict[int, tuple[int, ...]] = {
-    1: (2,), 2: (0, 3), 3: (0, 2, 4), 4: (0, 2, 4, 6), 5: (0, 1, 3, 4, 6), 6: (0, 1, 2, 3, 4, 5), 7: tuple(range(7)),
-}
-#: Weekday indexes for n runs a week; the long run is Saturday (5) whenever it is a run day.
-RUN_DAYS: dict[int, tuple[int, ...]] = {
-    0: (), 1: (5,), 2: (2, 5), 3: (1, 3, 5), 4: (1, 3, 5, 6), 5: (0, 1, 3, 5, 6), 6: (0, 1, 2, 3, 5, 6),
-    7: tuple(range(7)),
-}
-LONG_RUN_DAY = 5
 DEFAULT_PHASE_WEEKS = 2
 
 
