@@ -78,12 +78,13 @@ def test_log_run_validation_and_miles(db: str) -> None:
     with transaction(factory) as s:
         assert repo.list_runs(s, repo.get_or_create_local_runner(s).id) == []
     r = run("log", "run", "4", "--minutes", "36", "--unit", "mi", "--date", "2026-03-03", "--db", db)
-    assert r.exit_code == 0 and "6.44 km" in r.output
+    assert r.exit_code == 0 and "4.00 mi" in r.output  # said back in the unit it was typed in
     r = run("log", "run", "4", "--minutes", "36", "--unit", "mi", "--date", "2026-03-03", "--db", db)
     assert r.exit_code == 0  # a second identical hand run that day is its own run
     with transaction(factory) as s:
         runs = repo.list_runs(s, repo.get_or_create_local_runner(s).id)
     assert len(runs) == 2 and all(a.source_format == "manual" for a in runs)
+    assert all(abs(a.distance_m - 4 * 1609.344) < 1e-6 for a in runs)  # stored metric
 
 
 def test_marked_day_refers_and_severe_pain_any_timing_pauses(db: str) -> None:

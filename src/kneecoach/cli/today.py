@@ -16,13 +16,10 @@ from typing import Annotated
 import typer
 
 from kneecoach.cli.app import app
+from kneecoach.cli.units import UnitsOpt, checked_units, resolve_unit
 from kneecoach.cli.tracking import DateOpt, DbOpt, _bad_input, _day, _describe, _fail, _open, out
 from kneecoach.store.db import transaction
 
-UnitsOpt = Annotated[
-    str | None,
-    typer.Option("--units", envvar="KNEECOACH_UNITS", help="km or mi for distances (default: the runner's setting, km)."),
-]
 
 
 def _parse_hurt(value: str) -> tuple[str, int]:
@@ -45,19 +42,18 @@ def today_cmd(
     db: DbOpt = None,
 ) -> None:
     """Today's exercises, the morning check and today's run (as planned, shorter, cross-train or rest)."""
-    from kneecoach.intake.units import check_unit, show_distance
+    from kneecoach.intake.units import show_distance
     from kneecoach.plan.morning import ACTION_LABELS
     from kneecoach.store import repo, taps
-    from kneecoach.store.models import User
 
     when = _day(day)
     if when > date.today():
         raise _bad_input(f"{when.isoformat()} is in the future: Today shows a day that has come")
+    checked_units(units)
     factory, owner = _open(db)
     try:
         with transaction(factory) as s:
-            user = s.get(User, owner)
-            unit = check_unit(units or (user.distance_unit if user else "km"))
+            unit = resolve_unit(units, s, owner)
             view = taps.load_today(s, owner, when)
             if view is None:
                 raise _fail("no plan stored yet: run `kneecoach assess PROFILE --save` first.")

@@ -19,10 +19,14 @@ from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
+    from kneecoach.intake.units import DistanceFormat
     from kneecoach.plan.models import Plan
+    from kneecoach.tracking.activity import Activity
+    from kneecoach.tracking.load import WeekLoad
     from kneecoach.tracking.review import Review
 
 from kneecoach.cli.app import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_REFERRAL, app
+from kneecoach.cli.units import UnitsOpt, checked_units, resolve_unit
 from kneecoach.store import migrate, repo
 from kneecoach.store.db import make_engine, make_session_factory, resolve_url, transaction
 
@@ -196,9 +200,11 @@ def log_exercise(
 
 @log_app.command("run")
 def log_run(
-    distance: Annotated[float, typer.Argument(help="Distance run, in km (or miles with --unit mi).")],
+    distance: Annotated[float, typer.Argument(help="Distance run, in the unit of --unit.")],
     minutes: Annotated[float, typer.Option("--minutes", help="How long the run took, in minutes.")],
-    unit: Annotated[str, typer.Option("--unit", help="km | mi")] = "km",
+    unit: Annotated[str | None, typer.Option("--unit", "--units", envvar="KNEECOACH_UNITS",
+                                             help="km | mi (default: $KNEECOACH_UNITS, else the runner's "
+                                                  "setting, else km).")] = None,
     pain: Annotated[int | None, typer.Option("--pain", help="Pain during the run, 0-10.")] = None,
     race: Annotated[bool, typer.Option("--race", help="It was a race (a planned single-run spike).")] = False,
     day: DateOpt = None,
@@ -207,16 +213,20 @@ def log_run(
     """Log a run by hand (treadmill, no watch file); it counts like an imported run."""
     from kneecoach.store import run_log
 
+    from kneecoach.intake.units import km_to
+
     when = _day(day)
+    checked_units(unit)
     factory, owner = _open(db)
     try:
         with transaction(factory) as s:
-            row = run_log.add_hand_run(s, owner, when, distance, minutes, unit=unit, pain=pain, race=race)
+            typed = resolve_unit(unit, s, owner)
+            row = run_log.add_hand_run(s, owner, when, distance, minutes, unit=typed, pain=pain, race=race)
             km = row.distance_m / 1000
     except ValueError as exc:
         raise _bad_input(str(exc)) from exc
     extra = f", pain {pain}/10" if pain is not None else ""
-    out.print(f"Logged a hand-entered run of {km:.2f} km in {minutes:g} min on {when}{extra}"
+    out.print(f"Logged a hand-entered run of {km_to(km, typed):.2f} {typed} in {minutes:g} min on {when}{extra}"
               f"{' (race)' if race else ''}.", highlight=False)
 
 
@@ -253,17 +263,13 @@ def runs_cmd(
     race: Annotated[int | None, typer.Option("--race", help="Run id to mark as a race (a planned spike).")] = None,
     last: Annotated[int, typer.Option("--last", min=1, help="Show the most recent N runs (without --since).")] = 50,
     all_: Annotated[bool, typer.Option("--all", help="Show every run (slow to print for thousands).")] = False,
-    units: Annotated[str | None, typer.Option("--units", envvar="KNEECOACH_UNITS",
-                                              help="km or mi (default: the runner's setting, km).")] = None,
+    units: UnitsOpt = None,
 ) -> None:
     """List imported runs ("!" marks a run flagged as too fast for running, left out of load)."""
-    from kneecoach.intake.units import check_unit, km_to, pace_per_unit
+    from kneecoach.intake.units import km_to, pace_per_unit
 
     start = _day(since) if since else None
-    try:
-        unit = check_unit(units) if units else None
-    except ValueError as exc:
-        raise _bad_input(str(exc)) from exc
+    checked_units(units)
     factory, owner = _open(db)
     if confirm is not None:
         with transaction(factory) as s:
@@ -290,10 +296,7 @@ def runs_cmd(
         else:
             rows = repo.latest_run_rows(s, owner, last)
             span = repo.run_span(s, owner) if len(rows) == last else None
-        if unit is None:
-            from kneecoach.store.models import User
-
-            unit = check_unit(getattr(s.get(User, owner), "distance_unit", None) or "km")
+        unit = resolve_unit(units, s, owner)
         table = Table("id", "date", unit, "time", "pace", "climb m", "cadence", "HR", "file")
         for r in rows:
             mins = int(r.duration_s // 60)
@@ -319,16 +322,29 @@ def load_cmd(
     db: DbOpt = None,
     weeks: Annotated[int, typer.Option("--weeks", min=1)] = 12,
     until: Annotated[str | None, typer.Option("--until", help="Last day of the window, YYYY-MM-DD (default today).")] = None,
+    units: UnitsOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text | csv | json (columns and keys name their unit)")]
+    = "text",
 ) -> None:
     """Weekly load, the acute:chronic ratio and load warnings."""
+    from kneecoach.intake.units import DistanceFormat
     from kneecoach.tracking.load import acwr_rolling, daily_history_km, load_warnings, weekly_load
 
+    if fmt not in ("text", "csv", "json"):
+        raise _bad_input(f"--format must be text, csv or json, got {fmt!r}")
+    checked_units(units)
     factory, owner = _open(db)
     today = _day(until) if until else date.today()
     since = today - timedelta(weeks=weeks + 4)
     with transaction(factory) as s:
+        unit = resolve_unit(units, s, owner)
         runs = repo.list_runs(s, owner, since=since, until=today)
         span = None if runs else repo.run_span(s, owner)
+    d = DistanceFormat(unit)
+    rows = weekly_load(runs, start=today - timedelta(weeks=weeks - 1), end=today) if runs else []
+    if fmt != "text":
+        _print_load_data(fmt, d, rows, runs, today, weeks)
+        return
     if not runs:
         if span is None:
             out.print("No runs yet: try `kneecoach import FILE_OR_FOLDER`.")
@@ -341,26 +357,62 @@ def load_cmd(
                 highlight=False,
             )
         return
-    table = Table("week of", "km", "runs", "hours", "climb m/km", "longest", "change")
-    for w in weekly_load(runs, start=today - timedelta(weeks=weeks - 1), end=today):
+    table = Table("week of", unit, "runs", "hours", f"climb m/{unit}", "longest", "change")
+    for w in rows:
         table.add_row(
-            f"{w.week_start}", f"{w.distance_km:.1f}", str(w.runs), f"{w.duration_h:.1f}", f"{w.gain_per_km:.0f}",
-            f"{w.longest_run_km:.1f}", "-" if w.change_pct is None else f"{w.change_pct:+.0f}%",
+            f"{w.week_start}", d.num(w.distance_km, 1), str(w.runs), f"{w.duration_h:.1f}",
+            f"{w.gain_per_km * d.factor:.0f}", d.num(w.longest_run_km, 1),
+            "-" if w.change_pct is None else f"{w.change_pct:+.0f}%",
         )
     out.print(table)
     point = acwr_rolling(daily_history_km(runs, today, lookback_days=(weeks + 4) * 7))[-1]
     if point.ratio is None:
-        out.print(f"ACWR: needs 4 weeks of history (last 7 days {point.acute_km:.1f} km).")
+        out.print(f"ACWR: needs 4 weeks of history (last 7 days {d.km(point.acute_km, 1)}).")
     else:
-        out.print(f"ACWR {point.ratio:.2f}: last 7 days {point.acute_km:.1f} km vs {point.chronic_km:.1f} km/week "
-                  "average of the past 4 weeks (0.8-1.3 is the comfortable band).")
-    for w in load_warnings(runs, until=today):
+        out.print(f"ACWR {point.ratio:.2f}: last 7 days {d.km(point.acute_km, 1)} vs {d.num(point.chronic_km, 1)} "
+                  f"{d.per_week} average of the past 4 weeks (0.8-1.3 is the comfortable band).", highlight=False)
+    for w in load_warnings(runs, until=today, fmt=d):
         out.print(f"[yellow]![/yellow] {w.message}", highlight=False)
+    out.print(f"Distances in {d.word}.", highlight=False)
 
 
-def _review(s: Session, owner: int, today: date, plan: Plan | None = None) -> tuple[int, Plan, Review]:
+def _print_load_data(fmt: str, d: DistanceFormat, rows: list[WeekLoad], runs: list[Activity], today: date,
+                     weeks: int) -> None:
+    """``load -f csv`` (one row a week, every distance column named with its unit) or ``-f json``."""
+    import csv
+    import io
+    import json
+
+    from kneecoach.tracking.load import acwr_rolling, daily_history_km, load_warnings
+
+    u = d.unit
+    table = [{"week_start": w.week_start.isoformat(), f"distance_{u}": d.value(w.distance_km, 2), "runs": w.runs,
+              "hours": round(w.duration_h, 2), f"climb_m_per_{u}": round(w.gain_per_km * d.factor, 1),
+              f"longest_run_{u}": d.value(w.longest_run_km, 2),
+              "change_pct": None if w.change_pct is None else round(w.change_pct, 1)} for w in rows]
+    if fmt == "csv":
+        buf = io.StringIO()
+        cols = ["week_start", f"distance_{u}", "runs", "hours", f"climb_m_per_{u}", f"longest_run_{u}", "change_pct"]
+        writer = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in table)
+        typer.echo(buf.getvalue(), nl=False)
+        return
+    point = acwr_rolling(daily_history_km(runs, today, lookback_days=(weeks + 4) * 7))[-1] if runs else None
+    doc = {
+        "unit": u, "until": today.isoformat(), "weeks": table,
+        "acwr": None if point is None else {"ratio": point.ratio, f"acute_{u}": d.value(point.acute_km, 2),
+                                            f"chronic_{u}_per_week": d.value(point.chronic_km, 2)},
+        "warnings": [{"day": w.day.isoformat(), "kind": w.kind, "message": w.message}
+                     for w in load_warnings(runs, until=today, fmt=d)],
+    }
+    typer.echo(json.dumps(doc, indent=2))
+
+
+def _review(s: Session, owner: int, today: date, plan: Plan | None = None, unit: str = "km"
+            ) -> tuple[int, Plan, Review]:
     """The stored plan (version, plan) and the review of its completed weeks up to ``today``
-    (of ``plan``, another version of it, when given)."""
+    (of ``plan``, another version of it, when given), its sentences in ``unit``."""
     from kneecoach.store.review_data import load_review
     from kneecoach.tracking.review import strength_exercise_ids
 
@@ -370,7 +422,7 @@ def _review(s: Session, owner: int, today: date, plan: Plan | None = None) -> tu
         strength = strength_exercise_ids(load_kb())
     except (ImportError, OSError, ValueError):
         strength = {e.exercise_id for e in repo.list_exercise(s, owner)}
-    found = load_review(s, owner, today, strength, plan)
+    found = load_review(s, owner, today, strength, plan, unit=unit)
     if found is None:
         raise _fail("no plan stored yet: run `kneecoach assess PROFILE --save` first.")
     return found
@@ -382,6 +434,7 @@ def review_cmd(
     apply: Annotated[bool, typer.Option("--apply", help="Save the decision as a new plan version.")] = False,
     day: DateOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
+    units: UnitsOpt = None,
 ) -> None:
     """Review the plan's completed weeks: which plan week you are in, whether it was done, and next week."""
     import json
@@ -394,9 +447,11 @@ def review_cmd(
     if fmt not in ("text", "json"):
         raise _bad_input(f"--format must be text or json, got {fmt!r}")
     today = _day(day)
+    checked_units(units)
     factory, owner = _open(db)
     with transaction(factory) as s:
-        version, plan, rv = _review(s, owner, today)
+        unit = resolve_unit(units, s, owner)
+        version, plan, rv = _review(s, owner, today, unit=unit)
         try:
             _, _, prog = load_progress(s, owner, today, load_kb())
         except NoProfile:
@@ -408,7 +463,7 @@ def review_cmd(
             # kneecoach moves its own plan on; the store puts a clinician's changes back on top
             # (repo.save_plan), so they stay until the clinician releases them (issue 17)
             base = current_and_base(s, owner)[1]
-            new = apply_review(base, rv if base == plan else _review(s, owner, today, base)[2])
+            new = apply_review(base, rv if base == plan else _review(s, owner, today, base, unit)[2])
             new = apply_progress(new, prog) if prog is not None else new
             rec = repo.save_plan(s, owner, new, reason=f"review {today}: {rv.decision.action}")
             saved = rec.version
@@ -423,9 +478,10 @@ def review_cmd(
         table = Table("week", "dates", "prescribed", "ran", "done", "max pain", "decision")
         for w in rv.walked[-12:]:
             p = w.prescribed
-            label = f"{p.km:g} km" + (" (lighter)" if p.kind == "lighter" else " (rebuild)" if p.kind == "rebuild" else "")
+            label = rv.distance.km(p.km) + (" (lighter)" if p.kind == "lighter" else " (rebuild)"
+                                            if p.kind == "rebuild" else "")
             table.add_row(
-                str(w.number), f"{w.start:%d %b}-{w.end:%d %b}", label, f"{w.run_km:g} km",
+                str(w.number), f"{w.start:%d %b}-{w.end:%d %b}", label, rv.distance.km(w.run_km),
                 "yes" if w.done else "no", "-" if w.max_pain is None else str(w.max_pain), w.action.replace("_", " "),
             )
         if rv.walked:
@@ -515,10 +571,12 @@ def plot_cmd(
     weeks: Annotated[int, typer.Option("--weeks", min=1)] = 12,
     trends: Annotated[bool, typer.Option("--trends", help="Re-test trends (Kujala, LSI, plank) with pain "
                                                           "and weekly distance on one time axis.")] = False,
+    units: UnitsOpt = None,
 ) -> None:
     """Chart weekly distance with pain, and the acute:chronic ratio (or, with --trends, the re-tests)."""
+    checked_units(units)
     if trends:
-        _plot_trends(path, db, weeks)
+        _plot_trends(path, db, weeks, units)
         return
     from kneecoach.tracking.diary import PainObs
     from kneecoach.tracking.load import acwr_rolling, daily_history_km, weekly_load
@@ -539,6 +597,7 @@ def plot_cmd(
         if earlier is not None:
             runs.insert(0, earlier)
         pain: list[PainObs] = repo.pain_obs(repo.list_pain(s, owner, since=start))
+        unit = resolve_unit(units, s, owner)
     wk = weekly_load(runs, start=start, end=today)
     by_week: dict[date, list[int]] = {}
     for p in pain:
@@ -546,11 +605,11 @@ def plot_cmd(
     pain_by_week = {k: sum(v) / len(v) for k, v in by_week.items()}
     daily = daily_history_km(runs, today, lookback_days=lookback_days)
     points = [p for p in acwr_rolling(daily) if p.day >= start]
-    plot_load(wk, pain_by_week, points, path)
+    plot_load(wk, pain_by_week, points, path, unit=unit)
     out.print(f"Wrote {path}")
 
 
-def _plot_trends(path: Path, db: str | None, weeks: int) -> None:
+def _plot_trends(path: Path, db: str | None, weeks: int, units: str | None = None) -> None:
     from kneecoach.assessment.kb import load_kb
     from kneecoach.store.loop import NoProfile, load_progress
     from kneecoach.tracking.load import weekly_load
@@ -569,5 +628,6 @@ def _plot_trends(path: Path, db: str | None, weeks: int) -> None:
         start = min([p.day for p in prog.trend] + [today - timedelta(weeks=weeks)])
         runs = repo.list_runs(s, owner, since=start)
         pain = repo.pain_obs(repo.list_pain(s, owner, since=start))
-    plot_trends(prog.trend, weekly_load(runs, start=start, end=today), pain, path)
+        unit = resolve_unit(units, s, owner)
+    plot_trends(prog.trend, weekly_load(runs, start=start, end=today), pain, path, unit=unit)
     out.print(f"Wrote {path}. {prog.kujala_message}", highlight=False)

@@ -8,6 +8,7 @@ exactly 1.609344 km (international yard and pound agreement, 1959).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 DistanceUnit = Literal["km", "mi"]
@@ -82,3 +83,61 @@ def form_to_km(values: dict[str, object], unit: str) -> dict[str, object]:
         if n is not None:
             out[key] = str(to_km(n, unit))
     return out
+
+
+@dataclass(frozen=True)
+class DistanceFormat:
+    """How the engine's sentences name a distance, so a reason reads "7.8 mi" for a runner in miles.
+
+    The engine decides in kilometres; only what it *says* changes. The default (km) writes exactly what
+    the engine always wrote (``12.5 km``, the shortest form of a value already rounded to a tenth), so
+    callers that pass no format keep their sentences. Miles are rounded to a tenth for display only.
+    """
+
+    unit: DistanceUnit = "km"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unit", check_unit(self.unit))
+
+    def value(self, km: float, digits: int | None = 1) -> float:
+        """``km`` in this unit, rounded to ``digits`` (None: unrounded)."""
+        v = km_to(km, self.unit)
+        return v if digits is None else round(v, digits)
+
+    def num(self, km: float, digits: int | None = None) -> str:
+        """The number alone: shortest form to a tenth when ``digits`` is None, else fixed ``digits``."""
+        if digits is not None:
+            return f"{km_to(km, self.unit):.{digits}f}"
+        if self.unit == "km":
+            return f"{km:g}"
+        return f"{round(km_to(km, self.unit), 1):g}"
+
+    def km(self, km: float, digits: int | None = None) -> str:
+        """``"12.5 km"`` or ``"7.8 mi"``: a stored distance (km) said in this unit, unit named."""
+        return f"{self.num(km, digits)} {self.unit}"
+
+    @property
+    def per_week(self) -> str:
+        """``"km/week"`` or ``"mi/week"``."""
+        return f"{self.unit}/week"
+
+    @property
+    def word(self) -> str:
+        """``"kilometres"`` or ``"miles"``."""
+        return UNIT_WORDS[self.unit]
+
+    @property
+    def factor(self) -> float:
+        """Kilometres in one of this unit (1 or 1.609344): divide km by it to show, multiply to store."""
+        return 1.0 if self.unit == "km" else KM_PER_MILE
+
+
+#: The engine's default: kilometres, worded as before.
+KM = DistanceFormat("km")
+
+
+def distance_format(unit: str | DistanceFormat | None) -> DistanceFormat:
+    """A format from a unit name (None: km), or the format itself."""
+    if isinstance(unit, DistanceFormat):
+        return unit
+    return DistanceFormat(check_unit(unit)) if unit else KM

@@ -18,13 +18,16 @@ __all__ = ["load_review", "referral_reasons"]
 
 
 def load_review(
-    s: Session, owner_id: int, today: date, strength_ids: Collection[str], plan: Plan | None = None
+    s: Session, owner_id: int, today: date, strength_ids: Collection[str], plan: Plan | None = None,
+    *, unit: str = "km",
 ) -> tuple[int, Plan, Review] | None:
     """The owner's latest plan (version, plan) and its review on ``today``; None without a plan.
 
     ``plan`` reviews another version of the same runner's plan instead: kneecoach's own plan under a
     clinician's changes, which is what ``review --apply`` moves on (the store puts the changes back
     on top), so a clinician's cap never becomes kneecoach's own ramp.
+
+    ``unit`` (km or mi, the reader's) words the review's sentences; it never changes the decision.
 
     Reads from the plan's first week (and the 30 days before it, which the
     long-run limit looks at), and at least the last 20 weeks.
@@ -44,7 +47,7 @@ def load_review(
     ex = repo.exercise_obs(repo.list_exercise(s, owner_id, since=since))
     flags = run_log.day_flags(run_log.list_day_marks(s, owner_id, since=since))
     return version, plan, review(runs, pain, ex, plan, today, strength_exercise_ids=strength_ids, flags=flags,
-                                 plan_start=start)
+                                 plan_start=start, unit=unit)
 
 
 def referral_reasons(plan: Plan) -> list[str]:

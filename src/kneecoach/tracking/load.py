@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 from typing import Literal
 
+from kneecoach.intake.units import KM, DistanceFormat
 from kneecoach.tracking.activity import Activity
 
 __all__ = [
@@ -402,8 +403,10 @@ def load_warnings(
     acwr_method: Literal["rolling", "ewma"] = "rolling",
     until: date | None = None,
     sports: Collection[str] | None = RUNNING_SPORTS,
+    fmt: DistanceFormat = KM,
 ) -> list[LoadWarning]:
-    """Flag sudden increases in running load, sorted by day.
+    """Flag sudden increases in running load, sorted by day (messages say distances in ``fmt``'s unit;
+    thresholds and values stay kilometres).
 
     Thresholds and why they are the defaults. The single-run spike comes first:
     it is the load pattern the largest cohort links to overuse injury
@@ -464,7 +467,7 @@ def load_warnings(
                 message=(
                     f"From {episode[0].day:%a %d %b} your last-7-days running reached "
                     f"{peak.ratio:.1f}x your average week of the past four "
-                    f"({peak.acute_km:.1f} km vs {peak.chronic_km:.1f} km/week). "
+                    f"({fmt.km(peak.acute_km, 1)} vs {fmt.num(peak.chronic_km, 1)} {fmt.per_week}). "
                     "This describes how fast your load changed; it is not an injury "
                     "prediction (the ratio's link to injury is disputed: impellizzeri2021, "
                     "frandsen2025). Check how the knee responds before adding more."
@@ -490,8 +493,8 @@ def load_warnings(
                     kind="week_jump",
                     value=w.change_pct,
                     message=(
-                        f"The week of {w.week_start:%d %b} had {w.distance_km:.1f} km, "
-                        f"{w.change_pct:.0f}% more than the week before ({prev_km:.1f} km). "
+                        f"The week of {w.week_start:%d %b} had {fmt.km(w.distance_km, 1)}, "
+                        f"{w.change_pct:.0f}% more than the week before ({fmt.km(prev_km, 1)}). "
                         "Big week-to-week jumps give tendons and the kneecap joint little "
                         "time to adapt; a smaller step next time is kinder to the knee."
                     ),
@@ -510,9 +513,9 @@ def load_warnings(
                     kind="long_run_jump",
                     value=jump,
                     message=(
-                        f"Your {a.distance_km:.1f} km run on {activity_day(a):%a %d %b} was "
+                        f"Your {fmt.km(a.distance_km, 1)} run on {activity_day(a):%a %d %b} was "
                         f"{jump:.0f}% longer than your longest run of the previous "
-                        f"{long_run_window_days} days ({longest:.1f} km). Runs more than 10% "
+                        f"{long_run_window_days} days ({fmt.km(longest, 1)}). Runs more than 10% "
                         "longer than the recent longest went with more overuse injuries in a "
                         "large cohort (frandsen2025); lengthen long runs in smaller steps."
                     ),

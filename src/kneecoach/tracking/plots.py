@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kneecoach.intake.units import DistanceFormat
 from kneecoach.tracking.canvas import Circle, Polygon, Polyline, Rect, Scene, Shape, Text
 from kneecoach.tracking.load import AcwrPoint, WeekLoad
 
@@ -186,28 +187,30 @@ def _x_range(weeks: Sequence[WeekLoad], days: Sequence[date]) -> tuple[float, fl
     return lo - pad, hi + pad
 
 
-def _bars(p: Panel, weeks: Sequence[WeekLoad], top_km: float, opacity: float = 1.0) -> list[Shape]:
-    """Weekly km as bars 5 days wide, centred mid-week."""
+def _bars(p: Panel, weeks: Sequence[WeekLoad], top: float, opacity: float = 1.0, per: float = 1.0) -> list[Shape]:
+    """Weekly distance as bars 5 days wide, centred mid-week (``per``: km in one unit of the axis)."""
     shapes: list[Shape] = []
     for w in weeks:
         mid = w.week_start.toordinal() + 3
-        y = p.y(w.distance_km, top_km)
+        y = p.y(w.distance_km / per, top)
         shapes.append(Rect(p.x(mid - 2.5), y, p.x(mid + 2.5) - p.x(mid - 2.5), p.bottom - y, BLUE, None, opacity))
     return shapes
 
 
-def _km_panel(p: Panel, weeks: Sequence[WeekLoad], pain_by_week: Mapping[date, float | None]) -> list[Shape]:
-    """Top panel: weekly km bars (left axis), mean pain as a line with dots (right axis, 0-10)."""
-    top_km = max((w.distance_km for w in weeks), default=0) * 1.1 or 10
+def _km_panel(p: Panel, weeks: Sequence[WeekLoad], pain_by_week: Mapping[date, float | None],
+              unit: str = "km") -> list[Shape]:
+    """Top panel: weekly distance bars in ``unit`` (left axis), mean pain as a line with dots (right axis, 0-10)."""
+    per = DistanceFormat(unit).factor
+    top_km = max((w.distance_km / per for w in weeks), default=0) * 1.1 or 10
     ticks = [t for t in nice_ticks(top_km) if t <= top_km]
-    shapes = _bars(p, weeks, top_km)
+    shapes = _bars(p, weeks, top_km, per=per)
     pain = [(p.x(w.week_start.toordinal() + 3), p.y(v, 10)) for w in weeks
             if (v := pain_by_week.get(w.week_start)) is not None]
     shapes += _series(pain, RED, "circle")
     shapes.append(_frame(p))
-    shapes += _y_axis(p, ticks, top_km, "Weekly distance (km)")
+    shapes += _y_axis(p, ticks, top_km, f"Weekly distance ({unit})")
     shapes += _y_axis(p, nice_ticks(10, 5), 10, "Mean pain (0-10)", right=True)
-    legend = [("bar", BLUE, "Weekly distance (km)", 1.0)] if weeks else []
+    legend = [("bar", BLUE, f"Weekly distance ({unit})", 1.0)] if weeks else []
     return shapes + _legend(p, legend + ([("circle", RED, "Mean pain (0-10)", 1.0)] if pain else []))
 
 
@@ -244,10 +247,11 @@ def plot_load(
     path: Path,
     *,
     title: str = "Running load and knee pain",
+    unit: str = "km",
 ) -> Path:
     """Draw the chart to ``path`` (PNG or SVG, by suffix) and return ``path``.
 
-    Top panel: weekly km as bars, mean pain (0-10) as a line on a second axis.
+    Top panel: weekly distance in ``unit`` (km or mi) as bars, mean pain (0-10) as a line on a second axis.
     Bottom panel: the acute:chronic workload ratio with the 0.8-1.3 band
     shaded; days without a ratio yet (under four weeks of history) are gaps.
     """
@@ -258,7 +262,7 @@ def plot_load(
     bottom = Panel(72, 349, 836, 538, x0, x1)
     scene = Scene(WIDTH, HEIGHT, title)
     scene.add(Text(WIDTH / 2, 21, title, TITLE))
-    scene.add(*_km_panel(top, weeks, pain_by_week), *_acwr_panel(bottom, acwr_points), *_date_axis(bottom, top))
+    scene.add(*_km_panel(top, weeks, pain_by_week, unit), *_acwr_panel(bottom, acwr_points), *_date_axis(bottom, top))
     return scene.save(path)
 
 
@@ -284,19 +288,21 @@ def _retest_panel(p: Panel, points: Sequence[TrendPoint]) -> list[Shape]:
     return shapes + _legend(p, legend, "lower right")
 
 
-def _weekly_panel(p: Panel, weeks: Sequence[WeekLoad], pain: Sequence[PainObs]) -> list[Shape]:
-    """Bottom panel of the trends chart: weekly km bars and the weekly mean pain of every diary entry."""
-    top_km = max((w.distance_km for w in weeks), default=0) * 1.1 or 10
+def _weekly_panel(p: Panel, weeks: Sequence[WeekLoad], pain: Sequence[PainObs], unit: str = "km") -> list[Shape]:
+    """Bottom panel of the trends chart: weekly distance bars (``unit``) and the weekly mean pain of every entry."""
+    per = DistanceFormat(unit).factor
+    top_km = max((w.distance_km / per for w in weeks), default=0) * 1.1 or 10
     by_week: dict[date, list[int]] = {}
     for e in pain:
         by_week.setdefault(e.day - timedelta(days=e.day.weekday()), []).append(e.score)
     means = sorted((d + timedelta(days=3), sum(v) / len(v)) for d, v in by_week.items())
-    shapes = _bars(p, weeks, top_km, 0.6) + _series([(p.x(d.toordinal()), p.y(v, 10)) for d, v in means], RED, "circle")
-    shapes += [_frame(p), *_y_axis(p, [t for t in nice_ticks(top_km) if t <= top_km], top_km, "km / week")]
+    shapes = _bars(p, weeks, top_km, 0.6, per) + _series([(p.x(d.toordinal()), p.y(v, 10)) for d, v in means], RED, "circle")
+    shapes += [_frame(p), *_y_axis(p, [t for t in nice_ticks(top_km) if t <= top_km], top_km, f"{unit} / week")]
     return shapes + _y_axis(p, nice_ticks(10, 5), 10, "pain 0-10", right=True)
 
 
-def plot_trends(points: Sequence[TrendPoint], weeks: Sequence[WeekLoad], pain: Sequence[PainObs], path: Path) -> Path:
+def plot_trends(points: Sequence[TrendPoint], weeks: Sequence[WeekLoad], pain: Sequence[PainObs], path: Path,
+                *, unit: str = "km") -> Path:
     """Re-test trends on one time axis: Kujala and limb symmetry (top), weekly km with mean pain (bottom).
 
     ``points`` are :class:`kneecoach.tracking.progress.TrendPoint`; ``pain`` diary entries. Deterministic
@@ -310,5 +316,5 @@ def plot_trends(points: Sequence[TrendPoint], weeks: Sequence[WeekLoad], pain: S
     title = "Re-tests: Kujala, limb symmetry and plank"
     scene = Scene(WIDTH, HEIGHT, title)
     scene.add(Text((top.left + top.right) / 2, 21, title, TITLE))
-    scene.add(*_retest_panel(top, points), *_weekly_panel(bottom, weeks, pain), *_date_axis(bottom, top))
+    scene.add(*_retest_panel(top, points), *_weekly_panel(bottom, weeks, pain, unit), *_date_axis(bottom, top))
     return scene.save(path)

@@ -34,6 +34,7 @@ from datetime import date, timedelta
 from statistics import mean
 from typing import Any
 
+from kneecoach.intake.units import KM, DistanceFormat, distance_format
 from kneecoach.plan.models import Plan, RampWeek
 from kneecoach.tracking.activity import Activity
 from kneecoach.tracking.diary import DayFlag, ExerciseObs, PainObs
@@ -149,6 +150,8 @@ class Decision:
     ceiling_km: float | None
     long_run_cap_km: float | None
     limits: list[str] = field(default_factory=list)
+    #: The unit the runner reads distances in (the reasons above are already worded in it).
+    distance: DistanceFormat = KM
 
     @property
     def next_week_km(self) -> float:
@@ -172,14 +175,14 @@ class Decision:
         w = self.reviewed_week
         if w is None:
             return f"No plan week completed yet; plan week 1 begins {self.next_week_start:%a %d %b %Y}."
-        p = w.prescribed
+        p, fmt = w.prescribed, self.distance
         label = {"lighter": "a lighter week", "rebuild": "a rebuilding week", "easy": "an easy week",
                  "pause": "running paused"}.get(p.kind, f"plan week {p.plan_week}")
         if p.km > 0:
             state = "done" if w.done else "not done"
-            ran = f"you ran {w.run_km:g} km of {p.km:g} km ({w.done_pct:.0f} %): {state}"
+            ran = f"you ran {fmt.km(w.run_km)} of {fmt.km(p.km)} ({w.done_pct:.0f} %): {state}"
         else:
-            ran = f"no running was prescribed; you ran {w.run_km:g} km"
+            ran = f"no running was prescribed; you ran {fmt.km(w.run_km)}"
         return f"Reviewed week {w.number} ({w.start:%d %b}-{w.end:%d %b}, {label}): {ran}."
 
 
@@ -202,6 +205,8 @@ class Review:
     decision: Decision
     upcoming: list[RampWeek] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    #: The unit every sentence of this review says distances in (stored numbers stay km).
+    distance: DistanceFormat = KM
 
     @property
     def week_word(self) -> str:
@@ -214,10 +219,10 @@ class Review:
 
     def summary_lines(self) -> list[str]:
         """The review in plain sentences, most important first (CLI, web, reports)."""
-        d = self.decision
+        d, fmt = self.decision, self.distance
         lines = [
             f"Decision: {d.action.replace('_', ' ')} — {self.week_word} (week {d.next_week_number}, from "
-            f"{d.next_week_start:%d %b}) {d.next_week_km:g} km, long run {d.long_run_km:g} km. {d.reason}",
+            f"{d.next_week_start:%d %b}) {fmt.km(d.next_week_km)}, long run {fmt.km(d.long_run_km)}. {d.reason}",
             d.reviewed_line(),
         ]
         lines.extend(w.message for w in self.warnings)
@@ -228,9 +233,16 @@ class Review:
         return lines
 
     def as_json(self) -> dict[str, Any]:
-        """The reviewed plan week, the decision, strength work and warnings (``review -f json`` and the API)."""
-        d, w = self.decision, self.decision.reviewed_week
-        return {
+        """The reviewed plan week, the decision, strength work and warnings (``review -f json`` and the API).
+
+        Every ``*_km`` number is kilometres whatever the runner's unit (``"unit"`` names the one the
+        sentences use); for a runner in miles the distances a runner reads are repeated under
+        ``*_mi`` keys (next week, the reviewed week, the weeks to come), rounded to a tenth.
+        """
+        d, w, fmt = self.decision, self.decision.reviewed_week, self.distance
+        out = {
+            "unit": fmt.unit,
+            "stored_unit": "km",
             "today": self.today.isoformat(),
             "plan_start": self.plan_start.isoformat(),
             "reviewed_week": None if w is None else {
@@ -271,6 +283,19 @@ class Review:
                           "note": w.note} for w in self.upcoming[:4]],
             "sources": self.sources,
         }
+        if fmt.unit != "km":
+            u = fmt.unit
+            nw = out["decision"]["next_week"]
+            nw[f"distance_{u}"], nw[f"long_run_{u}"] = fmt.value(nw["km"]), fmt.value(nw["long_run_km"])
+            if out["reviewed_week"] is not None:
+                rw = out["reviewed_week"]
+                for k in ("prescribed_km", "prescribed_long_run_km", "run_km", "longest_run_km"):
+                    rw[k[:-2] + u] = fmt.value(rw[k])
+            for wk in out["weeks"]:
+                wk[f"prescribed_{u}"], wk[f"run_{u}"] = fmt.value(wk["prescribed_km"]), fmt.value(wk["run_km"])
+            for wk in out["upcoming"]:
+                wk[f"distance_{u}"], wk[f"long_run_{u}"] = fmt.value(wk["km"]), fmt.value(wk["long_run_km"])
+        return out
 
 
 # --------------------------------------------------------------------------- pieces
@@ -297,7 +322,8 @@ def _week_rows(weeks: Sequence[WeekLoad], pain: Sequence[PainObs], ill_weeks: Co
 
 
 def find_pain_threshold(
-    weeks: Sequence[WeekRow], limit: int, *, min_weeks: int = 6, min_each_side: int = 2, min_contrast: float = 0.5
+    weeks: Sequence[WeekRow], limit: int, *, min_weeks: int = 6, min_each_side: int = 2, min_contrast: float = 0.5,
+    fmt: DistanceFormat = KM,
 ) -> tuple[PainThreshold | None, str]:
     """The smallest weekly distance that best separates painful weeks from comfortable ones.
 
@@ -340,15 +366,16 @@ def find_pain_threshold(
     _, cut, na, pa, nb, pb = best
     km = round(cut, 1)
     msg = (
-        f"Pain vs load: in {pa} of {na} weeks above {km:.0f} km your pain during runs exceeded {limit}/10; "
-        f"in {pb} of {nb} weeks at or below it. Your knee seems to tolerate about {km:.0f} km a week for now "
+        f"Pain vs load: in {pa} of {na} weeks above {fmt.km(km, 0)} your pain during runs exceeded {limit}/10; "
+        f"in {pb} of {nb} weeks at or below it. Your knee seems to tolerate about {fmt.km(km, 0)} a week for now "
         f"(pattern described in {STRENGTH_SOURCE})."
     )
     return PainThreshold(km, na, pa, nb, pb, limit, msg), ""
 
 
 def hills_vs_flat(
-    runs: Sequence[Activity], pain: Sequence[PainObs], *, cut_gain_per_km: float = 10.0, min_runs: int = 3
+    runs: Sequence[Activity], pain: Sequence[PainObs], *, cut_gain_per_km: float = 10.0, min_runs: int = 3,
+    fmt: DistanceFormat = KM,
 ) -> tuple[HillsFinding | None, str]:
     """Mean pain on hilly runs (gain per km above ``cut_gain_per_km``) against flat ones.
 
@@ -381,7 +408,7 @@ def hills_vs_flat(
     else:
         verdict = "no clear difference"
     msg = (
-        f"Hills vs flat: mean pain {hm:.1f}/10 on {len(hilly)} hilly runs (> {cut_gain_per_km:.0f} m climb per km) "
+        f"Hills vs flat: mean pain {hm:.1f}/10 on {len(hilly)} hilly runs (> {cut_gain_per_km * fmt.factor:.0f} m climb per {fmt.unit}) "
         f"vs {fm:.1f}/10 on {len(flat)} flatter runs: {verdict} ({HILLS_SOURCE})."
     )
     return HillsFinding(cut_gain_per_km, len(hilly), len(flat), round(hm, 2), round(fm, 2), msg), ""
@@ -468,6 +495,7 @@ def review(
     plan_start: date | None = None,
     lapse_days: int = STRENGTH_LAPSE_DAYS,
     history_weeks: int = 16,
+    unit: str | DistanceFormat = "km",
 ) -> Review:
     """Review ``plan`` as a walk through its completed weeks up to ``today`` (see :mod:`.weekly_walk`).
 
@@ -477,8 +505,10 @@ def review(
     ``today`` are ignored (a review dated in the past sees only what was known
     then). Findings (pain vs load, hills, strength, warnings, ACWR) are taken
     as of the end of the last completed week, so the review reads the same on
-    any day of the week that follows.
+    any day of the week that follows. ``unit`` (km or mi) words every sentence; it never changes
+    what is decided, and every number in the result stays in kilometres.
     """
+    fmt = distance_format(unit)
     runs = sorted((r for r in runs if activity_day(r) <= today), key=lambda r: (r.start, r.distance_m))
     pain = sorted((p for p in pain if p.day <= today), key=lambda p: (p.day, p.timing, p.score))
     exercise = sorted((e for e in exercise if e.day <= today), key=lambda e: (e.day, e.exercise_id))
@@ -487,7 +517,7 @@ def review(
     if start is None:
         start = week_start(min((activity_day(r) for r in runs), default=today))
     start = week_start(start) if week_start(start) != start else start
-    result = walk(plan, start, runs, pain, exercise, flags, today, strength_ids=strength_exercise_ids)
+    result = walk(plan, start, runs, pain, exercise, flags, today, strength_ids=strength_exercise_ids, fmt=fmt)
     as_of = result.next_week_start - timedelta(days=1) if result.weeks else today
 
     first = week_start(as_of) - timedelta(weeks=history_weeks - 1)
@@ -506,11 +536,12 @@ def review(
     acwr = points[-1] if points else None
     plot_points = [p for p in points if p.day >= (weeks[0].week_start if weeks else as_of)]
 
-    threshold, threshold_note = find_pain_threshold([w for w in rows if not w.ill], plan.pain_rule.max_during_run)
-    hills, hills_note = hills_vs_flat(seen_runs, seen_pain)
+    threshold, threshold_note = find_pain_threshold([w for w in rows if not w.ill], plan.pain_rule.max_during_run,
+                                                   fmt=fmt)
+    hills, hills_note = hills_vs_flat(seen_runs, seen_pain, fmt=fmt)
     strength = strength_lapse(exercise, pain, as_of, strength_exercise_ids, lapse_days)
     # Only recent warnings: a spike three months ago is history, not advice for next week.
-    warnings = [w for w in load_warnings([r for r in runs if activity_day(r) <= as_of], until=as_of)
+    warnings = [w for w in load_warnings([r for r in runs if activity_day(r) <= as_of], until=as_of, fmt=fmt)
                 if w.day >= as_of - timedelta(days=WARNING_DAYS)]
     d = result
     decision = Decision(
@@ -525,6 +556,7 @@ def review(
         ceiling_km=d.ceiling_km,
         long_run_cap_km=d.long_run_cap_km,
         limits=d.limits,
+        distance=fmt,
     )
     sources = sorted({STRENGTH_SOURCE, LISTEN_SOURCE, *REVIEW_SOURCES, *plan.pain_rule.sources,
                       *plan.ramp_rule.sources} | ({HILLS_SOURCE} if hills else set()))
@@ -541,20 +573,22 @@ def review(
         strength=strength,
         warnings=warnings,
         acwr=acwr,
-        acwr_note=acwr_note(acwr),
+        acwr_note=acwr_note(acwr, fmt),
         acwr_points=plot_points,
         decision=decision,
         upcoming=d.upcoming,
         sources=sources,
+        distance=fmt,
     )
 
 
-def acwr_note(point: AcwrPoint | None) -> str:
+def acwr_note(point: AcwrPoint | None, fmt: DistanceFormat = KM) -> str:
     """The acute:chronic ratio in words, with why it does not decide anything."""
     if point is None or point.ratio is None:
         return "ACWR: needs four weeks of history. It is shown for information only and never decides next week."
     return (
-        f"ACWR {point.ratio:.2f} (last 7 days {point.acute_km:.1f} km vs {point.chronic_km:.1f} km/week over 4 weeks). "
+        f"ACWR {point.ratio:.2f} (last 7 days {fmt.km(point.acute_km, 1)} vs {fmt.num(point.chronic_km, 1)} "
+        f"{fmt.per_week} over 4 weeks). "
         "Shown as a description of recent change only: the ratio is coupled to the week it divides "
         "(lolli2019), its link to injury is disputed (impellizzeri2020, impellizzeri2021) and a large "
         "watch-data cohort found no higher injury rate with a higher ratio (frandsen2025), so it never cuts "

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal
 
+from kneecoach.intake.units import KM, DistanceFormat
 from kneecoach.plan.models import Plan, RampRule, RampWeek
 from kneecoach.plan.ramp import build_ramp, floor_tenth
 from kneecoach.tracking.activity import Activity
@@ -241,8 +242,9 @@ class _LongestRuns:
 
 
 def _prescribe(st: _State, base: list[RampWeek], rule: RampRule, target: float, long_cap: float | None,
-               notes: list[str]) -> Prescription:
-    """Next week's prescription from the walk's state, within every limit (``notes`` gets the limits used)."""
+               notes: list[str], fmt: DistanceFormat = KM) -> Prescription:
+    """Next week's prescription from the walk's state, within every limit (``notes`` gets the limits used,
+    distances said in ``fmt``'s unit)."""
     if st.paused:
         return Prescription(0.0, 0.0, st.pos + 1, "pause", "running paused: cross-train and keep the exercises going")
     if st.override is not None:
@@ -258,10 +260,10 @@ def _prescribe(st: _State, base: list[RampWeek], rule: RampRule, target: float, 
         allowed = floor_tenth(rule.allowed_next(st.highest))
         if km > allowed:
             km = allowed
-            notes.append(f"the ramp rule allows {allowed:g} km from your highest week so far ({st.highest:g} km)")
+            notes.append(f"the ramp rule allows {fmt.km(allowed)} from your highest week so far ({fmt.km(st.highest)})")
     if st.ceiling is not None and km > st.ceiling:
         km = st.ceiling
-        notes.append(f"{st.ceiling:g} km, the week that hurt, stays the ceiling until pain keeps within the rule there")
+        notes.append(f"{fmt.km(st.ceiling)}, the week that hurt, stays the ceiling until pain keeps within the rule there")
     rise_cap = floor_tenth(st.last_credit * (1 + MAX_WEEK_RISE_PCT / 100))
     if st.last_credit > 0 and km > st.last_presc_km and km > rise_cap:
         # Never more than 30 % over the week before; repeating last week's prescription is never cut.
@@ -272,7 +274,7 @@ def _prescribe(st: _State, base: list[RampWeek], rule: RampRule, target: float, 
     if long_cap is not None and long_run > long_cap:
         long_run = long_cap
         notes.append(
-            f"long run at most {long_cap:g} km: {LONG_RUN_MAX_INCREASE_PCT:g} % over your longest run of the last "
+            f"long run at most {fmt.km(long_cap)}: {LONG_RUN_MAX_INCREASE_PCT:g} % over your longest run of the last "
             f"{LONG_RUN_WINDOW_DAYS} days (frandsen2025)"
         )
     return Prescription(km, min(long_run, km), st.pos + 1, kind, note)
@@ -368,7 +370,8 @@ class _Week:
 
 
 def _judge(
-    st: _State, wk: _Week, presc: Prescription, plan: Plan, base: list[RampWeek], strength_days: Sequence[date]
+    st: _State, wk: _Week, presc: Prescription, plan: Plan, base: list[RampWeek], strength_days: Sequence[date],
+    fmt: DistanceFormat = KM,
 ) -> WeekJudged:
     """Judge one completed week in the decision order, moving the walk's state on; returns the week judged.
 
@@ -424,8 +427,8 @@ def _judge(
             st.ceiling = st.paused_from if st.paused_from > resume else None
             st.paused_from = 0.0
             action, reason = "restart", (
-                f"Restart after the pause: pain has settled, so run {resume:g} km next week (the lower of the "
-                f"restart distance, {rule.restart_km:g} km, and half the last week that stayed within the pain "
+                f"Restart after the pause: pain has settled, so run {fmt.km(resume)} next week (the lower of the "
+                f"restart distance, {fmt.km(rule.restart_km)}, and half the last week that stayed within the pain "
                 "rule); the ramp counts from here.")
         elif st.pause_weeks >= PAUSE_REFER_AFTER_WEEKS:
             action, reason = "see_clinician", (
@@ -440,7 +443,7 @@ def _judge(
                                    "gradual return after illness")
         action, reason = "ill_return", (
             f"Ill on {ill_days} day(s): run only once fever and whole-body symptoms have gone, then return "
-            f"gradually at {back:g} km ({ILLNESS_RETURN_FACTOR:.0%} of the week). This week is left out of the "
+            f"gradually at {fmt.km(back)} ({ILLNESS_RETURN_FACTOR:.0%} of the week). This week is left out of the "
             "trends (schwellnus2022).")
     elif max_pain is not None and max_pain >= prule.step_back_at:
         hurt = run_km if run_km > 0 else presc.km
@@ -449,8 +452,8 @@ def _judge(
         st.ceiling = floor_tenth(hurt) if hurt > resume else None
         action, reason = "step_back", (
             f"Step back: pain reached {max_pain}/10 (the plan's step-back level is {prule.step_back_at}/10), so "
-            f"next week is {resume:g} km, {rule.calm_load_factor:.0%} of the {hurt:g} km that hurt; the ramp "
-            f"rebuilds from there and {hurt:g} km stays the ceiling until pain keeps within the rule "
+            f"next week is {fmt.km(resume)}, {rule.calm_load_factor:.0%} of the {fmt.km(hurt)} that hurt; the ramp "
+            f"rebuilds from there and {fmt.km(hurt)} stays the ceiling until pain keeps within the rule "
             f"({LISTEN_SOURCE}).")
     elif not within_rule:
         parts = []
@@ -458,11 +461,11 @@ def _judge(
             parts.append(f"pain during/after runs reached {max(run_over)}/10 (limit {prule.max_during_run})")
         if settle_over:
             parts.append(f"next-morning pain reached {max(settle_over)}/10 (limit {prule.max_next_morning})")
-        action, reason = "hold", f"Hold: {' and '.join(parts)}, so repeat the same week ({presc.km:g} km)."
+        action, reason = "hold", f"Hold: {' and '.join(parts)}, so repeat the same week ({fmt.km(presc.km)})."
     elif (_lapsed(strength_days, wk_end) and max_pain is not None
           and max_pain >= (st.prev_max_pain or 0) + PAIN_RISE_POINTS):
         action, reason = "hold", (
-            f"Hold at {presc.km:g} km: strength work has lapsed (over {STRENGTH_LAPSE_DAYS} days) while pain rose to "
+            f"Hold at {fmt.km(presc.km)}: strength work has lapsed (over {STRENGTH_LAPSE_DAYS} days) while pain rose to "
             f"{max_pain}/10; restart 2-3 strength sessions a week before adding distance "
             "(000_4e2dc1858106602e.txt, spiering2021; a change of 2 points matters: farrar2001).")
     elif run_km == 0 and presc.km > 0:
@@ -471,23 +474,23 @@ def _judge(
         st.break_weeks += 1
         k = st.break_weeks
         if k <= RESUME_AS_WAS_WEEKS:
-            action, reason = "resume", f"No running this week: pick up where you were ({presc.km:g} km)."
+            action, reason = "resume", f"No running this week: pick up where you were ({fmt.km(presc.km)})."
         elif k <= BREAK_RESTART_AFTER_WEEKS:
             share = BREAK_FACTOR_SHORT - (BREAK_FACTOR_SHORT - BREAK_FACTOR_LONG) * (k - 2) / (BREAK_RESTART_AFTER_WEEKS - 2)
             resume = floor_tenth(st.break_from * share)
             _rebuild(st, base, rule, resume, target)
             action, reason = "resume", (
-                f"{k} weeks without running: resume at {resume:g} km ({share:.0%} of the {st.break_from:g} km "
+                f"{k} weeks without running: resume at {fmt.km(resume)} ({share:.0%} of the {fmt.km(st.break_from)} "
                 "you were at) and rebuild from there (mujika2001; a convention).")
         else:
             resume = floor_tenth(min(rule.restart_km, st.break_from, target))
             _rebuild(st, base, rule, resume, target)
             action, reason = "restart", (
                 f"{k} weeks without running: fitness built before has mostly faded (mujika2001), so restart at "
-                f"{resume:g} km.")
+                f"{fmt.km(resume)}.")
     elif not done:
         action, reason = "hold", (
-            f"Hold: {run_km:g} of {presc.km:g} km run ({run_km / presc.km:.0%}); a week counts as done from "
+            f"Hold: {fmt.num(run_km)} of {fmt.km(presc.km)} run ({run_km / presc.km:.0%}); a week counts as done from "
             f"{DONE_FRACTION:.0%} (watches read up to about 9 % short: gilgenammann2020), so repeat it.")
     else:
         st.highest = max(st.highest, credit)
@@ -505,16 +508,16 @@ def _judge(
                                        "easy week after a race")
             action, reason = "easy_after_race", (
                 f"Race week done. A race is a planned single-run spike: it is not the base, and next week is easy "
-                f"({easy:g} km) before the plan goes on.")
+                f"({fmt.km(easy)}) before the plan goes on.")
         elif spike:
             action, reason = "spike", (
-                f"Spike: {run_km:g} km is more than the ramp rule allowed "
-                f"({floor_tenth(rule.allowed_next(st.highest)):g} km from your highest week, {st.highest:g} km). "
+                f"Spike: {fmt.km(run_km)} is more than the ramp rule allowed "
+                f"({fmt.km(floor_tenth(rule.allowed_next(st.highest)))} from your highest week, {fmt.km(st.highest)}). "
                 "It is not the base: next week goes back to the plan.")
             lighter_next = True
         else:
             lighter_next = True
-            action, reason = "progress", f"Week done ({run_km:g} of {presc.km:g} km) with pain within the plan's limits."
+            action, reason = "progress", f"Week done ({fmt.num(run_km)} of {fmt.km(presc.km)}) with pain within the plan's limits."
     if run_km > 0:
         st.break_weeks = 0
         if within_rule and not ill_days:
@@ -536,9 +539,11 @@ def walk(
     today: date,
     *,
     strength_ids: Collection[str],
+    fmt: DistanceFormat = KM,
 ) -> WalkResult:
     """Walk every plan week completed by ``today`` (a week is complete on its Sunday) and decide the next.
 
+    ``fmt`` only words the reasons (km by default): the walk decides in kilometres whatever the unit.
     Entries after ``today`` are ignored. Severe pain or a referral sign logged in the week
     still under way acts at once (it pauses or refers); nothing else in that week counts
     until it is complete.
@@ -568,32 +573,32 @@ def walk(
     flags_by_week: dict[date, list[DayFlag]] = defaultdict(list)
     for f in flags:
         flags_by_week[week_start(f.day)].append(f)
-    presc = _prescribe(st, base, rule, target, longest_runs.cap(start), notes)
+    presc = _prescribe(st, base, rule, target, longest_runs.cap(start), notes, fmt)
     action: Action = "start"
-    reason = f"Plan week 1 starts {start:%a %d %b}: {presc.km:g} km, long run {presc.long_run_km:g} km."
+    reason = f"Plan week 1 starts {start:%a %d %b}: {fmt.km(presc.km)}, long run {fmt.km(presc.long_run_km)}."
     weeks: list[WeekJudged] = []
     wk_start = start
     while wk_start + timedelta(days=6) <= today:
         judged = _judge(st, _Week(wk_start, runs_by_week.get(wk_start, []), pain_by_week.get(wk_start, []),
-                                  flags_by_week.get(wk_start, [])), presc, plan, base, strength_days)
+                                  flags_by_week.get(wk_start, [])), presc, plan, base, strength_days, fmt)
         judged = replace(judged, number=len(weeks) + 1)
         weeks.append(judged)
         action, reason, lighter_next = judged.action, judged.reason, judged.moved_on
         wk_start += timedelta(days=7)
         notes = []
-        presc = _prescribe(st, base, rule, target, longest_runs.cap(wk_start), notes)
+        presc = _prescribe(st, base, rule, target, longest_runs.cap(wk_start), notes, fmt)
         if lighter_next:
             if presc.kind == "lighter":
                 action = "lighter_week" if action == "progress" else action  # a spike keeps its name
-                reason += f" Next is a planned lighter week ({presc.km:g} km): every {rule.cutback_every_weeks}th week is " \
+                reason += f" Next is a planned lighter week ({fmt.km(presc.km)}): every {rule.cutback_every_weeks}th week is " \
                           f"{rule.cutback_pct:g} % lighter."
             elif presc.km == 0:
                 action = "pause_running"
-                reason += f" The plan holds running at 0 km next week: {presc.note}."
+                reason += f" The plan holds running at {fmt.km(0.0)} next week: {presc.note}."
             elif presc.kind == "rebuild":
-                reason += f" Next: {presc.km:g} km, rebuilding towards plan week {presc.plan_week}."
+                reason += f" Next: {fmt.km(presc.km)}, rebuilding towards plan week {presc.plan_week}."
             else:
-                reason += f" Next: {presc.km:g} km (plan week {presc.plan_week})."
+                reason += f" Next: {fmt.km(presc.km)} (plan week {presc.plan_week})."
         if notes:
             reason += " Limits: " + "; ".join(dict.fromkeys(notes)) + "."
         weeks[-1] = replace(weeks[-1], action=action, reason=reason)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
+from kneecoach.intake.units import DistanceFormat
+
 
 @dataclass(frozen=True)
 class ChartWeek:
@@ -40,12 +42,14 @@ def _label_every(n: int) -> int:
 
 
 def load_pain_svg(weeks: list[ChartWeek], pain_limit: int | None = None, width: int = WIDTH,
-                  height: int = 300) -> str:
-    """SVG markup: km bars on the left axis, pain 0-10 on the right axis, an optional pain-limit line."""
+                  height: int = 300, unit: str = "km") -> str:
+    """SVG markup: distance bars on the left axis (in ``unit``; ``ChartWeek.km`` stays km), pain 0-10 on the
+    right axis, an optional pain-limit line."""
+    fmt = DistanceFormat(unit)
     pad_l, pad_r, pad_t, pad_b = 44, 44, 40, 50
     plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
     n = max(1, len(weeks))
-    max_km = max([w.km for w in weeks] + [1.0])
+    max_km = max([w.km / fmt.factor for w in weeks] + [1.0])
     top_km = _nice_ceiling(max_km)
     slot = plot_w / n
     bar_w = max(4.0, slot * 0.62)
@@ -57,14 +61,14 @@ def load_pain_svg(weeks: list[ChartWeek], pain_limit: int | None = None, width: 
         return pad_t + plot_h - (v / 10.0) * plot_h
 
     desc = "; ".join(
-        f"week of {w.week_start.isoformat()}: {w.km:g} km"
+        f"week of {w.week_start.isoformat()}: {fmt.km(w.km)}"
         + (f", mean pain {w.mean_pain:.1f}" if w.mean_pain is not None else ", no pain entries")
         for w in weeks
     ) or "No runs recorded yet."
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title chart-desc" '
         f'xmlns="http://www.w3.org/2000/svg" font-size="{FONT}">',
-        '<title id="chart-title">Weekly distance (bars, km) and pain (line, 0-10)</title>',
+        f'<title id="chart-title">Weekly distance (bars, {fmt.unit}) and pain (line, 0-10)</title>',
         f'<desc id="chart-desc">{escape(desc)}</desc>',
     ]
     for frac in (0, 0.25, 0.5, 0.75, 1.0):
@@ -72,15 +76,15 @@ def load_pain_svg(weeks: list[ChartWeek], pain_limit: int | None = None, width: 
         parts.append(f'<line class="grid" x1="{pad_l}" x2="{pad_l + plot_w}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(f'<text class="axis" x="{pad_l - 6}" y="{y + 4:.1f}" text-anchor="end">{top_km * frac:g}</text>')
         parts.append(f'<text class="axis pain" x="{pad_l + plot_w + 6}" y="{y + 4:.1f}">{10 * frac:g}</text>')
-    parts.append(f'<text class="axis" x="{pad_l - 6}" y="{pad_t - 16}" text-anchor="end">km</text>')
+    parts.append(f'<text class="axis" x="{pad_l - 6}" y="{pad_t - 16}" text-anchor="end">{fmt.unit}</text>')
     parts.append(f'<text class="axis pain" x="{pad_l + plot_w + 6}" y="{pad_t - 16}">pain</text>')
     points = []
     for i, w in enumerate(weeks):
         cx = pad_l + slot * i + slot / 2
-        y = y_km(w.km)
+        y = y_km(w.km / fmt.factor)
         parts.append(
             f'<rect class="bar" x="{cx - bar_w / 2:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
-            f'height="{pad_t + plot_h - y:.1f}"><title>{w.week_start.isoformat()}: {w.km:g} km</title></rect>'
+            f'height="{pad_t + plot_h - y:.1f}"><title>{w.week_start.isoformat()}: {fmt.km(w.km)}</title></rect>'
         )
         if i % _label_every(n) == 0:
             parts.append(f'<text class="axis" x="{cx:.1f}" y="{height - pad_b + 20}" text-anchor="middle">'
@@ -110,7 +114,7 @@ def _nice_ceiling(v: float) -> float:
     return float(-(-v // 100) * 100)
 
 
-def trends_svg(points: list, weeks: list[ChartWeek], width: int = WIDTH, height: int = 340) -> str:
+def trends_svg(points: list, weeks: list[ChartWeek], width: int = WIDTH, height: int = 340, unit: str = "km") -> str:
     """Re-tests on one time axis: Kujala and limb symmetry (0-100 scale) as lines with dots, weekly km
     as light bars and weekly mean pain as a dashed line (scaled 0-10 -> 0-100). ``points`` are
     :class:`kneecoach.tracking.progress.TrendPoint`. Readable at phone width (viewBox scales)."""
@@ -128,7 +132,8 @@ def trends_svg(points: list, weeks: list[ChartWeek], width: int = WIDTH, height:
     def y(v: float) -> float:
         return pad_t + plot_h - v / 100.0 * plot_h
 
-    max_km = max([w.km for w in weeks] + [1.0])
+    fmt = DistanceFormat(unit)
+    max_km = max([w.km / fmt.factor for w in weeks] + [1.0])
     top_km = _nice_ceiling(max_km)
     parts = [
         f'<svg class="chart trends" viewBox="0 0 {width} {height}" role="img" aria-labelledby="tr-title tr-desc" '
@@ -144,9 +149,9 @@ def trends_svg(points: list, weeks: list[ChartWeek], width: int = WIDTH, height:
         parts.append(f'<text x="{pad_l - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v}</text>')
     bar_w = max(3.0, plot_w / max(1, span / 7) * 0.6)
     for w in weeks:
-        h = w.km / top_km * plot_h
+        h = w.km / fmt.factor / top_km * plot_h
         parts.append(f'<rect class="bar" x="{x(w.week_start):.1f}" y="{pad_t + plot_h - h:.1f}" width="{bar_w:.1f}" '
-                     f'height="{h:.1f}" fill="#4C72B0" opacity="0.25"><title>{w.week_start:%d %b}: {w.km:.1f} km</title></rect>')
+                     f'height="{h:.1f}" fill="#4C72B0" opacity="0.25"><title>{w.week_start:%d %b}: {fmt.km(w.km, 1)}</title></rect>')
     pain = [(w.week_start, w.mean_pain) for w in weeks if w.mean_pain is not None]
     if pain:
         pts = " ".join(f"{x(d):.1f},{y(v * 10):.1f}" for d, v in pain)
@@ -168,7 +173,7 @@ def trends_svg(points: list, weeks: list[ChartWeek], width: int = WIDTH, height:
     date_y = pad_t + plot_h + FONT + 4
     parts.append(f'<text x="{pad_l}" y="{date_y}">{first:%d %b}</text>')
     parts.append(f'<text x="{width - pad_r}" y="{date_y}" text-anchor="end">{last:%d %b}</text>')
-    legend = [("#1f4e79", "Kujala"), ("#2e7d32", "LSI %"), ("#C44E52", "pain x10"), ("#4C72B0", f"km (max {top_km:g})")]
+    legend = [("#1f4e79", "Kujala"), ("#2e7d32", "LSI %"), ("#C44E52", "pain x10"), ("#4C72B0", f"{fmt.unit} (max {top_km:g})")]
     for i, (colour, label) in enumerate(legend):  # two rows of two: fits 440 units at a readable size
         lx = pad_l + (i % 2) * 190
         ly = date_y + 12 + (i // 2) * (FONT + 8)

@@ -261,9 +261,11 @@ def log_exercise(body: ExerciseIn, response: Response, user: User = Depends(curr
 
 
 @router.get("/users/{owner_id}/review", summary="The weekly review: reviewed plan week, decision, strength, warnings")
-def get_review(owner: User = Depends(viewable_owner), db: Session = DB) -> dict[str, Any]:
-    """The same document as ``kneecoach review -f json``."""
-    view = services.review_view(db, owner.id)
+def get_review(owner: User = Depends(viewable_owner), user: User = Depends(current_user),
+               db: Session = DB) -> dict[str, Any]:
+    """The same document as ``kneecoach review -f json``: ``*_km`` numbers in km, sentences in the viewer's unit
+    (``"unit"``), and for miles the distances again under ``*_mi`` keys."""
+    view = services.review_view(db, owner.id, unit=user.distance_unit or "km")
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet, so nothing to review against.")
     out = {**view.review.as_json(), "disclaimer": view.disclaimer, "referral_reasons": view.referral_reasons}

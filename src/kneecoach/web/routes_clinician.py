@@ -225,8 +225,9 @@ def timeline_page(request: Request, weeks: int = 12, owner: User = Depends(viewa
     from kneecoach.store.timeline import timeline
 
     weeks = min(max(weeks, 1), 104)
-    review = services.review_view(db, owner.id)
-    _prog, progress_svg = services.progress_view(db, owner.id)
+    unit = user.distance_unit or "km"  # the viewer's unit (issue 16)
+    review = services.review_view(db, owner.id, unit=unit)
+    _prog, progress_svg = services.progress_view(db, owner.id, unit=unit)
     assessment = services.latest_assessment_json(db, owner.id) or {}
     return render(request, "timeline.html", {
         "owner": owner, "read_only": user.id != owner.id, "weeks": weeks,

@@ -267,7 +267,7 @@ def retest_submit(request: Request, form: FormData = FORM, user: User = Depends(
 @router.get("/u/{owner_id}/progress")
 def progress_page(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
                   db: Session = DB) -> Response:
-    prog, svg = services.progress_view(db, owner.id)
+    prog, svg = services.progress_view(db, owner.id, unit=user.distance_unit or "km")
     return render(request, "progress.html", {**_owner_context(user, owner), "prog": prog, "svg": svg})
 
 
@@ -362,10 +362,35 @@ def review_page(request: Request, owner: User = Depends(viewable_owner), user: U
                 db: Session = DB) -> Response:
     from kneecoach.tracking.progress import retest_due
 
-    view = services.review_view(db, owner.id)
+    unit = user.distance_unit or "km"  # the viewer's unit (issue 16): sentences, chart and tables
+    view = services.review_view(db, owner.id, unit=unit)
     history = repo.profile_history(db, owner.id)
     due = retest_due(history, date.today(), kb.kb()) if history else None
-    return render(request, "review.html", {**_owner_context(user, owner), "view": view, "retest_due": due})
+    return render(request, "review.html", {**_owner_context(user, owner), "view": view, "retest_due": due,
+                                           "unit": unit})
+
+
+@router.get("/u/{owner_id}/review.csv")
+def review_csv(owner: User = Depends(viewable_owner), user: User = Depends(current_user), db: Session = DB) -> Response:
+    """The review page's weekly load and pain as CSV, distances in the viewer's unit (named in the header)."""
+    import csv
+    import io
+
+    from kneecoach.intake.units import DistanceFormat
+
+    fmt = DistanceFormat(user.distance_unit or "km")
+    view = services.review_view(db, owner.id, unit=fmt.unit)
+    if view is None:
+        raise HTTPException(status_code=404, detail="No plan yet.")
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(["week_start", f"distance_{fmt.unit}", "runs", "mean_pain", "max_pain_running"])
+    for row in view.review.weeks:
+        out.writerow([row.load.week_start.isoformat(), fmt.value(row.load.distance_km, 2), row.load.runs,
+                      "" if row.mean_pain is None else row.mean_pain,
+                      "" if row.max_run_pain is None else row.max_run_pain])
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="kneecoach-weekly-load-{fmt.unit}.csv"'})
 
 
 # --------------------------------------------------------------------------- upload

@@ -71,21 +71,24 @@ class ReviewView:
     disclaimer: str
 
 
-def review_view(db: Session, owner_id: int, today: date | None = None) -> ReviewView | None:
-    """The weekly review of the owner's plan weeks (same walk as ``kneecoach review``), with its chart."""
+def review_view(db: Session, owner_id: int, today: date | None = None, unit: str = "km") -> ReviewView | None:
+    """The weekly review of the owner's plan weeks (same walk as ``kneecoach review``), with its chart, its
+    sentences and chart in ``unit`` (the viewer's; the decision is the same in any unit)."""
     from kneecoach.store.review_data import load_review, referral_reasons
     from kneecoach.tracking.review import strength_exercise_ids
 
-    found = load_review(db, owner_id, today or date.today(), strength_exercise_ids(kb.kb()))
+    found = load_review(db, owner_id, today or date.today(), strength_exercise_ids(kb.kb()), unit=unit)
     if found is None:
         return None
     _version, plan, result = found
     weeks = [
-        ChartWeek(week_start=row.load.week_start, km=round(row.load.distance_km, 1), mean_pain=row.mean_pain,
+        # km to a tenth as always; unrounded for another unit, which rounds once when shown
+        ChartWeek(week_start=row.load.week_start,
+                  km=round(row.load.distance_km, 1) if unit == "km" else row.load.distance_km, mean_pain=row.mean_pain,
                   max_pain=row.max_run_pain)
         for row in result.weeks
     ]
-    return ReviewView(review=result, svg=load_pain_svg(weeks, plan.pain_rule.max_during_run), weeks=weeks,
+    return ReviewView(review=result, svg=load_pain_svg(weeks, plan.pain_rule.max_during_run, unit=unit), weeks=weeks,
                       referral_reasons=referral_reasons(plan), disclaimer=plan.disclaimer)
 
 
@@ -174,8 +177,8 @@ def _strip_name(message: str, member: str, upload: str) -> str:
     return message if member == upload else f"{member}: {message}"
 
 
-def progress_view(db: Session, owner_id: int, today: date | None = None) -> tuple[Any, str]:
-    """(Progress, trend chart SVG) or (None, "") before the first plan."""
+def progress_view(db: Session, owner_id: int, today: date | None = None, unit: str = "km") -> tuple[Any, str]:
+    """(Progress, trend chart SVG with distances in ``unit``) or (None, "") before the first plan."""
     from kneecoach.store.loop import NoProfile, load_progress
     from kneecoach.tracking.load import weekly_load
     from kneecoach.web.chart import ChartWeek, trends_svg
@@ -194,4 +197,4 @@ def progress_view(db: Session, owner_id: int, today: date | None = None) -> tupl
     chart = [ChartWeek(w.week_start, w.distance_km,
                        (sum(by_week[w.week_start]) / len(by_week[w.week_start])) if w.week_start in by_week else None)
              for w in weeks]
-    return prog, trends_svg(prog.trend, chart)
+    return prog, trends_svg(prog.trend, chart, unit=unit)

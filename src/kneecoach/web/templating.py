@@ -41,6 +41,16 @@ def _dist(km: float, unit: str | None = "km") -> str:
 templates.env.filters["dist"] = _dist
 
 
+def _dist_num(km: float, unit: str | None = "km") -> str:
+    """The number alone, for a column whose heading names the unit: ``{{ w.km|dist_num(unit) }}`` -> "5.1"."""
+    from kneecoach.intake.units import km_to
+
+    return f"{km_to(km, unit or 'km'):.1f}"
+
+
+templates.env.filters["dist_num"] = _dist_num
+
+
 def _figure(kind: str, entry_id: str, style: str = "page") -> Markup:
     """An exercise's or self-test's figure as inline SVG (empty when it has none)."""
     svg = figure_svg(kind, entry_id, style)  # type: ignore[arg-type]
