@@ -22,6 +22,7 @@ from kneecoach.assessment.reasoning import (
     rank,
 )
 from kneecoach.assessment.pathways import choose_pathway
+from kneecoach.intake.units import distance_format
 from kneecoach.intake.kujala import KujalaResult, score_kujala
 from kneecoach.intake.profile import Profile
 from kneecoach.intake.screen import Referral, screen
@@ -53,15 +54,17 @@ class Assessment(BaseModel):
     """No knee pain: the checks and plan are for prevention."""
 
 
-def assess(profile: Profile, kb: KnowledgeBase | None = None) -> Assessment:
-    """Assess a profile. A red flag yields a referral and no plan."""
+def assess(profile: Profile, kb: KnowledgeBase | None = None, unit: str = "km") -> Assessment:
+    """Assess a profile. A red flag yields a referral and no plan. ``unit`` (km or mi, the runner's) words
+    the plan's notes; it changes no number and no decision."""
     kb = kb or load_kb()
     screened = screen(profile, kb)
     kujala = score_kujala(profile.kujala, kb.kujala) if profile.kujala else None
     findings = find(profile, kb)
     hypotheses = rank(findings, kb)
     pathway = None if screened.referral else choose_pathway(profile, findings, kb)
-    plan = None if pathway is None else build_plan(profile, findings, hypotheses, kb, pathway)
+    plan = None if pathway is None else build_plan(profile, findings, hypotheses, kb, pathway,
+                                                   fmt=distance_format(unit))
     relevant = {h.id for h in hypotheses} | ({pathway.id} if pathway else set())
     if plan:
         relevant |= {e.id for p in plan.phases for e in p.exercises} | {e.id for e in plan.excluded}

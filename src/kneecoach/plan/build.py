@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from kneecoach.assessment.evidence import exercise_evidence, note
 from kneecoach.assessment.reasoning import Finding, Hypothesis
+from kneecoach.intake.units import KM, DistanceFormat
 from kneecoach.intake.profile import Profile
 from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.knowledge.schema import Dose as KbDose
@@ -164,8 +165,10 @@ def build_plan(
     hypotheses: list[Hypothesis],
     kb: KnowledgeBase,
     pathway: PathwayChoice | None = None,
+    fmt: DistanceFormat = KM,
 ) -> Plan:
-    """The plan for the chosen condition pathway (chosen here from the findings when not given)."""
+    """The plan for the chosen condition pathway (chosen here from the findings when not given); its notes
+    say distances in ``fmt``'s unit (the runner's), its numbers stay km."""
     from kneecoach.assessment.pathways import choose_pathway
 
     pathway = pathway or choose_pathway(profile, findings, kb)
@@ -232,23 +235,25 @@ def build_plan(
             rules.ramp,
             runs_per_week=run.runs_per_week,
             longest_recent_km=assumed_longest_run(profile),
+            fmt=fmt,
         )
         if "pain_above_rule" in finding_ids:
             notes.append(
-                f"Running hurts above {rules.pain.max_during_run}/10, so the ramp starts at {ramp[0].km:g} km, "
-                f"below your current {run.current_weekly_km:g} km."
+                f"Running hurts above {rules.pain.max_during_run}/10, so the ramp starts at {fmt.km(ramp[0].km)}, "
+                f"below your current {fmt.km(run.current_weekly_km)}."
             )
         if run.current_weekly_km == 0:
-            notes.append(f"You are not running now: the ramp restarts at {ramp[0].km:g} km a week of walk-run.")
+            notes.append(f"You are not running now: the ramp restarts at {fmt.km(ramp[0].km)} a week of walk-run.")
         elif pathway.restart_walk_run and run.current_weekly_km > ramp[0].km:
             notes.append(
-                f"Cleared after an examination: running restarts at {ramp[0].km:g} km a week of walk-run, not at "
-                f"your earlier {run.current_weekly_km:g} km, and builds back by the ramp rule."
+                f"Cleared after an examination: running restarts at {fmt.km(ramp[0].km)} a week of walk-run, not "
+                f"at your earlier {fmt.km(run.current_weekly_km)}, and builds back by the ramp rule."
             )
         if ramp[0].walk_run:
             notes.append(
-                f"Weeks under {rules.ramp.walk_run_below_km:g} km are walk-run weeks: each moves one step along the "
-                "walk-run schedule shown with it, so a small base grows in minutes of running, not in big km steps."
+                f"Weeks under {fmt.km(rules.ramp.walk_run_below_km)} are walk-run weeks: each moves one step along "
+                "the walk-run schedule shown with it, so a small base grows in minutes of running, not in big "
+                "distance steps."
             )
     if "post_surgery_or_trauma_window" in finding_ids:
         notes.append(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from kneecoach.intake.units import distance_format
 from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.plan.models import ChangeKind, Dose, Plan, PlanChange, PlannedExercise
 
@@ -25,6 +26,8 @@ KINDS: tuple[ChangeKind, ...] = (
     "add_exercise", "remove_exercise", "set_dose", "hold_running", "cap_weekly_km", "set_phase", "add_instruction",
 )
 MAX_TEXT = 1000
+#: The highest weekly cap a clinician can set, in km (about 186 mi).
+MAX_CAP_KM = 300.0
 
 
 class ChangeError(ValueError):
@@ -55,6 +58,8 @@ class ChangeRequest:
     km: float | None = None
     text: str | None = None
     override_reason: str | None = None
+    #: The unit the clinician reads and typed in; ``km`` is already converted to kilometres (unrounded).
+    unit: str = "km"
 
 
 def gate_reasons(kb: KnowledgeBase, plan: Plan, finding_ids: set[str], exercise_id: str) -> list[str]:
@@ -158,9 +163,10 @@ def make_change(req: ChangeRequest, plan: Plan, kb: KnowledgeBase, finding_ids: 
     if req.kind == "hold_running":
         return PlanChange(**base, summary="Running on hold (0 km a week) until released")
     if req.kind == "cap_weekly_km":
-        if req.km is None or not 0 < req.km <= 300:
-            raise ChangeError("Give the weekly cap in km (more than 0, at most 300).")
-        return PlanChange(**base, km=float(req.km), summary=f"Weekly distance capped at {req.km:g} km")
+        fmt = distance_format(req.unit)
+        if req.km is None or not 0 < req.km <= MAX_CAP_KM:
+            raise ChangeError(f"Give the weekly cap in {fmt.word} (more than 0, at most {fmt.km(MAX_CAP_KM)}).")
+        return PlanChange(**base, km=float(req.km), unit=fmt.unit, summary=f"Weekly distance capped at {fmt.km(req.km)}")
     if req.kind == "set_phase":
         phase = _phase(plan, req.phase_id, required=True)
         label = next(p.name for p in plan.phases if p.id == phase)
@@ -243,7 +249,8 @@ def apply_changes(base: Plan, changes: list[PlanChange]) -> Plan:
                 if w.km > c.km:
                     share = w.long_run_km / w.km if w.km else 0.0
                     w.km, w.long_run_km = c.km, round(c.km * share, 1)
-                    w.note = (w.note + "; " if w.note else "") + f"capped at {c.km:g} km by {c.author_name}"
+                    w.note = (w.note + "; " if w.note else "") + \
+                        f"capped at {distance_format(c.unit).km(c.km)} by {c.author_name}"
             plan.target_km = min(plan.target_km, c.km)
         elif c.kind == "set_phase" and any(p.id == c.phase_id for p in plan.phases):
             plan.current_phase = c.phase_id

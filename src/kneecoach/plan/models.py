@@ -139,6 +139,8 @@ class PlanChange(_Out):
     hold_s: int | None = None
     days_per_week: int | None = None
     km: float | None = None
+    #: The unit the clinician typed a weekly cap in (``km`` stays kilometres): the summary and ramp note say it.
+    unit: Literal["km", "mi"] = "km"
     text: str | None = None
     exercise: PlannedExercise | None = None
     override_reason: str | None = None

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 
+from kneecoach.intake.units import KM, DistanceFormat
 from kneecoach.knowledge.load_rules import RampRule
 from kneecoach.plan.models import RampWeek
 
@@ -86,6 +87,7 @@ def _week(
     *,
     cutback: bool = False,
     note: str = "",
+    fmt: DistanceFormat = KM,
 ) -> RampWeek:
     """One week whose long run respects the spike cap; ``km`` is lowered when the cap requires it."""
     if km <= 0:
@@ -100,8 +102,9 @@ def _week(
             if long_run * runs < km - 1e-9:
                 km = floor_tenth(long_run * runs)
                 extra = (
-                    f"held to {km:g} km: with {runs} run{'s' if runs > 1 else ''} a week, no run may be more than "
-                    f"{rule.long_run_spike_pct:g}% longer than the longest of the last 30 days ({longest_before:g} km)"
+                    f"held to {fmt.km(km)}: with {runs} run{'s' if runs > 1 else ''} a week, no run may be more "
+                    f"than {rule.long_run_spike_pct:g}% longer than the longest of the last 30 days "
+                    f"({fmt.km(longest_before)})"
                 )
                 note = f"{note}; {extra}" if note else extra
     walk_run = ""
@@ -121,6 +124,7 @@ def build_ramp(
     max_weeks: int = MAX_WEEKS,
     runs_per_week: int = DEFAULT_RUNS_PER_WEEK,
     longest_recent_km: float = 0.0,
+    fmt: DistanceFormat = KM,
 ) -> list[RampWeek]:
     """Weeks from ``start`` up to ``target`` km (a single week if already there).
 
@@ -129,7 +133,8 @@ def build_ramp(
     (a rest week) grows from ``baseline_km``, the recent highest week, when
     there is one, else from ``rule.restart_km``. ``longest_recent_km`` (the
     longest run of the last 30 days) caps week 1's long run. A ramp that would
-    need more than ``max_weeks`` stops there, and its last week says to re-plan.
+    need more than ``max_weeks`` stops there, and its last week says to re-plan. ``fmt`` words the weeks'
+    notes (km by default); the distances themselves are always km.
     """
     if start < 0 or target <= 0:
         raise RampError(f"start must be >= 0 and target > 0 (got start={start}, target={target})")
@@ -154,7 +159,7 @@ def build_ramp(
             index = max(walk_runs - 1, 0) if 0 < km < rule.walk_run_below_km else None
         else:
             index = walk_run_index(km)
-        w = _week(n, km, rule, runs, longest_before(), index, cutback=cutback, note=note)
+        w = _week(n, km, rule, runs, longest_before(), index, cutback=cutback, note=note, fmt=fmt)
         long_runs.append(w.long_run_km)
         weeks.append(w)
         return w

@@ -63,7 +63,9 @@ def record_retest(s: Session, owner_id: int, answers: Any, kb: KnowledgeBase, to
     from kneecoach.engine import assess
 
     profile = with_run_load(s, owner_id, apply_retest(base, answers, kb), today)
-    a = assess(profile, kb)
+    from kneecoach.store.models import User
+
+    a = assess(profile, kb, unit=getattr(s.get(User, owner_id), "distance_unit", None) or "km")
     taken = datetime.combine(today, time(12, 0), tzinfo=timezone.utc)
     prof = repo.save_profile(s, owner_id, profile, kind="retest", taken_at=taken)
     arec = repo.save_assessment(s, owner_id, prof.id, a.model_dump(mode="json"), a.kb_version)

@@ -12,6 +12,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kneecoach.intake.units import show_distance
 from kneecoach.store.models import CareNote, ExerciseSession, PainEntry, PlanRecord, ProfileRecord, RunRecord, User
 
 TIMINGS = {"during": "during a run", "after": "after a run", "next_morning": "next morning", "daily": "today"}
@@ -30,7 +31,7 @@ def _day(value: datetime | date) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def timeline(s: Session, owner_id: int, since: date) -> list[Event]:
+def timeline(s: Session, owner_id: int, since: date, unit: str = "km") -> list[Event]:
     """Everything from ``since`` on, newest first (exercise sessions summed per day)."""
     since_dt = datetime.combine(since, datetime.min.time(), timezone.utc)
     events: list[Event] = []
@@ -38,7 +39,7 @@ def timeline(s: Session, owner_id: int, since: date) -> list[Event]:
         events.append(Event(p.day, "pain", f"Pain {p.score}/10 {TIMINGS.get(p.timing, p.timing)}"
                             + (f": {p.note}" if p.note else "")))
     for r in s.scalars(select(RunRecord).where(RunRecord.owner_id == owner_id, RunRecord.start_time >= since_dt)):
-        text = f"Run {r.distance_m / 1000:.1f} km in {r.duration_s / 60:.0f} min"
+        text = f"Run {show_distance(r.distance_m / 1000, unit)} in {r.duration_s / 60:.0f} min"  # the viewer's unit
         events.append(Event(_day(r.start_time), "run", text + (" (speed not confirmed: not counted)"
                                                                if r.speed_unconfirmed else ""), at=_aware(r.start_time)))
     for day, n, names in s.execute(

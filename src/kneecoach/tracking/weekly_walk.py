@@ -280,7 +280,8 @@ def _prescribe(st: _State, base: list[RampWeek], rule: RampRule, target: float, 
     return Prescription(km, min(long_run, km), st.pos + 1, kind, note)
 
 
-def _rebuild(st: _State, base: list[RampWeek], rule: RampRule, resume: float, target: float) -> None:
+def _rebuild(st: _State, base: list[RampWeek], rule: RampRule, resume: float, target: float,
+             fmt: DistanceFormat = KM) -> None:
     """Rebuild the way back to the current plan week from ``resume`` km; the ramp rule counts from there.
 
     A planned lighter week is skipped as the point to rejoin: the rebuild has lighter weeks of its own.
@@ -288,7 +289,7 @@ def _rebuild(st: _State, base: list[RampWeek], rule: RampRule, resume: float, ta
     if resume > 0 and all(w.km == 0 for w in base[st.pos:]):
         # The plan holds running with no running week after it (severe pain at intake): the way
         # back is a fresh ramp from the restart to the target, in place of the held weeks.
-        base[st.pos:] = build_ramp(resume, target, rule)
+        base[st.pos:] = build_ramp(resume, target, rule, fmt=fmt)
         st.queue, st.override, st.highest = [], None, resume
         return
     while base[st.pos].cutback and st.pos < len(base) - 1:
@@ -302,7 +303,7 @@ def _rebuild(st: _State, base: list[RampWeek], rule: RampRule, resume: float, ta
     if resume <= 0:
         st.queue = [RampWeek(week=1, km=0.0, long_run_km=0.0)]
         return
-    st.queue = build_ramp(resume, rejoin, rule)[:-1]
+    st.queue = build_ramp(resume, rejoin, rule, fmt=fmt)[:-1]
 
 
 def _upcoming(st: _State, base: list[RampWeek], presc: Prescription, number: int) -> list[RampWeek]:
@@ -423,7 +424,7 @@ def _judge(
             half = floor_tenth(st.last_within_rule_km * 0.5) if st.last_within_rule_km > 0 else rule.restart_km
             resume = floor_tenth(min(rule.restart_km, half, target))
             st.paused = False
-            _rebuild(st, base, rule, resume, target)
+            _rebuild(st, base, rule, resume, target, fmt)
             st.ceiling = st.paused_from if st.paused_from > resume else None
             st.paused_from = 0.0
             action, reason = "restart", (
@@ -448,7 +449,7 @@ def _judge(
     elif max_pain is not None and max_pain >= prule.step_back_at:
         hurt = run_km if run_km > 0 else presc.km
         resume = floor_tenth(hurt * rule.calm_load_factor)
-        _rebuild(st, base, rule, resume, target)
+        _rebuild(st, base, rule, resume, target, fmt)
         st.ceiling = floor_tenth(hurt) if hurt > resume else None
         action, reason = "step_back", (
             f"Step back: pain reached {max_pain}/10 (the plan's step-back level is {prule.step_back_at}/10), so "
@@ -478,13 +479,13 @@ def _judge(
         elif k <= BREAK_RESTART_AFTER_WEEKS:
             share = BREAK_FACTOR_SHORT - (BREAK_FACTOR_SHORT - BREAK_FACTOR_LONG) * (k - 2) / (BREAK_RESTART_AFTER_WEEKS - 2)
             resume = floor_tenth(st.break_from * share)
-            _rebuild(st, base, rule, resume, target)
+            _rebuild(st, base, rule, resume, target, fmt)
             action, reason = "resume", (
                 f"{k} weeks without running: resume at {fmt.km(resume)} ({share:.0%} of the {fmt.km(st.break_from)} "
                 "you were at) and rebuild from there (mujika2001; a convention).")
         else:
             resume = floor_tenth(min(rule.restart_km, st.break_from, target))
-            _rebuild(st, base, rule, resume, target)
+            _rebuild(st, base, rule, resume, target, fmt)
             action, reason = "restart", (
                 f"{k} weeks without running: fitness built before has mostly faded (mujika2001), so restart at "
                 f"{fmt.km(resume)}.")

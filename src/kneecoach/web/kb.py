@@ -76,11 +76,11 @@ def sources() -> dict[str, Any]:
     return {s.id: s for s in _values(getattr(kb(), "sources", []))}
 
 
-def run_assessment(profile: Profile) -> Any:
-    """The engine's :class:`Assessment` for ``profile`` (pure; nothing stored)."""
+def run_assessment(profile: Profile, unit: str = "km") -> Any:
+    """The engine's :class:`Assessment` for ``profile`` (pure; nothing stored), its plan's notes in ``unit``."""
     from kneecoach.engine import assess
 
-    return assess(profile)
+    return assess(profile, unit=unit)
 
 
 def source_titles(ids: Iterable[str]) -> list[tuple[str, str]]:

@@ -96,12 +96,16 @@ def _opt_float(values: dict, key: str) -> float | None:
         raise ChangeError(f"{key.replace('_', ' ')}: enter a number.") from None
 
 
-def _request_from(values: dict) -> ChangeRequest:
+def _request_from(values: dict, unit: str = "km") -> ChangeRequest:
+    """The form as a change request; a weekly cap typed in ``unit`` (the clinician's) becomes km, unrounded."""
+    from kneecoach.intake.units import to_km
+
+    cap = _opt_float(values, "km")
     return ChangeRequest(
         kind=str(values.get("kind", "")), reason=str(values.get("reason", "")),
         exercise_id=str(values.get("exercise_id", "") or "") or None, phase_id=str(values.get("phase_id", "") or "") or None,
         sets=_opt_int(values, "sets"), reps=_opt_int(values, "reps"), hold_s=_opt_int(values, "hold_s"),
-        days_per_week=_opt_int(values, "days_per_week"), km=_opt_float(values, "km"),
+        days_per_week=_opt_int(values, "days_per_week"), km=None if cap is None else to_km(cap, unit), unit=unit,
         text=str(values.get("text", "") or "") or None,
         override_reason=str(values.get("override_reason", "") or "") or None,
     )
@@ -110,7 +114,7 @@ def _request_from(values: dict) -> ChangeRequest:
 def apply_request(db: Session, owner: User, user: User, values: dict) -> Any:
     """Check and store one change; returns the new plan record. Raises ChangeError / NotFound."""
     current, _base = plan_versions.current_and_base(db, owner.id)
-    change = make_change(_request_from(values), current, kb.kb(), _finding_ids(db, owner.id),
+    change = make_change(_request_from(values, user.distance_unit or "km"), current, kb.kb(), _finding_ids(db, owner.id),
                          author_id=user.id, author_name=user.display_name)
     return plan_versions.add_change(db, owner.id, user, change)
 
@@ -231,7 +235,7 @@ def timeline_page(request: Request, weeks: int = 12, owner: User = Depends(viewa
     assessment = services.latest_assessment_json(db, owner.id) or {}
     return render(request, "timeline.html", {
         "owner": owner, "read_only": user.id != owner.id, "weeks": weeks,
-        "events": timeline(db, owner.id, date.today() - timedelta(weeks=weeks)),
+        "events": timeline(db, owner.id, date.today() - timedelta(weeks=weeks), unit=unit),
         "review_svg": review.svg if review else "", "progress_svg": progress_svg,
         "referral": assessment.get("referral"),
     })

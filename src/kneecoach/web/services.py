@@ -20,6 +20,7 @@ from kneecoach.intake.profile import Profile
 from kneecoach.plan.models import Plan
 from kneecoach.render.ics import WeekPlan, next_monday, weekly_schedule
 from kneecoach.store import repo
+from kneecoach.store.models import User
 from kneecoach.web import kb
 from kneecoach.web.chart import ChartWeek, load_pain_svg
 
@@ -37,7 +38,8 @@ def assess_and_store(db: Session, owner_id: int, profile: Profile, reason: str) 
     from kneecoach.store.run_load import with_run_load
 
     profile = with_run_load(db, owner_id, profile)
-    assessment = kb.run_assessment(profile)
+    owner = db.get(User, owner_id)
+    assessment = kb.run_assessment(profile, getattr(owner, "distance_unit", None) or "km")
     repo.save_assessment_and_plan(db, owner_id, profile, assessment, reason=reason)
     return assessment
 
