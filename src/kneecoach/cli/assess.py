@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from kneecoach.cli.app import app
+from kneecoach.cli.units import UnitsOpt, checked_units
 
 if TYPE_CHECKING:
     from kneecoach.engine import Assessment
@@ -39,8 +40,9 @@ def fail(title: str, problems: list[str], code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def run_assessment(profile_path: Path | None, example: str | None) -> tuple[Assessment, object]:
-    """Load the profile (file or built-in example) and assess it; turn input errors into clean exits."""
+def run_assessment(profile_path: Path | None, example: str | None, unit: str = "km") -> tuple[Assessment, object]:
+    """Load the profile (file or built-in example) and assess it (the plan's notes in ``unit``); turn input
+    errors into clean exits."""
     from kneecoach.engine import assess
     from kneecoach.intake.kujala import KujalaAnswerError
     from kneecoach.intake.load import ProfileError, example_names, load_example, load_profile
@@ -50,7 +52,7 @@ def run_assessment(profile_path: Path | None, example: str | None) -> tuple[Asse
         raise fail("give a profile file or --example NAME (not both)", [f"examples: {', '.join(example_names())}"])
     try:
         profile = load_profile(profile_path) if profile_path else load_example(example or "")
-        return assess(profile), profile
+        return assess(profile, unit=unit), profile
     except ProfileError as exc:
         raise fail(f"cannot read profile {exc.source}", exc.problems) from exc
     except (KujalaAnswerError, UnknownRedFlagError) as exc:
@@ -89,13 +91,15 @@ def assess_cmd(
     full: Annotated[bool, typer.Option("--full", help="Print the whole report in the terminal instead of a one-screen summary.")] = False,
     save: Annotated[bool, typer.Option("--save", help="Store profile, assessment and plan in the database.")] = False,
     db: Annotated[str | None, typer.Option("--db", help="Database URL (default: KNEECOACH_DB or the user data folder).")] = None,
+    units: UnitsOpt = None,
 ) -> None:
     """Assess a runner's profile: red-flag screen, Kujala score, findings, ranked hypotheses with sources, and the plan.
 
     In a terminal it prints a one-screen summary and writes the full report (Markdown) beside the
     profile file; `--full` prints everything, `-f markdown|json` print that format, `-o` writes it.
     """
-    assessment, prof = run_assessment(profile, example)
+    unit = checked_units(units) or "km"  # a profile file has no stored runner: option > $KNEECOACH_UNITS > km
+    assessment, prof = run_assessment(profile, example, unit)
     summary = fmt is Format.text and output is None and not full
     if summary:
         output = _report_path(profile, example)
@@ -108,7 +112,7 @@ def assess_cmd(
 
         figures = _write_plan_figures(assessment, output)
         links = {i: (f"{p.parent.name}/{p.name}" if output else p.resolve().as_uri()) for i, p in figures.items()}
-        text = render_markdown(assessment, figures=links if output else None)
+        text = render_markdown(assessment, figures=links if output else None, unit=unit)
     if summary:
         from rich.markdown import Markdown
 
@@ -116,7 +120,7 @@ def assess_cmd(
 
         assert output is not None
         output.write_text(text + "\n", encoding="utf-8")
-        console.print(Markdown(render_summary(assessment, report=str(output))))
+        console.print(Markdown(render_summary(assessment, report=str(output), unit=unit)))
     elif output:
         output.write_text(text + "\n", encoding="utf-8")
         console.print(f"Wrote {output}")

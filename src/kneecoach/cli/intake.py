@@ -21,6 +21,7 @@ import yaml
 from rich.console import Console
 
 from kneecoach.cli.app import app
+from kneecoach.cli.units import UnitsOpt, checked_units
 from kneecoach.intake.load import ProfileError, parse_profile
 from kneecoach.intake.profile import Aggravator, PainLocation, Profile, Side
 from kneecoach.intake.screen import questions_for
@@ -132,8 +133,15 @@ def _partial_profile(data: dict[str, Any]) -> Profile:
 def intake_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="Profile file to write.")] = Path("profile.yaml"),
     skip_tests: Annotated[bool, typer.Option("--skip-self-tests", help="Leave the self-tests for later.")] = False,
+    units: UnitsOpt = None,
 ) -> None:
-    """Answer the intake questions in the terminal; writes a profile you can assess and edit."""
+    """Answer the intake questions in the terminal; writes a profile you can assess and edit.
+
+    Distances are asked in ``--units`` (km or mi) and written to the profile in km (``*_km`` keys).
+    """
+    from kneecoach.intake.units import DistanceFormat, to_km
+
+    dist = DistanceFormat(checked_units(units) or "km")  # no stored runner yet: option > $KNEECOACH_UNITS > km
     kb = load_kb()
     if output.exists():
         console.print(f"[red]{output} exists[/]: choose another --output or delete it.")
@@ -198,8 +206,11 @@ def intake_cmd(
             _ask_clearance(history)
 
     data["running"] = {
-        "current_weekly_km": _number("Kilometres a week now", 0, 500),
-        "target_weekly_km": _number("Kilometres a week you want to get back to", 1, 500),
+        # asked in the runner's unit, stored in km unrounded (shown again to a tenth, it reads as typed)
+        "current_weekly_km": to_km(_number(f"{dist.word.capitalize()} a week now", 0, round(500 / dist.factor)),
+                                   dist.unit),
+        "target_weekly_km": to_km(_number(f"{dist.word.capitalize()} a week you want to get back to", 1,
+                                          round(500 / dist.factor)), dist.unit),
         "hilly_routes": typer.confirm("Are your usual routes hilly?", default=False),
         "cambered_or_banked_routes": typer.confirm("Do you run on sloping road edges or banked tracks?", default=False),
         "does_strength_work": typer.confirm("Do you do strength work at least weekly?", default=False),

@@ -195,6 +195,8 @@ def care_plan(plan: Plan, version: int, created_at: datetime, patient_ref: str) 
             "status": "on-hold" if plan.running_hold is not None else "not-started",
             "description": text + (" (cutback week)" if week.cutback else "") + (f". {note}" if note else ""),
             "scheduledString": f"week {week.week}",
+            # FHIR stays metric whatever the runner reads (issue 16): the week's distance in UCUM km
+            "quantity": {"value": week.km, "unit": "km", "system": "http://unitsofmeasure.org", "code": "km"},
         }})
     return CarePlan.model_validate({
         "resourceType": "CarePlan",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kneecoach.engine import Assessment
 from kneecoach.assessment.kb import load_kb
+from kneecoach.intake.units import distance_format
 from kneecoach.knowledge.loader import KnowledgeBase
 from kneecoach.render.triage import examine_first_lines, hold_lines, raised_by_text, week_text
 
@@ -48,7 +49,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "/").replace("\n", " ")
 
 
-def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dict[str, str] | None = None) -> str:
+def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dict[str, str] | None = None,
+                    unit: str = "km") -> str:
     kb = kb or load_kb()
     out: list[str] = [f"# kneecoach assessment: {a.profile_name}", "", f"> **{a.disclaimer}**", ""]
 
@@ -166,6 +168,7 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dic
             out += ["", f"**What kneecoach does:** {d.kneecoach_approach}", ""]
 
     plan = a.plan
+    dist = distance_format(unit)
     if plan and plan.education:
         out += ["## Understanding your knee", ""]
         for e in plan.education:
@@ -229,14 +232,15 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dic
             f"{pr.pause_after_unsettled_mornings} days in a row: pause running (cycle, swim or walk instead) and "
             f"keep the exercises going until daily activities are calm. {pr.rationale} ({_src(pr.sources)})",
             "",
-            f"### Weekly running ramp: {plan.start_km:g} km to {plan.target_km:g} km",
+            f"### Weekly running ramp: {dist.km(plan.start_km)} to {dist.km(plan.target_km)}",
             "",
             plan.ramp_rule.rationale + f" ({_src(plan.ramp_rule.sources)})",
             "",
-            "| Week | km | Long run km | Note |",
+            f"| Week | {dist.unit} | Long run {dist.unit} | Note |",
             "|---|---|---|---|",
         ]
-        out += [f"| {w.week} | {w.km:g} | {w.long_run_km:g} | {_cell(week_text(w))} |" for w in plan.mileage_ramp]
+        out += [f"| {w.week} | {dist.num(w.km)} | {dist.num(w.long_run_km)} | {_cell(week_text(w))} |"
+                for w in plan.mileage_ramp]
         out += [""]
 
     out += ["---", "", f"*{a.disclaimer}*", "", f"Knowledge base {a.kb_version}.", ""]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from kneecoach.intake.units import KM, DistanceFormat, distance_format
 from kneecoach.render.markdown import URGENCY_LABEL
 from kneecoach.render.triage import examine_first_lines, hold_lines, raised_by_text, week_text
 
@@ -30,8 +31,8 @@ def _first_phase(plan: Plan) -> PlanPhase | None:
     return next((ph for ph in plan.phases if ph.exercises), None)
 
 
-def render_summary(a: Assessment, report: str | None = None) -> str:
-    """Markdown for one terminal screen; ``report`` names where the full report was written."""
+def render_summary(a: Assessment, report: str | None = None, unit: str = "km") -> str:
+    """Markdown for one terminal screen (distances in ``unit``); ``report`` names where the full report was written."""
     out: list[str] = [f"# kneecoach: {a.profile_name}", "", f"> {a.disclaimer}", ""]
     if a.referral:
         out += [f"## See a clinician first ({URGENCY_LABEL[a.referral.urgency]})", "", a.referral.message, ""]
@@ -58,13 +59,13 @@ def render_summary(a: Assessment, report: str | None = None) -> str:
             out += ["", f"...and {len(a.hypotheses) - TOP_HYPOTHESES} more in the full report."]
         out.append("")
     if a.plan:
-        out += _this_week(a.plan)
+        out += _this_week(a.plan, distance_format(unit))
     if report:
         out += [f"**Full report:** {report}", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
-def _this_week(plan: Plan) -> list[str]:
+def _this_week(plan: Plan, dist: DistanceFormat = KM) -> list[str]:
     out = ["## This week", ""]
     week = plan.mileage_ramp[0] if plan.mileage_ramp else None
     held = hold_lines(plan)
@@ -75,7 +76,7 @@ def _this_week(plan: Plan) -> list[str]:
         out.append(f"- **Running:** none this week. {reason}".rstrip())
     else:
         note = f" ({week_text(week)})" if week_text(week) else ""
-        out.append(f"- **Running:** {week.km:g} km in the week, longest run {week.long_run_km:g} km{note}.")
+        out.append(f"- **Running:** {dist.km(week.km)} in the week, longest run {dist.km(week.long_run_km)}{note}.")
     phase = _first_phase(plan)
     if phase:
         out.append(f"- **Exercises** ({phase.name}):")

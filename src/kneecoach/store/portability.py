@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Table, delete, or_, select
 from sqlalchemy.orm import Session
 
+from kneecoach.intake.units import KM_PER_MILE, UNIT_WORDS, check_unit
 from kneecoach.store.models import Base, User
 
 FORMAT_VERSION = 1
@@ -94,8 +95,10 @@ def collect(db: Session, user_id: int) -> tuple[dict[str, list[dict[str, Any]]],
     return data, files
 
 
-def format_readme(data: dict[str, list[dict[str, Any]]]) -> str:
-    """The README inside the export: how the files are laid out and what every column means."""
+def format_readme(data: dict[str, list[dict[str, Any]]], unit: str = "km") -> str:
+    """The README inside the export: how the files are laid out, what every column means, and that stored
+    distances are metric whatever ``unit`` (the runner's display unit) is."""
+    shown = check_unit(unit)
     lines = [
         "kneecoach data export",
         "=====================",
@@ -108,6 +111,15 @@ def format_readme(data: dict[str, list[dict[str, Any]]]) -> str:
         "from the JSON as {\"file\": \"files/...\"}. Passwords (only a hash is ever kept), invite codes",
         "and sign-in session tokens are not included: they are secrets, not information about you.",
         "kneecoach gives education and a plan, not a diagnosis.",
+        "",
+        "Units",
+        "-----",
+        "Stored distances are metric, whatever unit you read them in: columns and keys say which",
+        "(distance_m is metres, *_km is kilometres, elevation_gain_m is metres, duration_s is seconds).",
+        f"Your display unit is {shown} ({UNIT_WORDS[shown]}; users.distance_unit). To convert: 1 mi = "
+        f"{KM_PER_MILE} km exactly, so miles = km / {KM_PER_MILE}.",
+        "Sentences kneecoach wrote at the time (plan notes, review reasons) are kept as written, in the",
+        "unit you used then.",
         "",
         "Tables",
         "------",
@@ -138,13 +150,15 @@ def export_zip(db: Session, user_id: int) -> bytes:
     data, files = collect(db, user_id)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("README.txt", format_readme(data))
+        owner = db.get(User, user_id)
+        zf.writestr("README.txt", format_readme(data, getattr(owner, "distance_unit", None) or "km"))
         manifest = {
             "format": "kneecoach-export",
             "format_version": FORMAT_VERSION,
             "exported_at": datetime.now(timezone.utc).isoformat(),
             "user_id": user_id,
             "tables": {name: len(rows) for name, rows in data.items()},
+            "stored_units": {"distance": "metric (distance_m: metres, *_km: kilometres)", "km_per_mile": KM_PER_MILE},
         }
         zf.writestr("manifest.json", json.dumps(manifest, indent=2))
         for name, rows in data.items():
