@@ -67,6 +67,34 @@ def reset_password(
     out.print(f"Password reset; {ended} open sign-in(s) ended.")
 
 
+@user_app.command("units")
+def user_units(
+    unit: Annotated[str | None, typer.Argument(help="km or mi; leave out to show the current setting.")] = None,
+    email: EmailOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Show or set the runner's distance unit (km or mi): what every command and page shows by default.
+
+    Stored distances stay metric; this only changes how they are shown and typed. ``--units`` on a
+    command or ``$KNEECOACH_UNITS`` still win for that command.
+    """
+    from kneecoach.intake.units import UNIT_WORDS, check_unit
+    from kneecoach.store.models import User
+
+    try:
+        chosen = None if unit is None else check_unit(unit)
+    except ValueError as exc:
+        raise _bad_input(f"{exc}; nothing was changed") from exc
+    factory, local = _open(db)
+    with transaction(factory) as s:
+        user = s.get(User, _owner(s, email, local))
+        assert user is not None
+        if chosen is not None:
+            user.distance_unit = chosen
+        now = user.distance_unit or "km"
+    out.print(f"Distances in {UNIT_WORDS[now]} ({now}).", highlight=False)
+
+
 @app.command("export")
 def export_cmd(
     out_path: Annotated[Path, typer.Option("--out", "-o", help="Zip file to write.")] = Path("kneecoach-export.zip"),

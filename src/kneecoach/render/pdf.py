@@ -324,7 +324,7 @@ def plan_to_pdf(plan: Plan, runner_name: str = "", runs_per_week: int = 3, start
     pdf.para(pr.rationale, size=9, style="I")
     rr = plan.ramp_rule
     pdf.h2("Ramp rule")
-    step = f" (at least {rr.min_step_km:g} km)" if rr.min_step_km > 0 else ""
+    step = f" (at least {show_distance(rr.min_step_km, unit)})" if rr.min_step_km > 0 else ""
     pdf.para(f"Add at most {rr.max_increase_pct:g}%{step} a week; no run more than {rr.long_run_spike_pct:g}% longer "
              f"than the longest of the previous 30 days; every {rr.cutback_every_weeks} weeks cut back by "
              f"{rr.cutback_pct:g}%.")
