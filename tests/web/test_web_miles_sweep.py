@@ -158,3 +158,13 @@ def test_clinician_pages_and_cap_in_miles(world) -> None:
     assert r.status_code == 400 and "at most 186.4 mi" in visible(r.text)
     with transaction(f) as s:
         assert len(repo.latest_plan(s, rid)[1].clinician_changes) == 1
+
+
+def test_the_api_cap_is_km_whatever_the_clinicians_unit(world) -> None:
+    clin, rid, f = world["clin"], world["rid"], world["factory"]
+    r = clin.c.post(f"/api/v1/users/{rid}/plan/changes", headers={"X-CSRF-Token": clin.token("/home")},
+                    json={"kind": "cap_weekly_km", "km": 30, "reason": "settle the knee"})
+    assert r.status_code == 201, r.text
+    with transaction(f) as s:
+        change = repo.latest_plan(s, rid)[1].clinician_changes[-1]
+    assert change.km == 30 and change.unit == "km" and change.summary == "Weekly distance capped at 30 km"

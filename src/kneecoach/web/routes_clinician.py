@@ -111,10 +111,13 @@ def _request_from(values: dict, unit: str = "km") -> ChangeRequest:
     )
 
 
-def apply_request(db: Session, owner: User, user: User, values: dict) -> Any:
-    """Check and store one change; returns the new plan record. Raises ChangeError / NotFound."""
+def apply_request(db: Session, owner: User, user: User, values: dict, unit: str = "km") -> Any:
+    """Check and store one change; returns the new plan record. Raises ChangeError / NotFound.
+
+    ``unit``: what a weekly cap was typed in (the page: the clinician's unit; the API: km, as its field says).
+    """
     current, _base = plan_versions.current_and_base(db, owner.id)
-    change = make_change(_request_from(values, user.distance_unit or "km"), current, kb.kb(), _finding_ids(db, owner.id),
+    change = make_change(_request_from(values, unit), current, kb.kb(), _finding_ids(db, owner.id),
                          author_id=user.id, author_name=user.display_name)
     return plan_versions.add_change(db, owner.id, user, change)
 
@@ -124,7 +127,7 @@ def change_post(request: Request, form: FormData = FORM, owner: User = Depends(c
                       db: Session = DB) -> Response:
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     try:
-        rec = apply_request(db, owner, user, values)
+        rec = apply_request(db, owner, user, values, user.distance_unit or "km")  # typed in the clinician's unit
     except GateBlocked as exc:
         return render(request, "plan_change.html", _change_context(db, owner, user, values.get("q", ""), str(exc),
                                                                    exc.reasons, values), status_code=400)
