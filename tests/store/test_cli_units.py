@@ -190,3 +190,25 @@ def test_log_run_defaults_to_the_stored_unit(db: str) -> None:
     with transaction(factory) as s:
         runs = repo.list_runs(s, repo.get_or_create_local_runner(s).id, since=TODAY)
     assert sorted(round(a.distance_m, 3) for a in runs) == [round(3 * 1609.344, 3), 5000.0]
+
+
+def test_exports_stay_metric_and_say_so(db: str, tmp_path: Path) -> None:
+    import zipfile
+
+    assert run("user", "units", "mi", "--db", db).exit_code == 0
+    out = tmp_path / "me.zip"
+    assert run("export", "-o", out, "--db", db).exit_code == 0
+    with zipfile.ZipFile(out) as zf:
+        readme = zf.read("README.txt").decode()
+        manifest = json.loads(zf.read("manifest.json"))
+        runs = json.loads(zf.read("data/runs.json"))
+    assert "Stored distances are metric" in readme and "1 mi = 1.609344 km" in readme
+    assert "Your display unit is mi (miles" in readme
+    assert manifest["stored_units"]["km_per_mile"] == KM_PER_MILE
+    assert runs and all("distance_m" in r for r in runs)  # metres, as the column says
+    fhir = tmp_path / "me.fhir.json"
+    assert run("fhir", "-o", fhir, "--db", db).exit_code == 0
+    doc = json.loads(fhir.read_text())
+    quantities = [a["detail"]["quantity"] for e in doc["entry"] if e["resource"]["resourceType"] == "CarePlan"
+                  for a in e["resource"].get("activity", []) if "quantity" in a.get("detail", {})]
+    assert quantities and all(q["system"] == "http://unitsofmeasure.org" and q["code"] == "km" for q in quantities)
