@@ -72,7 +72,8 @@ def world(make_browser, db_url):
 def test_every_runner_page_says_miles_not_km(world) -> None:
     runner, rid = world["runner"], world["rid"]
     pages = [f"/u/{rid}/review", f"/u/{rid}/plan", "/today", "/home", "/upload", "/diary", f"/u/{rid}/progress",
-             f"/u/{rid}/timeline"]
+             f"/u/{rid}/timeline", f"/u/{rid}/results", f"/u/{rid}/today", f"/u/{rid}/notes"]
+    # (/account is left out: it is where the unit is chosen, so it names both)
     for path in pages:
         r = runner.c.get(path)
         assert r.status_code == 200, (path, r.status_code)
