@@ -92,6 +92,7 @@ def test_every_runner_page_says_miles_not_km(world) -> None:
 
 def test_review_numbers_are_the_km_values_in_miles(world) -> None:
     runner, rid = world["runner"], world["rid"]
+    assert runner.c.get("/api/v1/me").json()["distance_unit"] == "mi"
     doc = runner.c.get(f"/api/v1/users/{rid}/review").json()
     assert doc["unit"] == "mi" and doc["stored_unit"] == "km"
     nw = doc["decision"]["next_week"]

@@ -57,6 +57,8 @@ class MeOut(BaseModel):
     email: str
     display_name: str
     role: str
+    distance_unit: str = Field("km", description='"km" or "mi": how this account reads distances (stored values '
+                                                 'and every *_km field stay kilometres).')
 
 
 class LoginOut(CsrfOut):
@@ -110,7 +112,7 @@ class UploadOut(BaseModel):
 class RunOut(BaseModel):
     id: int
     start: str
-    distance_km: float
+    distance_km: float = Field(description="Kilometres, whatever the reader's unit (see /me distance_unit).")
     duration_s: float
     elevation_gain_m: float
     source_format: str = Field(description='"manual" for a run typed in by hand (it counts like an import).')
@@ -118,7 +120,8 @@ class RunOut(BaseModel):
 
 
 def _me(user: User) -> MeOut:
-    return MeOut(id=user.id, email=user.email, display_name=user.display_name, role=user.role)
+    return MeOut(id=user.id, email=user.email, display_name=user.display_name, role=user.role,
+                 distance_unit=getattr(user, "distance_unit", None) or "km")
 
 
 @router.get("/csrf", response_model=CsrfOut, summary="Get the CSRF token for this session")
