@@ -299,7 +299,7 @@ def _start(start: str | None) -> date | None:
 @router.get("/u/{owner_id}/plan")
 def plan_page(request: Request, start: str | None = None, owner: User = Depends(viewable_owner),
               user: User = Depends(current_user), db: Session = DB) -> Response:
-    view = services.plan_view(db, owner.id, _start(start))
+    view = services.plan_view(db, owner.id, _start(start), unit=user.distance_unit or "km")
     assessment = services.latest_assessment_json(db, owner.id)
     ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral"),
            "unit": user.distance_unit or "km",  # the viewer's unit (issue 16); stored values stay km
@@ -332,7 +332,7 @@ def _plan_focus(plan: Plan, weeks: list[WeekPlan], today: date) -> dict:
 @router.get("/u/{owner_id}/plan.pdf")
 def plan_pdf(start: str | None = None, owner: User = Depends(viewable_owner),
              db: Session = DB) -> Response:
-    view = services.plan_view(db, owner.id, _start(start))
+    view = services.plan_view(db, owner.id, _start(start), unit=owner.distance_unit or "km")
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet.")
     version, plan, _weeks, start_day = view
@@ -347,7 +347,7 @@ def plan_pdf(start: str | None = None, owner: User = Depends(viewable_owner),
 @router.get("/u/{owner_id}/plan.ics")
 def plan_ics(start: str | None = None, owner: User = Depends(viewable_owner),
              db: Session = DB) -> Response:
-    view = services.plan_view(db, owner.id, _start(start))
+    view = services.plan_view(db, owner.id, _start(start), unit=owner.distance_unit or "km")
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet.")
     _version, plan, _weeks, start_day = view

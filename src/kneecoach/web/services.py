@@ -55,18 +55,19 @@ def runs_per_week(db: Session, owner_id: int) -> int:
 
 
 def plan_view(db: Session, owner_id: int, start: date | None = None,
-              today: date | None = None) -> tuple[int, Plan, list[WeekPlan], date] | None:
+              today: date | None = None, unit: str = "km") -> tuple[int, Plan, list[WeekPlan], date] | None:
     """(version, plan in force, weekly schedule, Monday of plan week 1) or None without a plan.
 
     The plan is the stored one as the weekly review has it in force on ``today`` (weeks walked,
     the week decided, the way on: :func:`kneecoach.tracking.review.plan_in_force`), so the plan
     page, the calendar and the PDF say what Today and the review say, saved or not. ``start``
-    lays the schedule out from another Monday instead of the plan's own week 1.
+    lays the schedule out from another Monday instead of the plan's own week 1. ``unit`` words the
+    notes of weeks the walk rebuilt (the reader's unit; the distances stay km).
     """
     from kneecoach.store.review_data import load_review
     from kneecoach.tracking.review import plan_in_force, strength_exercise_ids
 
-    found = load_review(db, owner_id, today or date.today(), strength_exercise_ids(kb.kb()))
+    found = load_review(db, owner_id, today or date.today(), strength_exercise_ids(kb.kb()), unit=unit)
     if found is None:
         return None
     version, plan, rv = found
