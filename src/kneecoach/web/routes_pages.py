@@ -361,12 +361,14 @@ def plan_ics(start: str | None = None, owner: User = Depends(viewable_owner),
 @router.get("/u/{owner_id}/review")
 def review_page(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
                 db: Session = DB) -> Response:
-    from kneecoach.tracking.progress import retest_due
+    from kneecoach.tracking.progress import no_gain_referral, retest_due, trend_points
 
     view = services.review_view(db, owner.id)
     history = repo.profile_history(db, owner.id)
     due = retest_due(history, date.today(), kb.kb()) if history else None
-    return render(request, "review.html", {**_owner_context(user, owner), "view": view, "retest_due": due})
+    no_gain = no_gain_referral(trend_points(history, kb.kb()), kb.kb()) if history else ""
+    return render(request, "review.html", {**_owner_context(user, owner), "view": view, "retest_due": due,
+                                           "no_gain": no_gain})
 
 
 # --------------------------------------------------------------------------- upload
