@@ -1,0 +1,113 @@
+"""Correcting the diary on the web (issue 16): JSON API PATCH/DELETE, the no-JS forms on Today and the
+diary, someone else's id -> 404, a clinician never edits, a bad score -> 400/422 and nothing changes."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from kneecoach.store import repo
+from kneecoach.store.db import make_engine, make_session_factory, transaction
+
+TODAY = date.today().isoformat()
+
+
+def _rows(db_url: str, owner: int) -> tuple[list[tuple], list[tuple]]:
+    f = make_session_factory(make_engine(db_url))
+    with transaction(f) as s:
+        ex = [(r.exercise_id, r.status, r.sets, r.reps, r.pain)
+              for r in repo.list_exercise(s, owner, include_skipped=True)]
+        pain = [(r.timing, r.score) for r in repo.list_pain(s, owner)]
+    return ex, pain
+
+
+@pytest.fixture()
+def runner(browser):
+    browser.signup("edit@example.org", "Edie")
+    assert browser.intake().status_code == 303
+    browser.h = {"X-CSRF-Token": browser.c.get("/api/v1/csrf").json()["csrf_token"]}
+    return browser
+
+
+def _hurt(runner, score: int = 8, key: str = "api-hurt-0001") -> int:
+    body = {"day": TODAY, "exercise_id": "clamshell", "sets": 3, "reps": 15, "idempotency_key": key}
+    r = runner.c.post("/api/v1/exercise", json=body, headers=runner.h)
+    assert r.status_code == 201
+    entry = r.json()["id"]
+    r = runner.c.patch(f"/api/v1/exercise/{entry}", json={"pain": score}, headers=runner.h)
+    assert r.status_code == 200, r.text
+    return entry
+
+
+def test_api_patch_and_delete_keep_the_tap_and_its_pain_in_step(runner, db_url) -> None:
+    entry = _hurt(runner)
+    body = runner.c.get(f"/api/v1/exercise/{entry}", headers=runner.h)
+    assert body.status_code == 405  # no read route here: the diary lists entries
+    r = runner.c.patch(f"/api/v1/exercise/{entry}", json={"pain": 3, "sets": 2}, headers=runner.h)
+    assert r.status_code == 200
+    out = r.json()
+    assert (out["pain"], out["sets"], out["reps"], out["edited"]) == (3, 2, 15, True) and out["pain_id"]
+    assert _rows(db_url, runner.user_id) == ([("clamshell", "done", 2, 15, 3)], [("daily", 3)])
+    p = runner.c.patch(f"/api/v1/pain/{out['pain_id']}", json={"score": 1}, headers=runner.h)
+    assert p.status_code == 200 and p.json()["exercise_entry_id"] == entry
+    assert _rows(db_url, runner.user_id) == ([("clamshell", "done", 2, 15, 1)], [("daily", 1)])
+    d = runner.c.delete(f"/api/v1/exercise/{entry}", headers=runner.h)
+    assert d.status_code == 200 and d.json() == {"deleted": entry, "pain_id": out["pain_id"]}
+    assert _rows(db_url, runner.user_id) == ([], [])
+    # the original post, replayed from an offline queue, does not bring it back
+    replay = runner.c.post("/api/v1/exercise", json={"day": TODAY, "exercise_id": "clamshell", "sets": 3, "reps": 15,
+                                                     "idempotency_key": "api-hurt-0001"}, headers=runner.h)
+    assert replay.status_code == 200 and replay.json()["deleted"] is True
+    assert _rows(db_url, runner.user_id) == ([], [])
+
+
+@pytest.mark.parametrize(("path", "body", "message"), [
+    ("exercise", {"pain": 11}, "less than or equal to 10"),
+    ("exercise", {"sets": -2}, "greater than or equal to 0"),
+    ("exercise", {"exercise_id": "moonwalk"}, "moonwalk"),
+    ("exercise", {"day": (date.today() + timedelta(days=6)).isoformat()}, "in the future"),
+    ("exercise", {"status": "skipped", "pain": 2}, "no pain score"),
+    ("exercise", {"status": None}, "cannot be empty"),
+    ("pain", {"score": 11}, "less than or equal to 10"),
+    ("pain", {"timing": "next_morning"}, "change its day there"),
+])
+def test_api_bad_values_are_refused_and_nothing_changes(runner, db_url, path, body, message) -> None:
+    entry = _hurt(runner)
+    before = _rows(db_url, runner.user_id)
+    target = entry if path == "exercise" else runner.c.patch(
+        f"/api/v1/exercise/{entry}", json={}, headers=runner.h).json()["pain_id"]
+    r = runner.c.patch(f"/api/v1/{path}/{target}", json=body, headers=runner.h)
+    assert r.status_code == 422 and message in r.text
+    assert _rows(db_url, runner.user_id) == before
+
+
+def test_api_someone_elses_id_is_404_and_csrf_is_required(runner, make_browser, db_url) -> None:
+    entry = _hurt(runner)
+    assert runner.c.delete(f"/api/v1/exercise/{entry}").status_code == 403  # no CSRF token
+    other = make_browser()
+    other.signup("other@example.org", "Otto")
+    h = {"X-CSRF-Token": other.c.get("/api/v1/csrf").json()["csrf_token"]}
+    assert other.c.patch(f"/api/v1/exercise/{entry}", json={"sets": 1}, headers=h).status_code == 404
+    assert other.c.delete(f"/api/v1/exercise/{entry}", headers=h).status_code == 404
+    assert other.c.delete(f"/api/v1/exercise/999999", headers=h).status_code == 404
+    assert other.c.get(f"/diary/exercise/{entry}/edit").status_code == 404
+    assert other.post(f"/diary/exercise/{entry}/delete", {"confirm": "yes"}).status_code == 404
+    assert _rows(db_url, runner.user_id) == ([("clamshell", "done", 3, 15, 8)], [("daily", 8)])
+
+
+def test_invited_clinician_sees_but_never_edits(runner, make_browser, db_url) -> None:
+    entry = _hurt(runner)
+    code = re.search(r"<code>([^<]+)</code>", runner.post("/invites").text or runner.c.get("/home").text)
+    code = code or re.search(r"<code>([^<]+)</code>", runner.c.get("/home").text)
+    doc = make_browser()
+    doc.signup("doc-edit@example.org", "Doc", role="clinician")
+    assert doc.post("/invites/accept", {"code": code.group(1)}).status_code in (200, 303)
+    h = {"X-CSRF-Token": doc.c.get("/api/v1/csrf").json()["csrf_token"]}
+    assert doc.c.patch(f"/api/v1/exercise/{entry}", json={"sets": 1}, headers=h).status_code == 403
+    assert doc.c.get(f"/diary/exercise/{entry}/edit").status_code == 403
+    assert doc.post(f"/diary/exercise/{entry}/delete", {"confirm": "yes"}).status_code == 403
+    page = doc.c.get(f"/u/{runner.user_id}/today").text
+    assert "/diary/exercise/" not in page and "Undo" not in page
+    assert _rows(db_url, runner.user_id) == ([("clamshell", "done", 3, 15, 8)], [("daily", 8)])
