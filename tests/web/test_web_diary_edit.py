@@ -111,3 +111,98 @@ def test_invited_clinician_sees_but_never_edits(runner, make_browser, db_url) ->
     page = doc.c.get(f"/u/{runner.user_id}/today").text
     assert "/diary/exercise/" not in page and "Undo" not in page
     assert _rows(db_url, runner.user_id) == ([("clamshell", "done", 3, 15, 8)], [("daily", 8)])
+
+
+EDIT_RE = re.compile(r'action="/diary/exercise/(\d+)/edit"')
+
+
+def _tap_first(runner, status: str = "done", pain: str | None = None) -> tuple[str, int]:
+    page = runner.c.get("/today").text
+    if 'action="/today/tap"' not in page:
+        pytest.skip("no exercises on this weekday for the test plan")
+    form = page[page.index('action="/today/tap"'):]
+    ex_id = re.search(r'name="exercise_id" value="([^"]+)"', form).group(1)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
+    data = {"exercise_id": ex_id, "idempotency_key": key} | ({"pain": pain} if pain else {"status": status})
+    assert runner.post("/today/tap", data).status_code == 303
+    page = runner.c.get("/today").text
+    item = page[page.index(f'id="ex-{ex_id}"'):]
+    return ex_id, int(EDIT_RE.search(item).group(1))
+
+
+def test_today_change_without_javascript_corrects_the_tap_and_its_pain(runner, db_url) -> None:
+    ex_id, entry = _tap_first(runner, pain="8")
+    page = runner.c.get("/today").text
+    assert "Done, it hurt (8/10)" in page and ">Change<" in page and ">Undo</button>" in page
+    r = runner.post(f"/diary/exercise/{entry}/edit", {"next": "/today", "status": "hurt", "pain": "3", "sets": "2"})
+    assert r.status_code == 303 and r.headers["location"] == "/today"
+    page = runner.c.get("/today").text
+    assert "Done, it hurt (3/10)" in page and "Entry corrected." in page
+    ex, pain = _rows(db_url, runner.user_id)
+    assert ex[0][0] == ex_id and (ex[0][1], ex[0][2], ex[0][4]) == ("done", 2, 3) and pain == [("daily", 3)]
+    r = runner.post(f"/diary/exercise/{entry}/edit", {"next": "/today", "status": "done", "pain": ""})
+    assert r.status_code == 303 and _rows(db_url, runner.user_id)[1] == []
+    assert "Done ✓" in runner.c.get("/today").text
+
+
+def test_today_undo_removes_the_tap_and_the_forms_come_back(runner, db_url) -> None:
+    ex_id, entry = _tap_first(runner, "done")
+    r = runner.post(f"/diary/exercise/{entry}/delete", {"next": "/today", "confirm": "yes"})
+    assert r.status_code == 303 and r.headers["location"] == "/today"
+    page = runner.c.get("/today").text
+    assert "Undone" in page and _rows(db_url, runner.user_id) == ([], [])
+    item = page[page.index(f'id="ex-{ex_id}"'):]
+    assert item.index('action="/today/tap"') < item.index("</li>")  # to do again
+
+
+def test_today_change_with_json_accept_answers_json(runner, db_url) -> None:
+    ex_id, entry = _tap_first(runner, "done")
+    h = {"Accept": "application/json"}
+    bad = runner.post(f"/diary/exercise/{entry}/edit", {"next": "/today", "status": "hurt", "pain": "11"}, headers=h)
+    assert bad.status_code == 400 and "0 (none) to 10" in bad.json()["detail"]
+    assert _rows(db_url, runner.user_id)[0][0][4] is None  # nothing changed
+    ok = runner.post(f"/diary/exercise/{entry}/edit", {"next": "/today", "status": "skipped"}, headers=h)
+    assert ok.status_code == 200 and ok.json()["detail"] == "Entry corrected."
+    item = next(e for e in ok.json()["today"]["exercises"] if e["id"] == ex_id)
+    assert item["status"] == "skipped"
+
+
+def test_diary_lists_entries_with_edit_and_delete_and_the_edit_page_keeps_what_was_typed(runner, db_url) -> None:
+    entry = _hurt(runner, 6)
+    diary = runner.c.get("/diary").text
+    assert f'href="/diary/exercise/{entry}/edit"' in diary and f'href="/diary/exercise/{entry}/delete"' in diary
+    assert "done, it hurt (6/10)" in diary and "last 30 days" in diary and "/diary/pain/" in diary
+    page = runner.c.get(f"/diary/exercise/{entry}/edit").text
+    assert 'value="15"' in page and 'value="hurt" checked' in page and '<option value="6" selected>' in page
+    typed = {"day": TODAY, "exercise_id": "clamshell", "status": "hurt", "pain": "12", "sets": "4", "reps": "abc",
+             "note": "typed note"}
+    r = runner.post(f"/diary/exercise/{entry}/edit", typed)
+    assert r.status_code == 400 and "Enter a whole number." in r.text
+    assert 'value="4"' in r.text and 'value="typed note"' in r.text
+    r = runner.post(f"/diary/exercise/{entry}/edit", typed | {"reps": "15"})
+    assert r.status_code == 400 and "0 (none) to 10" in r.text and 'value="4"' in r.text and "typed note" in r.text
+    assert _rows(db_url, runner.user_id) == ([("clamshell", "done", 3, 15, 6)], [("daily", 6)])
+    # delete asks first; the confirmation removes the tap and its pain score
+    ask = runner.post(f"/diary/exercise/{entry}/delete", {})
+    assert ask.status_code == 303 and ask.headers["location"].startswith(f"/diary/exercise/{entry}/delete")
+    confirm = runner.c.get(ask.headers["location"]).text
+    assert "Delete this diary entry?" in confirm and "Its pain score goes with it." in confirm
+    assert _rows(db_url, runner.user_id)[0]  # still there
+    assert runner.post(f"/diary/exercise/{entry}/delete", {"confirm": "yes"}).status_code == 303
+    assert _rows(db_url, runner.user_id) == ([], [])
+
+
+def test_diary_pain_edit_and_delete(runner, db_url) -> None:
+    token = runner.h
+    r = runner.c.post("/api/v1/pain", json={"day": TODAY, "timing": "after", "score": 7}, headers=token)
+    pid = r.json()["id"]
+    page = runner.c.get(f"/diary/pain/{pid}/edit").text
+    assert 'value="after" checked' in page and 'value="7" checked' in page
+    bad = runner.post(f"/diary/pain/{pid}/edit", {"day": (date.today() + timedelta(days=4)).isoformat(),
+                                                  "timing": "after", "score": "2"})
+    assert bad.status_code == 400 and "in the future" in bad.text and 'value="2" checked' in bad.text
+    assert _rows(db_url, runner.user_id)[1] == [("after", 7)]
+    assert runner.post(f"/diary/pain/{pid}/edit", {"day": TODAY, "timing": "after", "score": "2"}).status_code == 303
+    assert _rows(db_url, runner.user_id)[1] == [("after", 2)]
+    assert runner.post(f"/diary/pain/{pid}/delete", {"confirm": "yes"}).status_code == 303
+    assert _rows(db_url, runner.user_id)[1] == []

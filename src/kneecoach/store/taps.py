@@ -237,7 +237,7 @@ def day_exercises(s: Session, owner_id: int, day: date) -> list[PlannedExercise]
 
 def _taps(rows: list[ExerciseSession]) -> list[ExerciseTap]:
     return [ExerciseTap(r.exercise_id, "skipped" if r.status == "skipped" else ("hurt" if r.pain is not None else "done"),
-                        r.pain, r.id) for r in rows]
+                        r.pain, r.id, r.sets, r.reps, r.hold_s) for r in rows]
 
 
 def load_today(s: Session, owner_id: int, day: date, *, adherence_weeks: int = 4) -> Today | None:

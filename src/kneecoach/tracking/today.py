@@ -42,6 +42,10 @@ class ExerciseTap:
     status: TapStatus
     pain: int | None = None
     entry_id: int | None = None
+    #: The dose as logged (the Change form on Today shows and corrects it).
+    sets: int | None = None
+    reps: int | None = None
+    hold_s: float | None = None
 
 
 @dataclass(frozen=True)
