@@ -96,3 +96,13 @@ def test_unknown_ids_exit_1(db: str) -> None:
                  ("delete", "pain", "404", "--yes"), ("delete", "exercise", "404")):
         r = run("log", *args, "--db", db)
         assert r.exit_code == EXIT_FAILED and "log list" in r.output, (args, r.output)
+
+
+def test_last_names_the_newest_entry_and_a_bad_id_exits_2(db: str) -> None:
+    assert run("log", "edit", "pain", "last", "--score", "1", "--db", db).exit_code == EXIT_FAILED  # none yet
+    run("log", "pain", "6", "--timing", "after", "--db", db)
+    run("log", "pain", "7", "--timing", "daily", "--db", db)
+    r = run("log", "edit", "pain", "last", "--score", "2", "--db", db)
+    assert r.exit_code == 0 and [p[1:] for p in _rows(db)[1]] == [("after", 6), ("daily", 2)]
+    r = run("log", "delete", "pain", "first", "--yes", "--db", db)
+    assert r.exit_code == EXIT_BAD_INPUT and "'last'" in r.output and len(_rows(db)[1]) == 2

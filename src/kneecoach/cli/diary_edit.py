@@ -23,6 +23,20 @@ edit_app = typer.Typer(help="Correct a diary entry: `log edit exercise ID --sets
 log_app.add_typer(edit_app, name="edit")
 
 KindArg = Annotated[str, typer.Argument(help="exercise | pain", metavar="KIND")]
+IdArg = Annotated[str, typer.Argument(help="The id shown by `kneecoach log list`, or 'last' for the newest entry.",
+                                      metavar="ID")]
+
+
+def _entry_id(s: Any, owner: int, kind: str, value: str) -> int:
+    """An id from ``log list``, or ``last``: the newest entry of that kind."""
+    from kneecoach.store import diary_edit
+
+    if value.strip().lower() == "last":
+        return diary_edit.newest_id(s, owner, "exercise" if kind == "exercise" else "pain")
+    try:
+        return int(value)
+    except ValueError:
+        raise _bad_input(f"the entry must be an id from `kneecoach log list` or 'last', got {value!r}") from None
 
 
 def _kind(kind: str) -> str:
@@ -95,7 +109,7 @@ def _status(status: str, pain: int | None) -> str:
 
 @edit_app.command("exercise")
 def edit_exercise(
-    entry_id: Annotated[int, typer.Argument(help="The id shown by `kneecoach log list`.")],
+    entry: IdArg,
     sets: Annotated[int | None, typer.Option("--sets")] = None,
     reps: Annotated[int | None, typer.Option("--reps")] = None,
     hold: Annotated[float | None, typer.Option("--hold", help="Hold time in seconds.")] = None,
@@ -137,6 +151,7 @@ def edit_exercise(
     factory, owner = _open(db)
 
     def call(s: Any) -> str:
+        entry_id = _entry_id(s, owner, "exercise", entry)
         diary_edit.edit_exercise(s, owner, entry_id, **changes)
         row = diary_edit.get_exercise(s, owner, entry_id)
         return (f"Corrected exercise entry {row.id}: {row.exercise_id} on {row.day.isoformat()}, "
@@ -147,7 +162,7 @@ def edit_exercise(
 
 @edit_app.command("pain")
 def edit_pain(
-    entry_id: Annotated[int, typer.Argument(help="The id shown by `kneecoach log list`.")],
+    entry: IdArg,
     score: Annotated[int | None, typer.Option("--score", help="0 (none) to 10 (worst imaginable).")] = None,
     timing: Annotated[str | None, typer.Option("--timing", help="during | after | next_morning | daily")] = None,
     day: Annotated[str | None, typer.Option("--date", help="Move it to this day (YYYY-MM-DD).")] = None,
@@ -171,6 +186,7 @@ def edit_pain(
     factory, owner = _open(db)
 
     def call(s: Any) -> str:
+        entry_id = _entry_id(s, owner, "pain", entry)
         diary_edit.edit_pain(s, owner, entry_id, **changes)
         row = diary_edit.get_pain(s, owner, entry_id)
         return f"Corrected pain entry {row.id}: {row.score}/10 ({row.timing}) on {row.day.isoformat()}."
@@ -181,7 +197,7 @@ def edit_pain(
 @log_app.command("delete")
 def log_delete(
     kind: KindArg,
-    entry_id: Annotated[int, typer.Argument(help="The id shown by `kneecoach log list`.")],
+    entry: IdArg,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     db: DbOpt = None,
 ) -> None:
@@ -192,13 +208,14 @@ def log_delete(
     factory, owner = _open(db)
     getter = diary_edit.get_exercise if kind == "exercise" else diary_edit.get_pain
 
-    def describe(s: Any) -> str:
+    def describe(s: Any) -> tuple[int, str]:
+        entry_id = _entry_id(s, owner, kind, entry)
         row = getter(s, owner, entry_id)
         if kind == "exercise":
-            return f"{row.exercise_id} on {row.day.isoformat()} ({_status(row.status, row.pain)})"
-        return f"pain {row.score}/10 ({row.timing}) on {row.day.isoformat()}"
+            return entry_id, f"{row.exercise_id} on {row.day.isoformat()} ({_status(row.status, row.pain)})"
+        return entry_id, f"pain {row.score}/10 ({row.timing}) on {row.day.isoformat()}"
 
-    what = _run(factory, describe)
+    entry_id, what = _run(factory, describe)
     if not yes and not typer.confirm(f"Delete {what}?", default=False):
         raise _bad_input("nothing was deleted")
     remover = diary_edit.delete_exercise if kind == "exercise" else diary_edit.delete_pain

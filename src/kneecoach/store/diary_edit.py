@@ -84,6 +84,16 @@ def get_pain(s: Session, owner_id: int, entry_id: int) -> PainEntry:
     return row
 
 
+def newest_id(s: Session, owner_id: int, kind: Literal["exercise", "pain"]) -> int:
+    """The id of the owner's most recently logged entry of ``kind`` (``kneecoach log edit exercise last``);
+    :class:`repo.NotFound` when the diary holds none."""
+    model: type[ExerciseSession] | type[PainEntry] = ExerciseSession if kind == "exercise" else PainEntry
+    found = s.scalars(select(model.id).where(model.owner_id == owner_id).order_by(model.id.desc()).limit(1)).first()
+    if found is None:
+        raise repo.NotFound(f"no {kind} entry in your diary yet")
+    return found
+
+
 def tap_of_pain(s: Session, row: PainEntry) -> ExerciseSession | None:
     """The "it hurt" exercise entry ``row`` was written with (``None`` for a pain entry of its own)."""
     mine = select(ExerciseSession).where(ExerciseSession.owner_id == row.owner_id, ExerciseSession.pain.is_not(None))
@@ -254,4 +264,4 @@ def recent(s: Session, owner_id: int, today: date, days: int = RECENT_DAYS
 
 
 __all__ = ["KEEP", "RECENT_DAYS", "Deleted", "Edited", "delete_exercise", "delete_pain", "edit_exercise",
-           "edit_pain", "get_exercise", "get_pain", "recent", "tap_of_pain"]
+           "edit_pain", "get_exercise", "get_pain", "newest_id", "recent", "tap_of_pain"]
