@@ -72,8 +72,10 @@
     send(entry).then(function (r) {
       return r.json().then(function (j) {
         if (r.ok) {
+          var item = form.closest("li");
           mark(form, text + (j.replayed ? " (already logged)" : ""));
           if (form.dataset.kind === "morning") { location.reload(); }
+          else if (item) { refreshItem(item); }  // brings the Change and Undo controls of the logged item
         } else {
           var err = document.createElement("p");
           err.className = "flash bad"; err.setAttribute("role", "alert");
@@ -112,6 +114,10 @@
     });
     return fresh;
   }
+  function refreshItem(item) {
+    return fetch("/today", { credentials: "same-origin" }).then(function (p) { return p.text(); })
+      .then(function (html) { return refreshFrom(html, item); }, function () { return null; });
+  }
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
     if (!form.classList || !form.classList.contains("editform")) return;
@@ -125,9 +131,7 @@
     }).then(function (r) {
       return r.json().then(function (j) {
         if (!r.ok) { alertBefore(form, typeof j.detail === "string" ? j.detail : "That change was not saved."); return; }
-        return fetch("/today", { credentials: "same-origin" }).then(function (p) { return p.text(); })
-          .then(function (html) {
-            var fresh = refreshFrom(html, item);
+        return refreshItem(item).then(function (fresh) {
             var state = fresh && fresh.querySelector(".state");
             if (state) state.textContent = state.textContent + " · " + j.detail;
             var focus = fresh && fresh.querySelector("button, summary");
