@@ -94,6 +94,13 @@ def test_api_someone_elses_id_is_404_and_csrf_is_required(runner, make_browser, 
     assert other.c.delete(f"/api/v1/exercise/999999", headers=h).status_code == 404
     assert other.c.get(f"/diary/exercise/{entry}/edit").status_code == 404
     assert other.post(f"/diary/exercise/{entry}/delete", {"confirm": "yes"}).status_code == 404
+    assert other.post(f"/diary/exercise/{entry}/edit", {"sets": "1"}).status_code == 404
+    pain_id = runner.c.patch(f"/api/v1/exercise/{entry}", json={}, headers=runner.h).json()["pain_id"]
+    assert other.c.patch(f"/api/v1/pain/{pain_id}", json={"score": 1}, headers=h).status_code == 404
+    assert other.c.delete(f"/api/v1/pain/{pain_id}", headers=h).status_code == 404
+    assert other.c.get(f"/diary/pain/{pain_id}/edit").status_code == 404
+    assert other.post(f"/diary/pain/{pain_id}/edit", {"score": "1"}).status_code == 404
+    assert other.post(f"/diary/pain/{pain_id}/delete", {"confirm": "yes"}).status_code == 404
     assert _rows(db_url, runner.user_id) == ([("clamshell", "done", 3, 15, 8)], [("daily", 8)])
 
 
