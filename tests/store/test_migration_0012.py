@@ -7,17 +7,20 @@ downgrading to 0011 gives the rows back.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from kneecoach.store import diary_edit, migrate, taps
 from kneecoach.store.db import make_engine, make_session_factory, transaction
 
+PG_URL = os.environ.get("KNEECOACH_TEST_POSTGRES_URL")
 
-def test_upgrade_from_0011_keeps_diary_rows_and_they_can_be_corrected(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+
+def _round_trip(url: str) -> None:
     migrate.upgrade(url, "0011")
     day = date(2026, 11, 30)
     engine = make_engine(url)
@@ -61,3 +64,19 @@ def test_upgrade_from_0011_keeps_diary_rows_and_they_can_be_corrected(tmp_path: 
             assert "edited_at" not in cols and "pain" in cols
     finally:
         engine.dispose()
+
+
+def test_upgrade_from_0011_keeps_diary_rows_and_they_can_be_corrected(tmp_path: Path) -> None:
+    _round_trip(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+@pytest.mark.skipif(PG_URL is None, reason="set KNEECOACH_TEST_POSTGRES_URL to an empty throwaway PostgreSQL database")
+def test_postgres_upgrade_from_0011_keeps_diary_rows() -> None:
+    assert PG_URL is not None
+    if migrate.current(PG_URL) is not None:
+        pytest.skip("KNEECOACH_TEST_POSTGRES_URL database is not empty; refusing to touch it")
+    try:
+        _round_trip(PG_URL)
+    finally:
+        if migrate.current(PG_URL) is not None:
+            migrate.downgrade(PG_URL, "base")
