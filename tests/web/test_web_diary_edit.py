@@ -213,3 +213,22 @@ def test_diary_pain_edit_and_delete(runner, db_url) -> None:
     assert _rows(db_url, runner.user_id)[1] == [("after", 2)]
     assert runner.post(f"/diary/pain/{pid}/delete", {"confirm": "yes"}).status_code == 303
     assert _rows(db_url, runner.user_id)[1] == []
+
+
+def test_the_morning_check_can_be_corrected_from_today(runner, db_url) -> None:
+    page = runner.c.get("/today").text
+    form = page[page.index('action="/today/morning"'):]
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
+    assert runner.post("/today/morning", {"score": "8", "idempotency_key": key, "day": TODAY}).status_code == 303
+    page = runner.c.get("/today").text
+    link = re.search(r'href="(/diary/pain/(\d+)/edit\?next=/today)"', page)
+    assert link and "Morning check: 8/10" in page
+    edit = runner.c.get(link.group(1)).text
+    assert 'name="next" value="/today"' in edit and 'value="8" checked' in edit
+    r = runner.post(f"/diary/pain/{link.group(2)}/edit", {"next": "/today", "day": TODAY, "timing": "next_morning",
+                                                          "score": "3"})
+    assert r.status_code == 303 and r.headers["location"] == "/today"
+    assert "Morning check: 3/10" in runner.c.get("/today").text
+    # the morning post replayed from an offline queue does not undo the correction
+    assert runner.post("/today/morning", {"score": "8", "idempotency_key": key, "day": TODAY}).status_code == 303
+    assert _rows(db_url, runner.user_id)[1] == [("next_morning", 3)]

@@ -265,6 +265,8 @@ def load_today(s: Session, owner_id: int, day: date, *, adherence_weeks: int = 4
     view = build_today(plan, version, start, day, runs_per_week=runs_per_week, pain=repo.pain_obs(pain_rows),
                        taps=taps, morning=morning, exercise_history=history, ran_yesterday=ran or None,
                        adherence_weeks=adherence_weeks)
+    if morning_row is not None:
+        view = dataclasses.replace(view, morning_entry_id=morning_row.id)
     latest = repo.latest_assessment(s, owner_id)
     ref = (latest.data or {}).get("referral") if latest is not None else None
     if ref:  # the newest answers hold a warning sign: the plan waits for a clinician

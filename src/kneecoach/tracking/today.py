@@ -79,6 +79,8 @@ class Today:
     #: Set when the latest assessment asks the runner to see a clinician first: every face then shows
     #: that instead of the day's exercises and run. ``{"message", "action", "reasons": [...]}``.
     referral: dict[str, object] | None = None
+    #: The diary id of today's morning check, so the faces can offer to correct it.
+    morning_entry_id: int | None = None
 
     @property
     def weekday_name(self) -> str:

@@ -208,7 +208,8 @@ def _pain_extra(db: Session, row: Any) -> dict[str, Any]:
 @router.get("/diary/pain/{entry_id}/edit")
 def pain_edit_page(request: Request, entry_id: int, user: User = Depends(current_runner), db: Session = DB) -> Response:
     row = _found(lambda: diary_edit.get_pain(db, user.id, entry_id))
-    return _edit_page(request, "pain", entry_id, _pain_values(row) | {"next": "/diary"}, {}, extra=_pain_extra(db, row))
+    values = _pain_values(row) | {"next": _next(dict(request.query_params))}
+    return _edit_page(request, "pain", entry_id, values, {}, extra=_pain_extra(db, row))
 
 
 @router.post("/diary/pain/{entry_id}/edit")
@@ -244,7 +245,7 @@ def pain_edit(request: Request, entry_id: int, form: FormData = FORM, user: User
     if errors:
         row = diary_edit.get_pain(db, user.id, entry_id)
         return _refused(request, "pain", entry_id, _pain_values(row) | values, errors, _pain_extra(db, row))
-    return _ok(request, db, user, "Pain entry corrected.", "/diary")
+    return _ok(request, db, user, "Pain entry corrected.", _next(values))
 
 
 @router.get("/diary/pain/{entry_id}/delete")
