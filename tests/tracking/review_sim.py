@@ -78,6 +78,18 @@ class Week:
     flags: list[tuple[int, str]] = field(default_factory=list)
     strength: tuple[str, ...] = ("step_up", "split_squat", "wall_squat")
     race_km: float = 0.0
+    #: Share of the plan's whole routine done on its scheduled days (0-1), in place of ``strength``.
+    routine: float | None = None
+
+
+def routine_sessions(plan: Plan, monday: date, share: float) -> list[ExerciseObs]:
+    """The first ``share`` of the week's scheduled exercise sessions (Today's layout), in day order."""
+    from kneecoach.plan.schedule import active_exercises, spread_exercises
+
+    spread = spread_exercises(active_exercises(plan))
+    sessions = [(d, ex.id) for d in range(7) for ex in spread.days[d]]
+    keep = round(share * len(sessions))
+    return [ExerciseObs(monday + timedelta(days=d), ex_id, sets=3, reps=10) for d, ex_id in sessions[:keep]]
 
 
 @dataclass
@@ -111,9 +123,12 @@ def simulate(story: Callable[[int], Week], weeks: int = 26, *, apply: bool = Fal
         km = (w.km if w.km is not None else nxt.km) * w.share
         long_km = min(km, nxt.long_run_km * w.share) if w.km is None else min(km, km * 0.35)
         sim.runs += week_runs(monday, km, long_km, race_km=w.race_km)
-        for day in (0, 2, 4):
-            for ex_id in w.strength:
-                sim.ex.append(ExerciseObs(monday + timedelta(days=day), ex_id, sets=3, reps=10))
+        if w.routine is not None:
+            sim.ex += routine_sessions(current, monday, w.routine)
+        else:
+            for day in (0, 2, 4):
+                for ex_id in w.strength:
+                    sim.ex.append(ExerciseObs(monday + timedelta(days=day), ex_id, sets=3, reps=10))
         for d, timing, score in w.pain:
             sim.pain.append(PainObs(monday + timedelta(days=d), timing, score))
         for d, kind in w.flags:

@@ -98,3 +98,32 @@ def test_only_the_owner_marks_a_race(make_browser, db_url):
     r = a.c.post(f"/api/v1/runs/{run['id']}/race", headers=ha)
     assert r.status_code == 200 and r.json()["race"] and r.json()["hand_entered"]
     assert _rows(db_url, RunRecord)[0].race
+
+
+def test_review_page_counts_the_weeks_exercise_sessions_like_today(browser, db_url):
+    from kneecoach.tracking.adherence import plan_prescription
+
+    uid = browser.signup("a@example.org")
+    browser.intake()
+    _start_plan_last_week(db_url, uid)
+    monday = last_completed_monday(date.today())
+    engine = create_engine(db_url)
+    try:
+        with Session(engine) as s:
+            prescription = plan_prescription(repo.latest_plan(s, uid)[1])  # type: ignore[index]
+    finally:
+        engine.dispose()
+    first = sorted(prescription)[0]
+    for d in (0, 2):
+        r = browser.post("/diary/exercise", {"ex_day": (monday + timedelta(days=d)).isoformat(),
+                                             "exercise_id": first, "sets": "2", "reps": "10"})
+        assert r.status_code == 303, r.text[:300]
+    total = sum(prescription.values())
+    done = min(2, prescription[first])
+    page = browser.c.get(f"/u/{uid}/review").text
+    assert f"Exercises in the week reviewed: {done} of {total} sessions done" in page
+    assert re.search(rf"<td>{done} of {total}</td>", page)
+    body = browser.c.get(f"/api/v1/users/{uid}/review").json()
+    assert body["reviewed_week"]["exercise_sessions"]["done"] == done
+    assert {"week_start": monday.isoformat(), "prescribed": total, "done": done,
+            "percent": round(done / total * 100)} in body["adherence"]

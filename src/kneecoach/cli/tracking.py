@@ -416,18 +416,23 @@ def review_cmd(
             kept = rec.reason.partition("; ")[2]  # a clinician's changes stay until released (issue 17)
         if fmt == "json":
             doc = rv.as_json()
-            doc.update(disclaimer=plan.disclaimer, referral_reasons=_referral_reasons(plan), saved_plan_version=saved)
+            from kneecoach.store.taps import adherence_json
+
+            doc.update(disclaimer=plan.disclaimer, referral_reasons=_referral_reasons(plan), saved_plan_version=saved,
+                       adherence=adherence_json(s, owner, today))
             out.print_json(json.dumps(doc))
             if rv.decision.action == "see_clinician":
                 raise typer.Exit(EXIT_REFERRAL)
             return
-        table = Table("week", "dates", "prescribed", "ran", "done", "max pain", "decision")
+        table = Table("week", "dates", "prescribed", "ran", "done", "max pain", "exercises", "decision")
         for w in rv.walked[-12:]:
             p = w.prescribed
             label = f"{p.km:g} km" + (" (lighter)" if p.kind == "lighter" else " (rebuild)" if p.kind == "rebuild" else "")
             table.add_row(
                 str(w.number), f"{w.start:%d %b}-{w.end:%d %b}", label, f"{w.run_km:g} km",
-                "yes" if w.done else "no", "-" if w.max_pain is None else str(w.max_pain), w.action.replace("_", " "),
+                "yes" if w.done else "no", "-" if w.max_pain is None else str(w.max_pain),
+                "-" if w.adherence is None else f"{w.adherence.done}/{w.adherence.prescribed}",
+                w.action.replace("_", " "),
             )
         if rv.walked:
             out.print(table)
@@ -440,10 +445,6 @@ def review_cmd(
             out.print("[bold]Progress[/]: re-tests, phase criteria, exercise ladders, cadence", highlight=False)
             for line in prog.summary_lines():
                 out.print(f"- {line}", highlight=False)
-        from kneecoach.store.taps import weekly_adherence_for
-
-        for wk in weekly_adherence_for(s, owner, today, weeks=2):  # issue 16: the same numbers as Today
-            out.print(f"- Adherence: {wk.sentence()}", highlight=False)
         out.print(f"Sources: {', '.join(sorted({*rv.sources, *(prog.sources if prog else [])}))}", highlight=False)
         out.print("See a clinician if: " + "; ".join(_referral_reasons(plan)) + ".", highlight=False)
         out.print(f"[italic]{plan.disclaimer}[/]", highlight=False)

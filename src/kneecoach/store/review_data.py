@@ -13,8 +13,35 @@ from kneecoach.store import repo, run_log
 if TYPE_CHECKING:
     from kneecoach.plan.models import Plan
     from kneecoach.tracking.review import Review
+    from kneecoach.tracking.weekly_walk import WalkResult
 
-__all__ = ["load_review", "referral_reasons"]
+__all__ = ["load_review", "load_walk", "referral_reasons"]
+
+
+def _history(s: Session, owner_id: int, start: date, today: date):  # type: ignore[no-untyped-def]
+    """Runs, pain, exercise and marked days the walk reads: from 30 days before plan week 1 (the
+    long-run limit looks that far back), and at least the last 20 weeks."""
+    from kneecoach.tracking.weekly_walk import LONG_RUN_WINDOW_DAYS
+
+    since = min(start - timedelta(days=LONG_RUN_WINDOW_DAYS), today - timedelta(weeks=20))
+    runs = repo.list_runs(s, owner_id, since=since)
+    pain = repo.pain_obs(repo.list_pain(s, owner_id, since=since))
+    ex = repo.exercise_obs(repo.list_exercise(s, owner_id, since=since))
+    flags = run_log.day_flags(run_log.list_day_marks(s, owner_id, since=since))
+    return runs, pain, ex, flags
+
+
+def load_walk(s: Session, owner_id: int, plan: Plan, stored_on: date, today: date,
+              strength_ids: Collection[str]) -> WalkResult:
+    """The walk of ``plan``'s completed weeks up to ``today`` alone (what Today needs): the same
+    decision as :func:`load_review`, without its findings and charts."""
+    from kneecoach.tracking.adherence import plan_prescription
+    from kneecoach.tracking.weekly_walk import plan_start, walk
+
+    start = plan_start(plan, stored_on)
+    runs, pain, ex, flags = _history(s, owner_id, start, today)
+    return walk(plan, start, runs, pain, ex, flags, today, strength_ids=strength_ids,
+                prescription=plan_prescription(plan))
 
 
 def load_review(
@@ -30,7 +57,7 @@ def load_review(
     long-run limit looks at), and at least the last 20 weeks.
     """
     from kneecoach.tracking.review import review
-    from kneecoach.tracking.weekly_walk import LONG_RUN_WINDOW_DAYS, plan_start
+    from kneecoach.tracking.weekly_walk import plan_start
 
     history = repo.plan_history(s, owner_id)
     if not history:
@@ -38,11 +65,7 @@ def load_review(
     version, latest = repo.latest_plan(s, owner_id)  # type: ignore[misc]
     plan = plan or latest
     start = plan_start(plan, history[-1].created_at.date())
-    since = min(start - timedelta(days=LONG_RUN_WINDOW_DAYS), today - timedelta(weeks=20))
-    runs = repo.list_runs(s, owner_id, since=since)
-    pain = repo.pain_obs(repo.list_pain(s, owner_id, since=since))
-    ex = repo.exercise_obs(repo.list_exercise(s, owner_id, since=since))
-    flags = run_log.day_flags(run_log.list_day_marks(s, owner_id, since=since))
+    runs, pain, ex, flags = _history(s, owner_id, start, today)
     return version, plan, review(runs, pain, ex, plan, today, strength_exercise_ids=strength_ids, flags=flags,
                                  plan_start=start)
 

@@ -18,10 +18,11 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -212,6 +213,15 @@ def linked_pain(s: Session, row: ExerciseSession) -> PainEntry | None:
         PainEntry.idempotency_key.is_(None)).order_by(PainEntry.id)).first()
 
 
+@lru_cache(maxsize=1)
+def _strength_ids() -> frozenset[str]:
+    """The packaged knowledge base's strength exercises (what the review counts), worked out once."""
+    from kneecoach.assessment.kb import load_kb
+    from kneecoach.tracking.review import strength_exercise_ids
+
+    return frozenset(strength_exercise_ids(load_kb()))
+
+
 def plan_created(s: Session, owner_id: int) -> date | None:
     """When the owner's latest plan version was made (its week 1 starts that Monday)."""
     created = s.scalars(select(PlanRecord.created_at).where(PlanRecord.owner_id == owner_id)
@@ -243,15 +253,23 @@ def _taps(rows: list[ExerciseSession]) -> list[ExerciseTap]:
 def load_today(s: Session, owner_id: int, day: date, *, adherence_weeks: int = 4) -> Today | None:
     """The owner's Today for ``day`` from the stored plan and diary (``None`` without a plan).
 
-    Reads only a few weeks of diary, whatever the length of the history: the morning streak, yesterday's
-    run pain and the adherence window.
+    The week's running is what the weekly review's walk has in force on ``day`` (the same function
+    as ``kneecoach review``, saved or not); the rest reads only a few weeks of diary: the morning
+    streak, yesterday's run pain and the adherence window.
     """
+    from kneecoach.store.review_data import load_walk
+    from kneecoach.tracking.today import week_in_force
+
     found = repo.latest_plan(s, owner_id)
     if found is None:
         return None
     version, plan = found
     created = plan_created(s, owner_id) or day
-    start = plan_monday(created)
+    walked = load_walk(s, owner_id, plan, created, day, _strength_ids())
+    # Exercises start the day the first plan is made (running waits for plan week 1's Monday), so
+    # adherence counts from the Monday of that week; later versions (reviews, re-tests) do not reset it.
+    first = s.scalar(select(func.min(PlanRecord.created_at)).where(PlanRecord.owner_id == owner_id))
+    start = min(plan_monday(first.date() if first else day), walked.start)
     profile = repo.latest_profile(s, owner_id)
     runs_per_week = profile.running.runs_per_week if profile else 3
     lookback = max(2, plan.pain_rule.pause_after_unsettled_mornings + 1)
@@ -264,7 +282,7 @@ def load_today(s: Session, owner_id: int, day: date, *, adherence_weeks: int = 4
     ran = bool(repo.run_rows(s, owner_id, since=day - timedelta(days=1), until=day - timedelta(days=1)))
     view = build_today(plan, version, start, day, runs_per_week=runs_per_week, pain=repo.pain_obs(pain_rows),
                        taps=taps, morning=morning, exercise_history=history, ran_yesterday=ran or None,
-                       adherence_weeks=adherence_weeks)
+                       adherence_weeks=adherence_weeks, this_week=week_in_force(walked, day))
     if morning_row is not None:
         view = dataclasses.replace(view, morning_entry_id=morning_row.id)
     latest = repo.latest_assessment(s, owner_id)
@@ -281,3 +299,9 @@ def weekly_adherence_for(s: Session, owner_id: int, day: date, weeks: int = 4) -
     numbers the review and a clinician's caseload show, from the same function as Today."""
     view = load_today(s, owner_id, day, adherence_weeks=weeks)
     return [] if view is None else view.adherence
+
+
+def adherence_json(s: Session, owner_id: int, day: date, weeks: int = 4) -> list[dict[str, object]]:
+    """:func:`weekly_adherence_for` as JSON: the ``adherence`` list of ``review -f json`` and the review API."""
+    return [{"week_start": w.week_start.isoformat(), "prescribed": w.prescribed, "done": w.done, "percent": w.percent}
+            for w in weekly_adherence_for(s, owner_id, day, weeks)]

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from kneecoach.plan.models import Plan
+from kneecoach.plan.schedule import active_exercises
 from kneecoach.tracking.diary import ExerciseObs
 
 
@@ -39,6 +41,16 @@ class WeekAdherence:
         if self.prescribed == 0:
             return f"Week of {self.week_start:%d %b}: no exercises were prescribed."
         return f"Week of {self.week_start:%d %b}: {self.done} of {self.prescribed} exercise sessions done."
+
+
+def plan_prescription(plan: Plan) -> dict[str, int]:
+    """Exercise id -> days a week for the exercises in force (the current phase and the ongoing ones).
+
+    Today and the weekly review count adherence against this same prescription. A week reviewed
+    after the phase moved on is counted against the phase in force now: the review looks back one
+    or two weeks, and phases move on re-tests, not every week.
+    """
+    return {ex.id: ex.dose.days_per_week for ex in active_exercises(plan)}
 
 
 def monday(day: date) -> date:

@@ -17,6 +17,11 @@ What it looks for, and why:
 * **Strength lapse** — in seed ``000_4e2dc1858106602e.txt`` the pain stayed
   away while the gym work continued and came back a few weeks after it
   stopped. Days since the last strength session are counted and flagged.
+* **Adherence** — the share of prescribed exercise sessions done each week,
+  counted exactly as Today counts it (:mod:`kneecoach.tracking.adherence`).
+  A week under half done is a lapse too: with rising pain it holds
+  progression; two such weeks in a row are named, without changing the
+  decision for a runner whose pain is calm.
 * **Decision** — a walk through the plan's completed weeks
   (:mod:`kneecoach.tracking.weekly_walk`): the plan's own pain and ramp rules
   decide, in the order red flag > pause > step back > hold > spike > ramp >
@@ -36,6 +41,7 @@ from typing import Any
 
 from kneecoach.plan.models import Plan, RampWeek
 from kneecoach.tracking.activity import Activity
+from kneecoach.tracking.adherence import plan_prescription
 from kneecoach.tracking.diary import DayFlag, ExerciseObs, PainObs
 from kneecoach.tracking.load import (
     AcwrPoint,
@@ -51,6 +57,7 @@ from kneecoach.tracking.load import (
 )
 from kneecoach.tracking.weekly_walk import (
     LISTEN_SOURCE,
+    LOW_ADHERENCE_SHARE,
     REVIEW_SOURCES,
     RUN_TIMINGS,
     STRENGTH_LAPSE_DAYS,
@@ -68,6 +75,7 @@ __all__ = [
     "StrengthLapse",
     "WeekRow",
     "acwr_note",
+    "adherence_note",
     "apply_review",
     "find_pain_threshold",
     "hills_vs_flat",
@@ -202,6 +210,8 @@ class Review:
     decision: Decision
     upcoming: list[RampWeek] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    #: Exercise sessions in the week reviewed, in words (empty when the plan prescribes none).
+    adherence_note: str = ""
 
     @property
     def week_word(self) -> str:
@@ -222,6 +232,8 @@ class Review:
         ]
         lines.extend(w.message for w in self.warnings)
         lines.append(self.strength.message)
+        if self.adherence_note:
+            lines.append(self.adherence_note)
         lines.append(self.threshold.message if self.threshold else self.threshold_note)
         lines.append(self.hills.message if self.hills else self.hills_note)
         lines.append(self.acwr_note)
@@ -239,7 +251,7 @@ class Review:
                 "prescribed_km": w.prescribed.km, "prescribed_long_run_km": w.prescribed.long_run_km,
                 "run_km": w.run_km, "longest_run_km": w.longest_run_km, "runs": w.runs, "done": w.done,
                 "done_pct": w.done_pct, "max_pain": w.max_pain, "ill_days": w.ill_days, "race": w.race,
-                "spike": w.spike, "action": w.action,
+                "spike": w.spike, "action": w.action, "exercise_sessions": _adherence_json(w),
             },
             "decision": {
                 "action": d.action, "reason": d.reason, "summary": d.reviewed_line(),
@@ -256,6 +268,7 @@ class Review:
                 "days_since": self.strength.days_since, "lapsed": self.strength.lapsed,
                 "lapse_days": self.strength.lapse_days, "message": self.strength.message,
             },
+            "adherence_note": self.adherence_note, "low_adherence_share": LOW_ADHERENCE_SHARE,
             "warnings": [{"day": x.day.isoformat(), "kind": x.kind, "value": round(x.value, 2), "message": x.message}
                          for x in self.warnings],
             "acwr": None if self.acwr is None else {"ratio": self.acwr.ratio, "acute_km": round(self.acwr.acute_km, 2),
@@ -265,7 +278,8 @@ class Review:
             "pain_vs_load": self.threshold.message if self.threshold else self.threshold_note,
             "hills": self.hills.message if self.hills else self.hills_note,
             "weeks": [{"number": x.number, "start": x.start.isoformat(), "prescribed_km": x.prescribed.km,
-                       "kind": x.prescribed.kind, "run_km": x.run_km, "done": x.done, "action": x.action}
+                       "kind": x.prescribed.kind, "run_km": x.run_km, "done": x.done, "action": x.action,
+                       "exercise_sessions": _adherence_json(x)}
                       for x in self.walked],
             "upcoming": [{"number": w.week, "km": w.km, "long_run_km": w.long_run_km, "lighter": w.cutback,
                           "note": w.note} for w in self.upcoming[:4]],
@@ -274,6 +288,28 @@ class Review:
 
 
 # --------------------------------------------------------------------------- pieces
+
+
+def _adherence_json(w: WeekJudged) -> dict[str, Any] | None:
+    a = w.adherence
+    return None if a is None else {"prescribed": a.prescribed, "done": a.done, "percent": a.percent}
+
+
+def adherence_note(walked: Sequence[WeekJudged]) -> str:
+    """The exercise sessions of the week reviewed, as a count, not a grade; two weeks in a row under
+    :data:`LOW_ADHERENCE_SHARE` are named with what to do about it (without changing the decision:
+    a runner with calm pain is not held back for missing exercises)."""
+    w = walked[-1] if walked else None
+    if w is None or w.adherence is None or w.adherence.prescribed == 0:
+        return ""
+    a = w.adherence
+    line = f"Exercises in the week reviewed: {a.done} of {a.prescribed} sessions done ({a.percent} %)."
+    if len(walked) >= 2 and w.low_adherence and walked[-2].low_adherence:
+        line += (" That is under half for two weeks running. The exercises are what keeps the knee calm as the "
+                 "running builds (000_4e2dc1858106602e.txt: the pain came back when the gym work stopped); a "
+                 "shorter routine done beats a full one skipped, so if the plan does not fit your week, ask your "
+                 "clinician to trim it (argent2018).")
+    return line
 
 
 def _week_rows(weeks: Sequence[WeekLoad], pain: Sequence[PainObs], ill_weeks: Collection[date] = ()) -> list[WeekRow]:
@@ -487,7 +523,8 @@ def review(
     if start is None:
         start = week_start(min((activity_day(r) for r in runs), default=today))
     start = week_start(start) if week_start(start) != start else start
-    result = walk(plan, start, runs, pain, exercise, flags, today, strength_ids=strength_exercise_ids)
+    result = walk(plan, start, runs, pain, exercise, flags, today, strength_ids=strength_exercise_ids,
+                  prescription=plan_prescription(plan))
     as_of = result.next_week_start - timedelta(days=1) if result.weeks else today
 
     first = week_start(as_of) - timedelta(weeks=history_weeks - 1)
@@ -546,6 +583,7 @@ def review(
         decision=decision,
         upcoming=d.upcoming,
         sources=sources,
+        adherence_note=adherence_note(d.weeks),
     )
 
 

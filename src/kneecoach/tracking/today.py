@@ -1,7 +1,9 @@
 """Today: one day of the plan, as a pure view of the plan version, its schedule and the diary.
 
 A day is not a second plan (shared/design.md, "Who acts, and when"): the exercises come from the
-plan's schedule (:mod:`kneecoach.plan.schedule`), the run from the plan's ramp week, the run's fate
+plan's schedule (:mod:`kneecoach.plan.schedule`), the run from the week the weekly review has in
+force (:func:`week_in_force`: the same walk as ``kneecoach review``, so a hold, a step back or a
+pause shows on Today whether or not the review was saved), the run's fate
 from the morning check under the plan's pain rule (:mod:`kneecoach.plan.morning`), and what is
 already done from ordinary diary entries. The web page, ``kneecoach today`` and the JSON API all
 render this one value, so they cannot disagree.
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
-from kneecoach.plan.models import Plan, PlannedExercise, PlanPhase
+from kneecoach.plan.models import Plan, PlannedExercise, PlanPhase, RampWeek
 from kneecoach.plan.morning import MorningAnswer, RunDecision, decide_run, needs_second_question
 from kneecoach.plan.schedule import (
     DAY_NAMES,
@@ -27,8 +29,9 @@ from kneecoach.plan.schedule import (
     split_runs,
     spread_exercises,
 )
-from kneecoach.tracking.adherence import WeekAdherence, weekly_adherence
+from kneecoach.tracking.adherence import WeekAdherence, plan_prescription, weekly_adherence
 from kneecoach.tracking.diary import ExerciseObs, PainObs
+from kneecoach.tracking.weekly_walk import WalkResult
 
 TapStatus = Literal["done", "hurt", "skipped"]
 TAP_STATUSES: tuple[str, ...] = ("done", "hurt", "skipped")
@@ -91,6 +94,40 @@ class Today:
         return sum(1 for i in self.items if i.status in ("done", "hurt"))
 
 
+#: Review decisions that stop running for the rest of the week they are made in.
+STOP_ACTIONS = frozenset({"pause_running", "see_clinician"})
+
+
+@dataclass(frozen=True)
+class WeekInForce:
+    """The week under way as the weekly review's walk has it: its calendar number (plan week 1 is 1),
+    distance and long run, and the decision behind it."""
+
+    number: int
+    km: float
+    long_run_km: float
+    action: str
+    reason: str
+
+
+def week_in_force(result: WalkResult, day: date) -> WeekInForce:
+    """The week that holds ``day``, from the walk of the plan's completed weeks up to ``day``.
+
+    Monday to Saturday that is the walk's decision for the week under way. On a Sunday the week is
+    complete and already judged, so the day keeps that week's prescription, unless the judgement
+    paused running or referred (then the Sunday has no run either). Before plan week 1 the first
+    week stands.
+    """
+    if result.next_week_start <= day or not result.weeks:
+        p = result.next_week
+        return WeekInForce(result.next_week_number, p.km, p.long_run_km, result.action, result.reason)
+    judged = result.weeks[-1]
+    p = judged.prescribed
+    if judged.action in STOP_ACTIONS:
+        return WeekInForce(judged.number, 0.0, 0.0, judged.action, judged.reason)
+    return WeekInForce(judged.number, p.km, p.long_run_km, judged.action, judged.reason)
+
+
 def short_cue(how: str, limit: int = 110) -> str:
     """The first sentence of an exercise's 'how', cut to ``limit`` characters: a cue, not the manual."""
     first = how.strip().split(". ")[0].rstrip(".")
@@ -115,15 +152,22 @@ def build_today(
     exercise_history: Sequence[ExerciseObs] = (),
     ran_yesterday: bool | None = None,
     adherence_weeks: int = 4,
+    this_week: WeekInForce | None = None,
 ) -> Today:
     """Today's exercises, run decision and adherence.
 
     ``pain`` should cover at least the last ``pause_after_unsettled_mornings`` days (the morning
     streak) and yesterday (the run's pain). ``taps`` are today's exercise rows. ``ran_yesterday``
     says whether a run was logged yesterday; ``None`` falls back to pain logged during or after a
-    run yesterday.
+    run yesterday. ``this_week`` is the week the weekly review has in force (see
+    :func:`week_in_force`); without it the plan's own ramp is read by week number from ``plan_start``.
     """
-    week = plan_week_number(plan_start, day, len(plan.mileage_ramp))
+    if this_week is not None:
+        week = this_week.number
+        rw: RampWeek | None = RampWeek(week=week, km=this_week.km, long_run_km=min(this_week.long_run_km, this_week.km))
+    else:
+        week = plan_week_number(plan_start, day, len(plan.mileage_ramp))
+        rw = ramp_week(plan, week)
     exercises = active_exercises(plan)
     spread = spread_exercises(exercises)
     todays = spread.days[day.weekday()]
@@ -131,11 +175,12 @@ def build_today(
     items = [TodayItem(exercise=ex, minutes=exercise_minutes(ex), cue=short_cue(ex.how), tap=by_id.get(ex.id))
              for ex in todays]
 
-    rw = ramp_week(plan, week)
     slot = None
     no_run_reason = "no run is scheduled today"
     if plan.pathway is not None and plan.pathway.running_on_hold:
         no_run_reason = f"running waits for the pathway's criteria: {plan.pathway.ramp_note.rstrip('.')}"
+    elif this_week is not None and this_week.km <= 0 and this_week.action in STOP_ACTIONS:
+        no_run_reason = f"the weekly review stopped running this week ({this_week.reason.rstrip('.')})"
     elif rw is None or rw.km <= 0:
         no_run_reason = "this plan week holds no running"
     else:
@@ -155,7 +200,7 @@ def build_today(
     run = decide_run(morning, slot.km if slot else None, rule, plan.ramp_rule, long=bool(slot and slot.long),
                      yesterday_run_pain=y_pain, earlier_mornings=earlier, no_run_reason=no_run_reason)
 
-    prescription = {ex.id: ex.dose.days_per_week for ex in exercises}
+    prescription = plan_prescription(plan)
     first = max(plan_start, day - timedelta(days=7 * adherence_weeks - 1 + day.weekday()))
     adherence = weekly_adherence(prescription, exercise_history, first, day)
     layout = [(DAY_NAMES[d], [e.name for e in spread.days[d]], spread.minutes[d]) for d in range(7)]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal
@@ -32,6 +32,7 @@ from typing import Literal
 from kneecoach.plan.models import Plan, RampRule, RampWeek
 from kneecoach.plan.ramp import build_ramp, floor_tenth
 from kneecoach.tracking.activity import Activity
+from kneecoach.tracking.adherence import WeekAdherence, weekly_adherence
 from kneecoach.tracking.diary import DayFlag, ExerciseObs, PainObs
 from kneecoach.tracking.load import activity_day, is_running, week_start
 
@@ -41,6 +42,7 @@ __all__ = [
     "BREAK_RESTART_AFTER_WEEKS",
     "DONE_FRACTION",
     "ILLNESS_RETURN_FACTOR",
+    "LOW_ADHERENCE_SHARE",
     "LONG_RUN_MAX_INCREASE_PCT",
     "LONG_RUN_WINDOW_DAYS",
     "MAX_WEEK_RISE_PCT",
@@ -84,6 +86,11 @@ PAUSE_REFER_AFTER_WEEKS = 2
 PAIN_RISE_POINTS = 2
 #: Days without a strength session after which strength work counts as lapsed.
 STRENGTH_LAPSE_DAYS = 10
+#: A week with fewer than this share of its prescribed exercise sessions done counts as a lapse in
+#: the exercises too (issue 16): with a pain rise of :data:`PAIN_RISE_POINTS` it holds progression,
+#: and two such weeks in a row are named in the review. About half of people do not keep up home
+#: exercise (argent2018); convention.
+LOW_ADHERENCE_SHARE = 0.5
 
 #: Marked days that turn the decision into "see a clinician", with the reason given (clinical.md §9).
 REFER_FLAGS: dict[str, str] = {
@@ -105,7 +112,7 @@ PAIN_MODEL = "thomee1997, silbernagel2007"
 #: Every source the walk's rules rest on (knowledge/data/sources.yaml), listed with each review.
 REVIEW_SOURCES = ("thomee1997", "silbernagel2007", "gilgenammann2020", "frandsen2025", "nielsen2014", "buist2008",
                   "impellizzeri2020", "impellizzeri2021", "lolli2019", "mujika2001", "farrar2001", "spiering2021",
-                  "schwellnus2022")
+                  "schwellnus2022", "argent2018")
 LISTEN_SOURCE = "001_9eaeebca36d4881b.txt"
 
 Action = Literal[
@@ -155,6 +162,14 @@ class WeekJudged:
     reason: str
     #: The week was done and the walk moved on along the plan (the caller may name a lighter week next).
     moved_on: bool = False
+    #: Exercise sessions done against those prescribed that week (``None``: the plan prescribes none).
+    adherence: WeekAdherence | None = None
+
+    @property
+    def low_adherence(self) -> bool:
+        """Fewer than :data:`LOW_ADHERENCE_SHARE` of the week's prescribed exercise sessions done."""
+        share = None if self.adherence is None else self.adherence.share
+        return share is not None and share < LOW_ADHERENCE_SHARE
 
     @property
     def end(self) -> date:
@@ -361,6 +376,7 @@ class _Week:
     runs: list[Activity]
     pain: list[PainObs]
     flags: list[DayFlag]
+    adherence: WeekAdherence | None = None
 
     @property
     def end(self) -> date:
@@ -394,6 +410,10 @@ def _judge(
     severe = severe_pain_reason(plan, week_pain)
     credit = presc.km if done and presc.km > 0 else run_km
     lighter_next = False
+    pain_rose = max_pain is not None and max_pain >= (st.prev_max_pain or 0) + PAIN_RISE_POINTS
+    strength_lapsed = _lapsed(strength_days, wk_end)
+    share = None if wk.adherence is None else wk.adherence.share
+    low_adherence = share is not None and share < LOW_ADHERENCE_SHARE
 
     if refer:
         st.paused, st.pause_weeks, st.override = True, 0, None
@@ -459,12 +479,14 @@ def _judge(
         if settle_over:
             parts.append(f"next-morning pain reached {max(settle_over)}/10 (limit {prule.max_next_morning})")
         action, reason = "hold", f"Hold: {' and '.join(parts)}, so repeat the same week ({presc.km:g} km)."
-    elif (_lapsed(strength_days, wk_end) and max_pain is not None
-          and max_pain >= (st.prev_max_pain or 0) + PAIN_RISE_POINTS):
+    elif pain_rose and (strength_lapsed or low_adherence):
+        why = [f"strength work has lapsed (over {STRENGTH_LAPSE_DAYS} days)"] if strength_lapsed else []
+        if low_adherence and wk.adherence is not None:
+            why.append(f"{wk.adherence.done} of {wk.adherence.prescribed} exercise sessions were done this week")
         action, reason = "hold", (
-            f"Hold at {presc.km:g} km: strength work has lapsed (over {STRENGTH_LAPSE_DAYS} days) while pain rose to "
-            f"{max_pain}/10; restart 2-3 strength sessions a week before adding distance "
-            "(000_4e2dc1858106602e.txt, spiering2021; a change of 2 points matters: farrar2001).")
+            f"Hold at {presc.km:g} km: {' and '.join(why)} while pain rose to "
+            f"{max_pain}/10; get back to the exercises, 2-3 strength sessions a week at least, before adding "
+            "distance (000_4e2dc1858106602e.txt, spiering2021; a change of 2 points matters: farrar2001).")
     elif run_km == 0 and presc.km > 0:
         if st.break_weeks == 0:
             st.break_from = presc.km
@@ -523,7 +545,7 @@ def _judge(
         st.prev_max_pain = max_pain
     st.last_presc_km, st.last_credit = presc.km, credit
     return WeekJudged(0, wk.start, presc, run_km, round(week_longest, 2), len(in_week), done, max_pain, ill_days,
-                      race, spike, action, reason, moved_on=lighter_next)
+                      race, spike, action, reason, moved_on=lighter_next, adherence=wk.adherence)
 
 
 def walk(
@@ -536,12 +558,15 @@ def walk(
     today: date,
     *,
     strength_ids: Collection[str],
+    prescription: Mapping[str, int] | None = None,
 ) -> WalkResult:
     """Walk every plan week completed by ``today`` (a week is complete on its Sunday) and decide the next.
 
     Entries after ``today`` are ignored. Severe pain or a referral sign logged in the week
     still under way acts at once (it pauses or refers); nothing else in that week counts
-    until it is complete.
+    until it is complete. ``prescription`` (exercise id -> days a week, see
+    :func:`kneecoach.tracking.adherence.plan_prescription`) gives each week its adherence; without
+    it only the days since the last strength session can show a lapse.
     """
     if week_start(start) != start:
         raise ValueError(f"a plan week starts on a Monday; {start} is a {start:%A}")
@@ -568,6 +593,12 @@ def walk(
     flags_by_week: dict[date, list[DayFlag]] = defaultdict(list)
     for f in flags:
         flags_by_week[week_start(f.day)].append(f)
+    # Adherence for each completed week; weeks before the first exercise ever logged are unknown,
+    # not "none done" (a runner who only imports runs is not judged on a diary they do not keep).
+    last_sunday = start + timedelta(days=7 * (((today - start).days + 1) // 7) - 1)
+    first_logged = min((e.day for e in exercise), default=None)
+    adherence = {w.week_start: w for w in weekly_adherence(prescription or {}, exercise, start, last_sunday)
+                 if first_logged is not None and first_logged <= w.week_start + timedelta(days=6)}
     presc = _prescribe(st, base, rule, target, longest_runs.cap(start), notes)
     action: Action = "start"
     reason = f"Plan week 1 starts {start:%a %d %b}: {presc.km:g} km, long run {presc.long_run_km:g} km."
@@ -575,7 +606,8 @@ def walk(
     wk_start = start
     while wk_start + timedelta(days=6) <= today:
         judged = _judge(st, _Week(wk_start, runs_by_week.get(wk_start, []), pain_by_week.get(wk_start, []),
-                                  flags_by_week.get(wk_start, [])), presc, plan, base, strength_days)
+                                  flags_by_week.get(wk_start, []), adherence.get(wk_start)),
+                        presc, plan, base, strength_days)
         judged = replace(judged, number=len(weeks) + 1)
         weeks.append(judged)
         action, reason, lighter_next = judged.action, judged.reason, judged.moved_on

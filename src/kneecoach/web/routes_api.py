@@ -389,8 +389,7 @@ def get_review(owner: User = Depends(viewable_owner), db: Session = DB) -> dict[
         raise HTTPException(status_code=404, detail="No plan yet, so nothing to review against.")
     out = {**view.review.as_json(), "disclaimer": view.disclaimer, "referral_reasons": view.referral_reasons}
     # Exercise sessions done of those prescribed, per week (issue 16; the same numbers as Today).
-    out["adherence"] = [{"week_start": w.week_start.isoformat(), "prescribed": w.prescribed, "done": w.done,
-                         "percent": w.percent} for w in taps.weekly_adherence_for(db, owner.id, date.today())]
+    out["adherence"] = taps.adherence_json(db, owner.id, date.today())
     return out
 
 
