@@ -123,7 +123,7 @@ def test_invited_clinician_sees_but_never_edits(runner, make_browser, db_url) ->
 EDIT_RE = re.compile(r'action="/diary/exercise/(\d+)/edit"')
 
 
-def _tap_first(runner, status: str = "done", pain: str | None = None) -> tuple[str, int]:
+def _tap_first(runner, status: str = "done", pain: str | None = None, sent: dict | None = None) -> tuple[str, int]:
     page = runner.c.get("/today").text
     if 'action="/today/tap"' not in page:
         pytest.skip("no exercises on this weekday for the test plan")
@@ -132,6 +132,8 @@ def _tap_first(runner, status: str = "done", pain: str | None = None) -> tuple[s
     key = re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
     data = {"exercise_id": ex_id, "idempotency_key": key} | ({"pain": pain} if pain else {"status": status})
     assert runner.post("/today/tap", data).status_code == 303
+    if sent is not None:
+        sent.update(data)
     page = runner.c.get("/today").text
     item = page[page.index(f'id="ex-{ex_id}"'):]
     return ex_id, int(EDIT_RE.search(item).group(1))
@@ -153,13 +155,18 @@ def test_today_change_without_javascript_corrects_the_tap_and_its_pain(runner, d
 
 
 def test_today_undo_removes_the_tap_and_the_forms_come_back(runner, db_url) -> None:
-    ex_id, entry = _tap_first(runner, "done")
+    sent: dict = {}
+    ex_id, entry = _tap_first(runner, "done", sent=sent)
     r = runner.post(f"/diary/exercise/{entry}/delete", {"next": "/today", "confirm": "yes"})
     assert r.status_code == 303 and r.headers["location"] == "/today"
     page = runner.c.get("/today").text
     assert "Undone" in page and _rows(db_url, runner.user_id) == ([], [])
     item = page[page.index(f'id="ex-{ex_id}"'):]
     assert item.index('action="/today/tap"') < item.index("</li>")  # to do again
+    # the same tap, queued offline before the Undo and sent now, does not bring it back
+    late = runner.post("/today/tap", sent, headers={"Accept": "application/json"})
+    assert late.status_code == 200 and late.json()["replayed"] and "deleted" in late.json()["detail"]
+    assert _rows(db_url, runner.user_id) == ([], [])
 
 
 def test_today_change_with_json_accept_answers_json(runner, db_url) -> None:
