@@ -222,3 +222,20 @@ def test_recent_lists_thirty_days_newest_first_with_skipped(factory: sessionmake
         new = taps.log_exercise(s, owner, TODAY, "glute_bridge", status="skipped", known_ids=KNOWN)
         exercises, pains = diary_edit.recent(s, owner, TODAY)
         assert [r.id for r in exercises] == [new.id, old.id] and pains == []
+
+
+def test_deleted_keys_are_exported_and_erased_with_their_owner(factory: sessionmaker[Session]) -> None:
+    from kneecoach.store import portability
+
+    with transaction(factory) as s:
+        owner, other = _user(s, "a"), _user(s, "b")
+        for who in (owner, other):
+            diary_edit.delete_exercise(s, who, _hurt(s, who, key=f"erase-key-{who}").id)
+    with transaction(factory) as s:
+        data, _files = portability.collect(s, owner)
+        assert sorted(r["idempotency_key"] for r in data["deleted_diary_keys"]) == [f"erase-key-{owner}",
+                                                                                    f"erase-key-{owner}-p"]
+        portability.erase_user(s, owner)
+    with transaction(factory) as s:
+        left = s.scalars(sa.select(DeletedDiaryKey.owner_id)).all()
+        assert owner not in left and other in left
