@@ -6,6 +6,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from kneecoach.plan.models import Plan
@@ -86,3 +87,28 @@ def test_a_pain_score_corrected_from_8_to_3_no_longer_pauses_running_in_review(t
     r = run("log", "edit", "pain", entry, "--score", 3)
     assert r.exit_code == 0 and "3/10" in r.output
     assert decision() == "progress"
+
+
+def test_cli_today_shows_the_entry_id_to_correct_a_tap(tmp_path: Path, plan: Plan) -> None:
+    import re
+
+    from kneecoach.cli import app
+
+    db = str(tmp_path / "t.db")
+    migrate.upgrade(f"sqlite:///{db}")
+    f = make_session_factory(make_engine(f"sqlite:///{db}"))
+    with transaction(f) as s:
+        owner = repo.get_or_create_local_runner(s).id
+        repo.save_plan(s, owner, plan, reason="test")
+        todays = taps.day_exercises(s, owner, TODAY)
+    if not todays:
+        pytest.skip("a rest day from the exercises: nothing to tap today")
+    cli = CliRunner()
+    r = cli.invoke(app, ["today", "--db", db, "--done", todays[0].id])
+    assert r.exit_code == 0, r.output
+    entry = re.search(r"\(entry (\d+)\)", r.output)
+    assert entry and "Logged by mistake?" in r.output
+    r = cli.invoke(app, ["log", "delete", "exercise", entry.group(1), "--yes", "--db", db])
+    assert r.exit_code == 0, r.output
+    r = cli.invoke(app, ["today", "--db", db])
+    assert "(entry " not in r.output and f"[ ] {todays[0].name}" in r.output
