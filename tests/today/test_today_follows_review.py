@@ -124,3 +124,39 @@ def test_store_today_follows_the_unsaved_review_and_a_sunday_apply(factory, plan
         paused = taps.load_today(s, uid, this_monday + timedelta(days=1))
         assert paused is not None and paused.run.action == "no_run"
         assert "weekly review stopped running" in paused.run.reason
+
+
+def test_a_clinicians_hold_stops_the_walk_even_over_a_saved_review() -> None:
+    from kneecoach.plan.models import PlanChange
+
+    sim = simulate(lambda n: Week(), 3, apply=True)
+    saved = sim.plans[-1]
+    assert saved.base_ramp  # a saved review: the walk reads base_ramp, not the held mileage_ramp
+    hold = PlanChange(id="c1", kind="hold_running", summary="hold running", reason="flare after the race",
+                      author_id=9, author_name="Dr Ray", at="2026-01-20T10:00:00Z")
+    held = saved.model_copy(update={"clinician_changes": [hold]})
+    day = START + timedelta(weeks=3, days=2)
+    week, view = _today(sim, held, day)
+    assert week.km == 0 and week.action == "pause_running" and "Dr Ray" in week.reason
+    assert view.run.action == "no_run" and "flare after the race" in view.run.reason
+    rv = sim.review_on(day, held)
+    assert rv.decision.action == "pause_running" and rv.decision.next_week_km == 0
+
+
+def test_plan_in_force_places_every_week_on_its_calendar_week() -> None:
+    from kneecoach.render.ics import weekly_schedule
+    from kneecoach.tracking.review import plan_in_force
+
+    sim = simulate(_story, 5)
+    rv = sim.reviews[-1]
+    shown = plan_in_force(sim.plan, rv)
+    assert [w.week for w in shown.mileage_ramp[:6]] == [1, 2, 3, 4, 5, 6]
+    assert [w.km for w in shown.mileage_ramp[:5]] == [w.prescribed.km for w in rv.walked]
+    assert shown.mileage_ramp[5].km == rv.decision.next_week_km
+    weeks = weekly_schedule(shown, 4, START)
+    six = next(w for w in weeks if w.week == 6)
+    assert six.days[0].date == rv.decision.next_week_start and six.km == round(rv.decision.next_week_km, 1)
+    # a saved review's ramp starts at the week it decided, and still lands on its calendar week
+    saved = apply_review(sim.plan, rv)
+    first = weekly_schedule(saved, 4, START)[0]
+    assert first.week == 6 and first.days[0].date == rv.decision.next_week_start

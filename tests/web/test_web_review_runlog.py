@@ -127,3 +127,27 @@ def test_review_page_counts_the_weeks_exercise_sessions_like_today(browser, db_u
     assert body["reviewed_week"]["exercise_sessions"]["done"] == done
     assert {"week_start": monday.isoformat(), "prescribed": total, "done": done,
             "percent": round(done / total * 100)} in body["adherence"]
+
+
+def test_plan_page_calendar_and_today_say_what_the_review_decided(browser, db_url):
+    uid = browser.signup("p@example.org")
+    browser.intake()
+    week1 = _start_plan_last_week(db_url, uid)
+    monday = last_completed_monday(date.today())
+    for d in (1, 3, 5):  # week 1 run as planned, with pain at the step-back level
+        r = browser.post("/diary/run", {"run_day": (monday + timedelta(days=d)).isoformat(),
+                                        "distance": str(round(week1 / 3, 2)), "minutes": "40", "run_pain": "5"})
+        assert r.status_code == 303, r.text[:300]
+    review = browser.c.get(f"/api/v1/users/{uid}/review").json()
+    decided = review["decision"]["next_week"]
+    assert review["decision"]["action"] == "step_back" and decided["km"] < week1
+    plan = browser.c.get(f"/api/v1/users/{uid}/plan").json()
+    week = next(w for w in plan["schedule"] if w["week"] == decided["number"])
+    assert week["days"][0]["date"] == decided["start"] and week["km"] == round(decided["km"], 1)
+    ran = sum(d["run_km"] or 0 for d in week["days"])
+    assert abs(ran - decided["km"]) < 0.25
+    today = browser.c.get(f"/api/v1/users/{uid}/today").json()
+    # on a Sunday the day still belongs to the week just judged; any other day to the week decided
+    assert today["plan_week"] == decided["number"] - (1 if date.today().weekday() == 6 else 0)
+    ics = browser.c.get(f"/u/{uid}/plan.ics").text
+    assert f"w{decided['number']}-" in ics

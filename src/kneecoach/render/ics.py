@@ -79,7 +79,7 @@ def phase_for_week(phases: list[PlanPhase], week: int) -> PlanPhase | None:
 def weekly_schedule(plan: Plan, runs_per_week: int = 3, start: date | None = None) -> list[WeekPlan]:
     """Lay ``plan`` out week by week (one entry per ramp week, or per phase week if no ramp).
 
-    ``start`` (a Monday) fills in dates; without it days have weekday names only.
+    ``start`` (a Monday: plan week 1) fills in dates; without it days have weekday names only.
     Runs split the week's distance: the long run gets ``long_run_km``, the
     other runs share the rest equally; when ``long_run_km`` is no more than an
     even share, all runs are equal.
@@ -91,13 +91,16 @@ def weekly_schedule(plan: Plan, runs_per_week: int = 3, start: date | None = Non
     n_weeks = len(ramp) or sum(_phase_weeks(p) for p in plan.phases) or 1
     weeks: list[WeekPlan] = []
     for i in range(n_weeks):
-        number = i + 1
         rw = ramp[i] if i < len(ramp) else None
+        # Ramp entries are numbered by plan-calendar week (a saved review's ramp starts at the week it
+        # decided), and week N falls N-1 weeks after ``start``, the Monday of plan week 1.
+        number = rw.week if rw is not None else i + 1
+        offset = number - 1
         km = rw.km if rw else 0.0
         long_km = min(rw.long_run_km, km) if rw else 0.0
         phase = phase_for_week(plan.phases, number)
         days = [
-            DayPlan(weekday=d, date=(start + timedelta(days=7 * i + d)) if start else None) for d in range(7)
+            DayPlan(weekday=d, date=(start + timedelta(days=7 * offset + d)) if start else None) for d in range(7)
         ]
         run_days = RUN_DAYS[runs] if km > 0 else ()
         if run_days:

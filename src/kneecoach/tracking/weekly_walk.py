@@ -644,7 +644,13 @@ def walk(
         presc = Prescription(0.0, 0.0, presc.plan_week, "pause", "running paused")
     elif action == "start" and presc.km == 0:
         action, reason = "pause_running", f"The plan starts without running: {presc.note or 'cross-train'}."
-    if held_by_criteria and action != "see_clinician":
+    clinician_hold = next((c for c in plan.clinician_changes if c.kind == "hold_running"), None)
+    if clinician_hold is not None and action != "see_clinician":
+        # A clinician's hold (issue 17) stands over the walk, whatever ramp the walk reads, until released.
+        action, reason = "pause_running", (f"Running is on hold by {clinician_hold.author_name}: "
+                                           f"{clinician_hold.reason.rstrip('.')}. Keep the exercises going.")
+        presc = Prescription(0.0, 0.0, presc.plan_week, "pause", f"running on hold by {clinician_hold.author_name}")
+    elif held_by_criteria and action != "see_clinician":
         if hold is not None:
             why = f"Running stays paused: {hold.reason} {hold.restart}"
         else:

@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 from kneecoach.intake.profile import Aggravator, PainLocation, SelfTests
 from kneecoach.intake.units import form_from_km, form_to_km
 from kneecoach.plan.models import Plan
-from kneecoach.render.ics import WeekPlan, next_monday, plan_to_ics
+from kneecoach.render.ics import WeekPlan, plan_to_ics
 from kneecoach.render.pdf import plan_to_pdf
 from kneecoach.store import jobs as repo_jobs
 from kneecoach.store import care, plan_versions, repo, taps
@@ -283,9 +283,10 @@ def results(request: Request, owner: User = Depends(viewable_owner), user: User 
     })
 
 
-def _start(start: str | None) -> date:
+def _start(start: str | None) -> date | None:
+    """A ``?start=`` Monday to lay the plan out from (None: the plan's own week 1)."""
     if not start:
-        return next_monday()
+        return None
     try:
         day = date.fromisoformat(start)
     except ValueError:

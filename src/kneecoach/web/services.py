@@ -52,13 +52,24 @@ def runs_per_week(db: Session, owner_id: int) -> int:
     return profile.running.runs_per_week if profile else 3
 
 
-def plan_view(db: Session, owner_id: int, start: date | None = None) -> tuple[int, Plan, list[WeekPlan], date] | None:
-    """(version, plan, weekly schedule, start Monday) or None when the runner has no plan yet."""
-    found = repo.latest_plan(db, owner_id)
+def plan_view(db: Session, owner_id: int, start: date | None = None,
+              today: date | None = None) -> tuple[int, Plan, list[WeekPlan], date] | None:
+    """(version, plan in force, weekly schedule, Monday of plan week 1) or None without a plan.
+
+    The plan is the stored one as the weekly review has it in force on ``today`` (weeks walked,
+    the week decided, the way on: :func:`kneecoach.tracking.review.plan_in_force`), so the plan
+    page, the calendar and the PDF say what Today and the review say, saved or not. ``start``
+    lays the schedule out from another Monday instead of the plan's own week 1.
+    """
+    from kneecoach.store.review_data import load_review
+    from kneecoach.tracking.review import plan_in_force, strength_exercise_ids
+
+    found = load_review(db, owner_id, today or date.today(), strength_exercise_ids(kb.kb()))
     if found is None:
         return None
-    version, plan = found
-    start = start or next_monday()
+    version, plan, rv = found
+    plan = plan_in_force(plan, rv)
+    start = start or plan.start_date or next_monday()
     return version, plan, weekly_schedule(plan, runs_per_week(db, owner_id), start), start
 
 
