@@ -450,9 +450,12 @@ def job_page(job_id: int, request: Request, user: User = Depends(current_runner)
 
 
 def _diary_context(db: Session, user: User, values: dict, errors: dict) -> dict:
+    from kneecoach.store import diary_edit
+
+    sessions, pain = diary_edit.recent(db, user.id, date.today())  # the last 30 days, with Edit and Delete
     return {
         "values": values, "errors": errors, "timings": PAIN_TIMING_LABELS, "exercises": kb.exercise_names(),
-        "pain": repo.list_pain(db, user.id)[-15:][::-1], "sessions": repo.list_exercise(db, user.id)[-15:][::-1],
+        "pain": pain, "sessions": sessions, "recent_days": diary_edit.RECENT_DAYS,
         "today": date.today().isoformat(), "new_key": new_key, **_runlog_context(),
     }
 
