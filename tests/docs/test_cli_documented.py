@@ -48,7 +48,8 @@ def test_readme_cli_list_names_every_command() -> None:
 
 def test_every_command_readme_names_exists() -> None:
     commands = leaf_commands()
-    groups = {c.split()[0] for c in commands if " " in c}
+    # every group above a command, nested ones too (`log`, `log edit`)
+    groups = {" ".join(c.split()[:i]) for c in commands for i in range(1, len(c.split()))}
     # a command as typed in a shell line or a `code span`: `kneecoach WORD [SUBWORD]`
     named = set(re.findall(r"(?:^\$ |^|`)kneecoach ([a-z][a-z-]*(?: [a-z][a-z-]*)?)", README, re.MULTILINE))
     unknown = sorted(

@@ -82,6 +82,21 @@ def _check_facts(factory):
     assert f.adherence_pct == round(min(1.0, 3 / (per_week * 2)) * 100)  # 3 exercise days in 14
     assert f.planned_km_this_week == round(plan.mileage_ramp[min(8, len(plan.mileage_ramp) - 1)].km, 1)
     assert f.referral is False and f.unread_notes == 0
+    assert f.kujala_no_gain_weeks is None  # the first score was the best there is: no room to gain
+
+
+def test_a_kujala_without_gain_for_seven_weeks_is_a_fact(factory):
+    kb = load_kb()
+    with transaction(factory) as s:
+        doc = repo.create_user(s, "doc@x.org", "Doc", "clinician")
+        runner = repo.create_user(s, "s@x.org", "Sam")
+        repo.accept_invite(s, doc.id, repo.create_invite(s, runner.id).invite_code)
+        worst = load_example("runners_knee_004").model_copy(update={"kujala": _answers(kb, False)})
+        repo.save_profile(s, runner.id, worst, taken_at=datetime(2026, 10, 13, tzinfo=timezone.utc))
+        repo.save_profile(s, runner.id, worst, kind="retest", taken_at=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    with factory() as s:
+        (f,) = caseload_facts(s, doc.id, TODAY, kb)
+    assert f.kujala_no_gain_weeks == 7
 
 
 def test_unread_notes_and_referral_since_last_visit(factory):

@@ -25,6 +25,7 @@ from kneecoach.tracking.progress import (
     cadence_report,
     kujala_change_message,
     ladder_proposals,
+    no_gain_referral,
     phase_progress,
     progress_context,
     retest_due,
@@ -66,6 +67,43 @@ def test_kujala_change_is_read_against_the_mcid(first, last, words):
            TrendPoint(DAY, "retest", last, {}, None, None)]
     msg = kujala_change_message(pts, KB)
     assert words in msg and "crossley2004" in msg
+
+
+@pytest.mark.parametrize("first, last, days, refers", [
+    (60, 64, 42, True),    # 6 weeks, +4: less than a person notices
+    (60, 55, 56, True),    # worse after 8 weeks
+    (60, 68, 42, False),   # +8: a change a person notices
+    (60, 62, 41, False),   # not yet 6 weeks
+    (93, 93, 70, False),   # a first score within 8 of 100 leaves no room for such a gain
+    (92, 92, 70, True),
+])
+def test_no_kujala_gain_after_six_weeks_refers(first, last, days, refers):
+    assert KB.rules.retest.refer_without_gain_weeks == 6 and KB.rules.retest.kujala_mcid == 8
+    pts = [TrendPoint(DAY - timedelta(days=days), "intake", first, {}, None, None),
+           TrendPoint(DAY - timedelta(days=days // 2), "retest", None, {}, None, None),
+           TrendPoint(DAY, "retest", last, {}, None, None)]
+    msg = no_gain_referral(pts, KB)
+    assert bool(msg) is refers
+    if refers:
+        assert msg.startswith("See a clinician") and f"from {first} to {last}" in msg and "crossley2004" in msg
+
+
+def test_a_stalled_kujala_leads_the_progress_and_the_review_page(factory: sessionmaker[Session]):
+    start = DAY - timedelta(weeks=7)
+    data = yaml.safe_load(example_text("chain_check_001"))
+    data["kujala"] = {**data["kujala"], "stairs": "c", "squatting": "c", "running": "c"}  # room to improve
+    profile = parse_profile(data, "scenario")
+    with transaction(factory) as s:
+        owner = repo.get_or_create_local_runner(s).id
+        a = assess(profile, KB)
+        prec = repo.save_profile(s, owner, profile, taken_at=_at(start))
+        arec = repo.save_assessment(s, owner, prec.id, a.model_dump(mode="json"), a.kb_version)
+        repo.save_plan(s, owner, a.plan, "intake", assessment_id=arec.id)
+        # seven weeks on, the same answers: no gain
+        record_retest(s, owner, {"kujala": data["kujala"], "self_tests": data["self_tests"]}, KB, DAY - timedelta(days=1))
+        _, _, prog = load_progress(s, owner, DAY, KB)
+    assert prog.trend[0].kujala == prog.trend[-1].kujala <= 100 - KB.rules.retest.kujala_mcid
+    assert prog.refer.startswith("See a clinician") and prog.summary_lines()[0] == prog.refer
 
 
 def test_a_single_score_has_no_trend():

@@ -58,6 +58,17 @@ def test_reasons_in_words_with_values_and_need_ranking(kb):
     assert [r.facts.name for r in rank([calm, hurting], rules, kb.rules, only="attention")] == ["Hurting"]
 
 
+def test_no_kujala_gain_after_the_rules_weeks_is_a_reason(kb):
+    rules = load_caseload_rules()
+    weeks = kb.rules.retest.refer_without_gain_weeks
+    stalled = CaseFacts(runner_id=3, name="Stalled", kujala_no_gain_weeks=weeks, days_since_measure=2, days_inactive=1)
+    row = assess_case(stalled, rules, kb.rules)
+    assert [rid for rid, _ in row.reasons] == ["kujala_no_gain"]
+    assert f"{weeks} weeks" in dict(row.reasons)["kujala_no_gain"]
+    early = stalled.model_copy(update={"kujala_no_gain_weeks": weeks - 1})
+    assert assess_case(early, rules, kb.rules).reasons == []
+
+
 def test_caseload_adherence_share():
     start = date(2026, 11, 2)
     done = [start + timedelta(days=d) for d in (0, 2, 4, 7)]

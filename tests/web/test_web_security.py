@@ -34,6 +34,11 @@ OTHER_PARAM_ROUTES |= {"/api/v1/runs/{run_id}/race"}
 # Consent to plan changes (issue 17): only the runner who owns the link; covered by
 # tests/web/test_clinician_workspace.py::test_consent_is_only_the_runners_to_give.
 OTHER_PARAM_ROUTES |= {"/invites/{link_id}/consent", "/api/v1/account/links/{link_id}/consent"}
+# Correcting the diary (issue 16): the owning runner only (store.diary_edit checks the owner: another
+# runner's id is 404, a clinician 403); covered by tests/web/test_web_diary_edit.py.
+OTHER_PARAM_ROUTES |= {"/diary/exercise/{entry_id}/edit", "/diary/exercise/{entry_id}/delete",
+                       "/diary/pain/{entry_id}/edit", "/diary/pain/{entry_id}/delete",
+                       "/api/v1/exercise/{entry_id}", "/api/v1/pain/{entry_id}"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
 #: Other ids in owner routes, filled with a real row of runner A's (made in the ``world`` fixture).
 WORLD_IDS: dict[str, int] = {}

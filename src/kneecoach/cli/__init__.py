@@ -43,6 +43,7 @@ MODULES: tuple[str, ...] = (
     "kneecoach.cli.intake",
     "kneecoach.cli.serve",
     "kneecoach.cli.tracking",
+    "kneecoach.cli.diary_edit",
     "kneecoach.cli.account",
     "kneecoach.cli.video",
     "kneecoach.cli.today",
@@ -57,7 +58,7 @@ COMMAND_MODULES: dict[str, str] = {
     "serve": "kneecoach.cli.serve",
     "db": "kneecoach.cli.account",  # db upgrade/current (tracking) and backup/restore (account)
     "import": "kneecoach.cli.tracking",
-    "log": "kneecoach.cli.tracking",
+    "log": "kneecoach.cli.diary_edit",  # log pain/exercise/run/day (tracking) and list/edit/delete
     "runs": "kneecoach.cli.tracking",
     "load": "kneecoach.cli.tracking",
     "review": "kneecoach.cli.tracking",

@@ -122,8 +122,12 @@ def _print(view, unit: str, labels: dict[str, str], show_distance) -> None:  # t
     for item in view.items:
         extra = f" (hurt {item.tap.pain}/10)" if item.status == "hurt" and item.tap else ""
         extra += " (skipped)" if item.status == "skipped" else ""
+        extra += f" (entry {item.tap.entry_id})" if item.tap and item.tap.entry_id else ""
         out.print(f"  {marks[item.status]} {item.exercise.name} [{item.exercise.id}]: {item.exercise.dose.text}{extra}"
                   f" - {item.cue}", highlight=False, markup=False)
+    if any(item.tap and item.tap.entry_id for item in view.items):
+        out.print("  Logged by mistake? `kneecoach log edit exercise ENTRY --status skipped` corrects one, "
+                  "`kneecoach log delete exercise ENTRY` removes it.", highlight=False, markup=False)
     for wk in view.adherence[-4:]:
         out.print(f"Adherence: {wk.sentence()}", highlight=False)
     out.print(f"Distances in {unit}. Pain rule sources: {', '.join(view.sources)}", highlight=False)

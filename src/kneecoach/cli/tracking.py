@@ -31,7 +31,8 @@ from kneecoach.store import migrate, repo
 from kneecoach.store.db import make_engine, make_session_factory, resolve_url, transaction
 
 db_app = typer.Typer(help="Database: create or upgrade the tables (Alembic migrations).", no_args_is_help=True)
-log_app = typer.Typer(help="Log a pain score, an exercise session, a run by hand or a marked day.",
+log_app = typer.Typer(help="Log a pain score, an exercise session, a run by hand or a marked day; "
+                           "list, correct or delete diary entries.",
                       no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(log_app, name="log")

@@ -347,6 +347,9 @@ class Confidence(_KB):
 class RetestRule(_KB):
     every_days: int = Field(ge=7, le=120)
     kujala_mcid: int = Field(ge=1, le=30, description="Smallest Kujala change a person notices.")
+    refer_without_gain_weeks: int = Field(
+        6, ge=2, le=26,
+        description="Weeks after the first Kujala score after which a gain smaller than kujala_mcid refers.")
     rationale: str
     sources: list[SourceId] = Field(min_length=1)
 

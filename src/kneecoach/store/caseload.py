@@ -166,6 +166,10 @@ def caseload_facts(s: Session, clinician_id: int, today: date, kb: KnowledgeBase
         m = measures.get(r.id, [])
         kujala = m[0][1] if m else None
         change = (m[0][1] - m[1][1]) if len(m) > 1 and m[0][1] is not None and m[1][1] is not None else None
+        scored = [(at, k) for at, k in m if k is not None]  # newest first
+        mcid = kb.rules.retest.kujala_mcid
+        no_gain = ((scored[0][0] - scored[-1][0]).days // 7
+                   if len(scored) > 1 and scored[0][1] - scored[-1][1] < mcid and scored[-1][1] <= 100 - mcid else None)
         last = last_activity.get(r.id) or _as_date(r.created_at) or today
         visit = visits.get(r.id)
         ramp = summary.get("ramp_km") or []
@@ -183,6 +187,7 @@ def caseload_facts(s: Session, clinician_id: int, today: date, kb: KnowledgeBase
             mornings_pause=bool(pause_after and streak >= pause_after),
             pain_rise=rise, kujala=kujala, kujala_change=change,
             kujala_fall=-change if change is not None and change < 0 else None,
+            kujala_no_gain_weeks=no_gain,
             adherence_pct=None if adherence is None else round(adherence * 100),
             days_since_measure=(today - m[0][0].date()).days if m and m[0][0] else None,
             days_inactive=(today - last).days, unread_notes=unread.get(r.id, 0),

@@ -191,6 +191,9 @@ class PainEntry(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: The morning check's second question, asked after a painful run: worse than before that run?
     worse_than_before: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    #: When the runner last corrected this entry (None = as logged). A replay of the original keyed post
+    #: then finds the corrected row and leaves it as it is (migration 0012, store.diary_edit).
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     __table_args__ = (
         CheckConstraint("score >= 0 AND score <= 10", name="ck_pain_score_range"),
@@ -219,11 +222,35 @@ class ExerciseSession(Base):
     #: Pain (0-10) felt during this exercise ("Done, it hurt"); also written as a diary pain entry.
     pain: Mapped[int | None] = mapped_column(Integer, nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: When the runner last corrected this entry (None = as logged); see ``PainEntry.edited_at``.
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     __table_args__ = (
         CheckConstraint("status in ('done', 'skipped')", name="ck_exercise_status"),
         CheckConstraint("pain IS NULL OR (pain >= 0 AND pain <= 10)", name="ck_exercise_pain_range"),
         UniqueConstraint("owner_id", "idempotency_key", name="uq_exercise_owner_idempotency"),
+    )
+
+
+class DeletedDiaryKey(Base):
+    """The idempotency key of a diary entry the runner deleted: a tap queued offline and replayed after
+    the delete finds its key here and stores nothing, so a deleted entry never comes back (migration 0012).
+
+    Holds no health data beyond the fact that a keyed entry existed; erased and exported with the owner.
+    """
+
+    __tablename__ = "deleted_diary_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: "pain" or "exercise": which table the key was used in (keys are unique per owner and table).
+    kind: Mapped[str] = mapped_column(String(10))
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("kind in ('pain', 'exercise')", name="ck_deleted_diary_keys_kind"),
+        UniqueConstraint("owner_id", "kind", "idempotency_key", name="uq_deleted_diary_keys_owner_kind_key"),
     )
 
 

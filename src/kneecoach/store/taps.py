@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kneecoach.store import repo
-from kneecoach.store.models import ExerciseSession, PainEntry, PlanRecord, User
+from kneecoach.store.models import DeletedDiaryKey, ExerciseSession, PainEntry, PlanRecord, User
 from kneecoach.plan.morning import MorningAnswer
 from kneecoach.plan.models import PlannedExercise
 from kneecoach.plan.schedule import active_exercises, plan_monday, spread_exercises
@@ -45,11 +46,19 @@ class IdempotencyConflict(repo.RepoError):
 
 @dataclass(frozen=True)
 class Logged:
-    """What a write did: the row it stands for and whether it was a replay (nothing new stored)."""
+    """What a write did: the row it stands for and whether it was a replay (nothing new stored).
+
+    ``deleted`` marks the replay of a post whose entry the runner has since deleted: nothing is
+    stored and ``id`` is 0 (no row stands for it any more)."""
 
     id: int
     replayed: bool
     pain_id: int | None = None
+    deleted: bool = False
+
+
+class DeletedEntry(Exception):
+    """The key names an entry the runner deleted: a replay of it stores nothing (not an error)."""
 
 
 def check_key(key: str | None) -> str | None:
@@ -72,13 +81,28 @@ def _by_key(s: Session, model: type[T], owner_id: int, key: str) -> T | None:
     return s.scalars(select(model).where(model.owner_id == owner_id, model.idempotency_key == key)).first()
 
 
+def _key_deleted(s: Session, model: type[T], owner_id: int, key: str) -> bool:
+    kind = "pain" if model is PainEntry else "exercise"
+    return s.scalars(select(DeletedDiaryKey.id).where(
+        DeletedDiaryKey.owner_id == owner_id, DeletedDiaryKey.kind == kind,
+        DeletedDiaryKey.idempotency_key == key)).first() is not None
+
+
 def _once(s: Session, model: type[T], owner_id: int, key: str | None, same: Callable[[T], bool],
           create: Callable[[], T]) -> tuple[T, bool]:
     """Create a row unless ``key`` already names one (then return it, after checking it is the same
-    entry). Inserts in a savepoint so a concurrent replay that wins the race is found, not an error."""
+    entry). Inserts in a savepoint so a concurrent replay that wins the race is found, not an error.
+
+    A row the runner corrected since (``edited_at``) is returned as it is: the replay carries the
+    original content, which is neither a conflict nor a reason to undo the correction. A key whose
+    entry was deleted raises :class:`DeletedEntry`: the replay must not bring the entry back."""
     if key is not None:
         existing = _by_key(s, model, owner_id, key)
+        if existing is None and _key_deleted(s, model, owner_id, key):
+            raise DeletedEntry(key)
         if existing is not None:
+            if existing.edited_at is not None:
+                return existing, True
             if not same(existing):
                 raise IdempotencyConflict("this idempotency key was already used for a different entry; "
                                           "nothing was stored (send a new key for a new entry)")
@@ -94,7 +118,7 @@ def _once(s: Session, model: type[T], owner_id: int, key: str | None, same: Call
         existing = _by_key(s, model, owner_id, key)
         if existing is None:
             raise
-        if not same(existing):
+        if existing.edited_at is None and not same(existing):
             raise IdempotencyConflict("this idempotency key was already used for a different entry; "
                                       "nothing was stored") from None
         return existing, True
@@ -113,8 +137,11 @@ def log_pain(s: Session, owner_id: int, day: date, timing: str, score: int, *, n
         row.worse_than_before = worse_than_before
         return row
 
-    row, replayed = _once(s, PainEntry, owner_id, key,
-                          lambda r: (r.day, r.timing, r.score) == (day, timing, score), create)
+    try:
+        row, replayed = _once(s, PainEntry, owner_id, key,
+                              lambda r: (r.day, r.timing, r.score) == (day, timing, score), create)
+    except DeletedEntry:
+        return Logged(0, True, None, deleted=True)
     return Logged(row.id, replayed, row.id)
 
 
@@ -138,19 +165,52 @@ def log_exercise(s: Session, owner_id: int, day: date, exercise_id: str, sets: i
         row.status, row.pain = status, pain
         return row
 
-    row, replayed = _once(s, ExerciseSession, owner_id, key,
-                          lambda r: (r.day, r.exercise_id, r.status, r.pain) == (day, exercise_id.strip().lower(),
-                                                                                  status, pain), create)
+    if pain is not None and key is None:
+        key = server_key()  # the pain entry is found by the row's key (see pain_key), so the row needs one
+    try:
+        row, replayed = _once(s, ExerciseSession, owner_id, key,
+                              lambda r: (r.day, r.exercise_id, r.status, r.pain) == (day, exercise_id.strip().lower(),
+                                                                                      status, pain), create)
+    except DeletedEntry:
+        return Logged(0, True, None, deleted=True)
     pain_id = None
-    if pain is not None:
-        pain_key = None if key is None else (key[:60] + "-p")
-        pain_row = _by_key(s, PainEntry, owner_id, pain_key) if pain_key else None
-        if pain_row is None:
-            pain_row = repo.add_pain(s, owner_id, day, "daily", pain, note=f"during {row.exercise_id}")
-            pain_row.idempotency_key = pain_key
-            s.flush()
+    if replayed:  # the entry as it stands now (perhaps corrected since): a replay adds nothing
+        linked = linked_pain(s, row)
+        return Logged(row.id, True, None if linked is None else linked.id)
+    if pain is not None and key is not None:  # key is never None here (given one above)
+        pain_row = repo.add_pain(s, owner_id, day, "daily", pain, note=f"during {row.exercise_id}")
+        pain_row.idempotency_key = pain_key(key)
+        s.flush()
         pain_id = pain_row.id
     return Logged(row.id, replayed, pain_id)
+
+
+def server_key() -> str:
+    """A key the server gives an entry that came without one (it links an "it hurt" tap to its pain)."""
+    return "srv-" + secrets.token_urlsafe(16)
+
+
+def pain_key(exercise_key: str) -> str:
+    """The key of the pain entry an "it hurt" tap writes: derived from the tap's own key, so the
+    exercise row and its pain entry find each other (and a replay finds both)."""
+    return exercise_key[:60] + "-p"
+
+
+def linked_pain(s: Session, row: ExerciseSession) -> PainEntry | None:
+    """The diary pain entry an "it hurt" tap wrote with ``row`` (``None`` if there is none).
+
+    Found by the derived key; rows logged before every such tap had a key are matched by what the tap
+    wrote (same owner, day and score, "during <exercise>", no key)."""
+    if row.idempotency_key is not None:
+        found = _by_key(s, PainEntry, row.owner_id, pain_key(row.idempotency_key))
+        if found is not None or row.pain is None:
+            return found
+    if row.pain is None:
+        return None
+    return s.scalars(select(PainEntry).where(
+        PainEntry.owner_id == row.owner_id, PainEntry.day == row.day, PainEntry.timing == "daily",
+        PainEntry.score == row.pain, PainEntry.note == f"during {row.exercise_id}",
+        PainEntry.idempotency_key.is_(None)).order_by(PainEntry.id)).first()
 
 
 @lru_cache(maxsize=1)
@@ -187,7 +247,7 @@ def day_exercises(s: Session, owner_id: int, day: date) -> list[PlannedExercise]
 
 def _taps(rows: list[ExerciseSession]) -> list[ExerciseTap]:
     return [ExerciseTap(r.exercise_id, "skipped" if r.status == "skipped" else ("hurt" if r.pain is not None else "done"),
-                        r.pain, r.id) for r in rows]
+                        r.pain, r.id, r.sets, r.reps, r.hold_s) for r in rows]
 
 
 def load_today(s: Session, owner_id: int, day: date, *, adherence_weeks: int = 4) -> Today | None:
@@ -225,6 +285,8 @@ def load_today(s: Session, owner_id: int, day: date, *, adherence_weeks: int = 4
     view = build_today(plan, version, start, day, runs_per_week=runs_per_week, pain=repo.pain_obs(pain_rows),
                        taps=taps, morning=morning, exercise_history=history, ran_yesterday=ran or None,
                        adherence_weeks=adherence_weeks, this_week=week_in_force(walked, day))
+    if morning_row is not None:
+        view = dataclasses.replace(view, morning_entry_id=morning_row.id)
     latest = repo.latest_assessment(s, owner_id)
     ref = (latest.data or {}).get("referral") if latest is not None else None
     if ref:  # the newest answers hold a warning sign: the plan waits for a clinician

@@ -37,6 +37,9 @@ class CaseFacts(BaseModel):
     kujala: int | None = None
     kujala_change: int | None = None
     kujala_fall: int | None = None
+    #: Weeks from the first Kujala score to the latest when the gain is under the noticeable change
+    #: and the first score left room for one (None otherwise): the "no gain" referral of the review.
+    kujala_no_gain_weeks: int | None = None
     adherence_pct: int | None = None
     days_since_measure: int | None = None
     days_inactive: int | None = None

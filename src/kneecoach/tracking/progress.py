@@ -97,6 +97,27 @@ def kujala_change_message(points: Sequence[TrendPoint], kb: KnowledgeBase) -> st
             f"a change of about {mcid}-10 points is the smallest a person notices (crossley2004).")
 
 
+def no_gain_referral(points: Sequence[TrendPoint], kb: KnowledgeBase) -> str:
+    """"See a clinician" when the Kujala has not gained a noticeable change ``refer_without_gain_weeks``
+    after the first score (clinical reference section 9; crossley2004 for the size); empty otherwise.
+
+    A first score within ``kujala_mcid`` of 100 leaves no room for such a gain and never refers.
+    """
+    rule = kb.rules.retest
+    scored = [p for p in points if p.kujala is not None]
+    if len(scored) < 2:
+        return ""
+    first, last = scored[0], scored[-1]
+    weeks = (last.day - first.day).days // 7
+    gain = last.kujala - first.kujala  # type: ignore[operator]
+    if weeks < rule.refer_without_gain_weeks or gain >= rule.kujala_mcid or first.kujala > 100 - rule.kujala_mcid:  # type: ignore[operator]
+        return ""
+    return (f"See a clinician: your Kujala score went from {first.kujala} to {last.kujala} in {weeks} weeks, less than "
+            f"the {rule.kujala_mcid} points a person notices. A plan that has not helped after "
+            f"{rule.refer_without_gain_weeks} weeks needs a professional look at the knee; keep to what stays "
+            "within the pain rule until then (crossley2004, kneecoach_editorial).")
+
+
 # --------------------------------------------------------------------------- the context phase criteria read
 
 
@@ -305,9 +326,11 @@ class Progress:
     rungs: list[RungProposal]
     cadence: CadenceReport
     sources: list[str] = field(default_factory=list)
+    #: "See a clinician" when the Kujala has not improved enough in the weeks the rule allows (else "").
+    refer: str = ""
 
     def summary_lines(self) -> list[str]:
-        lines = [self.due.message, self.kujala_message]
+        lines = [*([self.refer] if self.refer else []), self.due.message, self.kujala_message]
         for ph in self.phases:
             if ph.criteria:
                 marks = "; ".join(f"{c.label}: {c.status.replace('_', ' ')}" for c in ph.criteria)
@@ -333,6 +356,7 @@ def progress(
         due=retest_due(history, today, kb),
         trend=points,
         kujala_message=kujala_change_message(points, kb),
+        refer=no_gain_referral(points, kb),
         phases=phases,
         current_phase=current,
         rungs=ladder_proposals(plan, exercise, pain, today, kb),

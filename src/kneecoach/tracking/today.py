@@ -45,6 +45,10 @@ class ExerciseTap:
     status: TapStatus
     pain: int | None = None
     entry_id: int | None = None
+    #: The dose as logged (the Change form on Today shows and corrects it).
+    sets: int | None = None
+    reps: int | None = None
+    hold_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class Today:
     #: Set when the latest assessment asks the runner to see a clinician first: every face then shows
     #: that instead of the day's exercises and run. ``{"message", "action", "reasons": [...]}``.
     referral: dict[str, object] | None = None
+    #: The diary id of today's morning check, so the faces can offer to correct it.
+    morning_entry_id: int | None = None
 
     @property
     def weekday_name(self) -> str:

@@ -174,8 +174,8 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
 
         return Response(figures_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
-    from kneecoach.web import (ops, routes_account, routes_api, routes_auth, routes_care, routes_clinician, routes_pages,
-                               routes_runlog, routes_today, routes_video)
+    from kneecoach.web import (ops, routes_account, routes_api, routes_auth, routes_care, routes_clinician,
+                               routes_diary_edit, routes_pages, routes_runlog, routes_today, routes_video)
 
     app.include_router(routes_auth.router)
     app.include_router(routes_pages.router)
@@ -186,6 +186,7 @@ def create_app(db_url: str | None = None, secret_key: str | None = None, *, http
     app.include_router(routes_video.api)
     app.include_router(routes_today.router)  # the runner's day (issue 16)
     app.include_router(routes_today.api)
+    app.include_router(routes_diary_edit.router)  # correcting a logged tap or diary entry (issue 16)
     app.include_router(routes_runlog.pages)  # runs logged by hand, races, marked days (issue 21)
     app.include_router(routes_runlog.api)
     app.include_router(routes_care.router)  # clinician's workspace (issue 17)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from kneecoach.intake.profile import Profile
-from kneecoach.store import repo, taps
+from kneecoach.store import diary_edit, repo, taps
 from kneecoach.store.models import User
 from kneecoach.web import kb, services
 from kneecoach.web.deps import (
@@ -89,6 +89,8 @@ class ExerciseIn(_In):
 class CreatedOut(BaseModel):
     id: int
     replayed: bool = Field(default=False, description="True when the idempotency key was seen before: nothing new stored.")
+    deleted: bool = Field(default=False, description="True when that earlier entry was deleted since: nothing stored, "
+                                                     "id is 0.")
 
 
 class PlanOut(BaseModel):
@@ -244,7 +246,7 @@ def log_pain(body: PainIn, response: Response, user: User = Depends(current_runn
         raise HTTPException(status_code=422, detail=str(exc)) from None
     if logged.replayed:
         response.status_code = 200  # the same key again: the entry already stored, nothing new
-    return CreatedOut(id=logged.id, replayed=logged.replayed)
+    return CreatedOut(id=logged.id, replayed=logged.replayed, deleted=logged.deleted)
 
 
 @router.post("/exercise", response_model=CreatedOut, status_code=201, summary="Log an exercise session")
@@ -260,7 +262,126 @@ def log_exercise(body: ExerciseIn, response: Response, user: User = Depends(curr
         raise HTTPException(status_code=422, detail=str(exc)) from None
     if logged.replayed:
         response.status_code = 200
-    return CreatedOut(id=logged.id, replayed=logged.replayed)
+    return CreatedOut(id=logged.id, replayed=logged.replayed, deleted=logged.deleted)
+
+
+# --------------------------------------------------------------------------- correcting the diary (issue 16)
+
+
+class ExercisePatch(_In):
+    """Only the fields sent change; ``null`` clears a dose, or the pain score."""
+
+    day: date | None = None
+    exercise_id: str | None = Field(default=None, max_length=80)
+    sets: int | None = Field(default=None, ge=0, le=100)
+    reps: int | None = Field(default=None, ge=0, le=1000)
+    hold_s: float | None = Field(default=None, ge=0, le=3600)
+    load_kg: float | None = Field(default=None, ge=0, le=1000)
+    note: str | None = Field(default=None, max_length=500)
+    status: Literal["done", "skipped"] | None = Field(default=None, description="'skipped' clears the pain score.")
+    pain: int | None = Field(default=None, ge=0, le=10,
+                             description="'Done, it hurt' score; its diary pain entry follows (null removes both).")
+
+
+class PainPatch(_In):
+    """Only the fields sent change."""
+
+    day: date | None = None
+    timing: Literal["during", "after", "next_morning", "daily"] | None = None
+    score: int | None = Field(default=None, ge=0, le=10)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ExerciseEntryOut(BaseModel):
+    id: int
+    day: date
+    exercise_id: str
+    sets: int | None
+    reps: int | None
+    hold_s: float | None
+    load_kg: float | None
+    note: str
+    status: str
+    pain: int | None
+    pain_id: int | None = Field(description="The diary pain entry of a 'Done, it hurt' tap.")
+    edited: bool
+
+
+class PainEntryOut(BaseModel):
+    id: int
+    day: date
+    timing: str
+    score: int
+    note: str
+    exercise_entry_id: int | None = Field(description="The 'Done, it hurt' tap this score belongs to, if any.")
+    edited: bool
+
+
+class DeletedOut(BaseModel):
+    deleted: int
+    pain_id: int | None = Field(default=None, description="The linked pain entry removed with it (or cleared).")
+
+
+def _changes(body: BaseModel, *, not_null: tuple[str, ...]) -> dict[str, Any]:
+    """The fields the client sent (``null`` included, where a field may be cleared)."""
+    sent = {name: getattr(body, name) for name in body.model_fields_set}
+    for name in not_null:
+        if name in sent and sent[name] is None:
+            raise HTTPException(status_code=422, detail=f"{name} cannot be empty; nothing was changed")
+    return sent
+
+
+def _diary_call(call):  # type: ignore[no-untyped-def]
+    try:
+        return call()
+    except repo.NotFound as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=f"{exc}; nothing was changed") from None
+
+
+def _exercise_out(db: Session, row: Any) -> ExerciseEntryOut:
+    linked = taps.linked_pain(db, row)
+    return ExerciseEntryOut(id=row.id, day=row.day, exercise_id=row.exercise_id, sets=row.sets, reps=row.reps,
+                            hold_s=row.hold_s, load_kg=row.load_kg, note=row.note, status=row.status, pain=row.pain,
+                            pain_id=None if linked is None else linked.id, edited=row.edited_at is not None)
+
+
+def _pain_out(db: Session, row: Any) -> PainEntryOut:
+    tap = diary_edit.tap_of_pain(db, row)
+    return PainEntryOut(id=row.id, day=row.day, timing=row.timing, score=row.score, note=row.note,
+                        exercise_entry_id=None if tap is None else tap.id, edited=row.edited_at is not None)
+
+
+@router.patch("/exercise/{entry_id}", response_model=ExerciseEntryOut,
+              summary="Correct a logged exercise (status, pain, dose, day); only the fields sent change")
+def patch_exercise(entry_id: int, body: ExercisePatch, user: User = Depends(current_runner),
+                   db: Session = DB) -> ExerciseEntryOut:
+    sent = _changes(body, not_null=("day", "exercise_id", "note", "status"))
+    _diary_call(lambda: diary_edit.edit_exercise(db, user.id, entry_id, known_ids=frozenset(kb.exercise_names()),
+                                                 **sent))
+    return _exercise_out(db, diary_edit.get_exercise(db, user.id, entry_id))
+
+
+@router.delete("/exercise/{entry_id}", response_model=DeletedOut,
+               summary="Delete a logged exercise (and the pain entry of a 'Done, it hurt' tap)")
+def remove_exercise(entry_id: int, user: User = Depends(current_runner), db: Session = DB) -> DeletedOut:
+    gone = _diary_call(lambda: diary_edit.delete_exercise(db, user.id, entry_id))
+    return DeletedOut(deleted=gone.id, pain_id=gone.pain_id)
+
+
+@router.patch("/pain/{entry_id}", response_model=PainEntryOut,
+              summary="Correct a pain entry (score, timing, day, note); only the fields sent change")
+def patch_pain(entry_id: int, body: PainPatch, user: User = Depends(current_runner), db: Session = DB) -> PainEntryOut:
+    sent = _changes(body, not_null=("day", "timing", "score", "note"))
+    _diary_call(lambda: diary_edit.edit_pain(db, user.id, entry_id, **sent))
+    return _pain_out(db, diary_edit.get_pain(db, user.id, entry_id))
+
+
+@router.delete("/pain/{entry_id}", response_model=DeletedOut, summary="Delete a pain entry")
+def remove_pain(entry_id: int, user: User = Depends(current_runner), db: Session = DB) -> DeletedOut:
+    gone = _diary_call(lambda: diary_edit.delete_pain(db, user.id, entry_id))
+    return DeletedOut(deleted=gone.id)
 
 
 @router.get("/users/{owner_id}/review", summary="The weekly review: reviewed plan week, decision, strength, warnings")

@@ -361,14 +361,15 @@ def plan_ics(start: str | None = None, owner: User = Depends(viewable_owner),
 @router.get("/u/{owner_id}/review")
 def review_page(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
                 db: Session = DB) -> Response:
-    from kneecoach.tracking.progress import retest_due
+    from kneecoach.tracking.progress import no_gain_referral, retest_due, trend_points
 
     unit = user.distance_unit or "km"  # the viewer's unit (issue 16): sentences, chart and tables
     view = services.review_view(db, owner.id, unit=unit)
     history = repo.profile_history(db, owner.id)
     due = retest_due(history, date.today(), kb.kb()) if history else None
+    no_gain = no_gain_referral(trend_points(history, kb.kb()), kb.kb()) if history else ""
     return render(request, "review.html", {**_owner_context(user, owner), "view": view, "retest_due": due,
-                                           "unit": unit})
+                                           "no_gain": no_gain, "unit": unit})
 
 
 @router.get("/u/{owner_id}/review.csv")
@@ -473,9 +474,12 @@ def job_page(job_id: int, request: Request, user: User = Depends(current_runner)
 
 
 def _diary_context(db: Session, user: User, values: dict, errors: dict) -> dict:
+    from kneecoach.store import diary_edit
+
+    sessions, pain = diary_edit.recent(db, user.id, date.today())  # the last 30 days, with Edit and Delete
     return {
         "values": values, "errors": errors, "timings": PAIN_TIMING_LABELS, "exercises": kb.exercise_names(),
-        "pain": repo.list_pain(db, user.id)[-15:][::-1], "sessions": repo.list_exercise(db, user.id)[-15:][::-1],
+        "pain": pain, "sessions": sessions, "recent_days": diary_edit.RECENT_DAYS,
         "today": date.today().isoformat(), "new_key": new_key, **_runlog_context(),
     }
 

@@ -197,6 +197,11 @@ def tap(db: Session, user: User, exercise_id: str, status: str, pain: int | None
 
 _MESSAGES = {"done": "Logged as done.", "hurt": "Logged as done, with the pain score.", "skipped": "Marked as skipped."}
 _REPLAYED = "Already logged (this tap was sent before); nothing new was stored."
+_REPLAYED_DELETED = "This tap was sent before and its entry has since been deleted; nothing was stored."
+
+
+def _replay_message(logged: taps.Logged) -> str:
+    return _REPLAYED_DELETED if logged.deleted else _REPLAYED
 
 
 def _int(value: str | None, what: str) -> int | None:
@@ -222,7 +227,7 @@ def today_tap(request: Request, form: FormData = FORM, user: User = Depends(curr
     except ValueError as exc:
         db.rollback()
         return _refuse(request, db, user, str(exc)[:1].upper() + str(exc)[1:] + " Nothing was stored.")
-    message = _REPLAYED if logged.replayed else _MESSAGES[status]
+    message = _replay_message(logged) if logged.replayed else _MESSAGES[status]
     return _done(request, db, user, message, 200 if logged.replayed else 201, logged.replayed)
 
 
@@ -250,7 +255,7 @@ def today_morning(request: Request, form: FormData = FORM, user: User = Depends(
     except ValueError as exc:
         db.rollback()
         return _refuse(request, db, user, str(exc)[:1].upper() + str(exc)[1:] + ". Nothing was stored.")
-    message = _REPLAYED if logged.replayed else "Morning check saved."
+    message = _replay_message(logged) if logged.replayed else "Morning check saved."
     return _done(request, db, user, message, 200 if logged.replayed else 201, logged.replayed)
 
 
@@ -281,6 +286,7 @@ class LoggedOut(BaseModel):
     id: int
     replayed: bool
     detail: str
+    deleted: bool = False
 
 
 def _api(call) -> LoggedOut | JSONResponse:  # type: ignore[no-untyped-def]
@@ -290,7 +296,8 @@ def _api(call) -> LoggedOut | JSONResponse:  # type: ignore[no-untyped-def]
         raise HTTPException(status_code=409, detail=str(exc)) from None
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
-    out = LoggedOut(id=logged.id, replayed=logged.replayed, detail=_REPLAYED if logged.replayed else message)
+    out = LoggedOut(id=logged.id, replayed=logged.replayed, detail=_replay_message(logged) if logged.replayed else message,
+                    deleted=logged.deleted)
     return JSONResponse(out.model_dump(), status_code=200 if logged.replayed else 201)
 
 

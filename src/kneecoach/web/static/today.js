@@ -72,8 +72,10 @@
     send(entry).then(function (r) {
       return r.json().then(function (j) {
         if (r.ok) {
+          var item = form.closest("li");
           mark(form, text + (j.replayed ? " (already logged)" : ""));
           if (form.dataset.kind === "morning") { location.reload(); }
+          else if (item) { refreshItem(item); }  // brings the Change and Undo controls of the logged item
         } else {
           var err = document.createElement("p");
           err.className = "flash bad"; err.setAttribute("role", "alert");
@@ -87,6 +89,57 @@
       mark(form, text + " - saved on this phone, will be sent when you are back online", "queued");
       var st = (form.closest("li") || form.closest("section")).querySelector(".state");
       if (st) st.setAttribute("data-queued", entry.key);
+    });
+  });
+
+  // Change / Undo under a logged exercise: the same posts as without JavaScript, sent with fetch; on
+  // success the item (and the day's count and adherence) is replaced by its fresh copy from /today.
+  // A correction needs a connection (it is not queued: it must not land after a later tap).
+  function alertBefore(form, text) {
+    var old = form.parentNode.querySelector(".flash.bad");
+    if (old) old.remove();
+    var err = document.createElement("p");
+    err.className = "flash bad"; err.setAttribute("role", "alert"); err.textContent = text;
+    form.parentNode.insertBefore(err, form);
+  }
+  function refreshFrom(html, item) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = item && item.id ? doc.getElementById(item.id) : null;
+    if (item && fresh) item.replaceWith(fresh);
+    ["ex-h", "adh-h"].forEach(function (id) {
+      var mine = document.getElementById(id), theirs = doc.getElementById(id);
+      var a = mine && (id === "ex-h" ? mine : mine.closest("section"));
+      var b = theirs && (id === "ex-h" ? theirs : theirs.closest("section"));
+      if (a && b) a.replaceWith(b);
+    });
+    return fresh;
+  }
+  function refreshItem(item) {
+    return fetch("/today", { credentials: "same-origin" }).then(function (p) { return p.text(); })
+      .then(function (html) { return refreshFrom(html, item); }, function () { return null; });
+  }
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.classList || !form.classList.contains("editform")) return;
+    ev.preventDefault();
+    var item = form.closest("li");
+    var body = new URLSearchParams(new FormData(form)).toString();
+    fetch(form.getAttribute("action"), {
+      method: "POST", credentials: "same-origin",
+      headers: { "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" },
+      body: body
+    }).then(function (r) {
+      return r.json().then(function (j) {
+        if (!r.ok) { alertBefore(form, typeof j.detail === "string" ? j.detail : "That change was not saved."); return; }
+        return refreshItem(item).then(function (fresh) {
+            var state = fresh && fresh.querySelector(".state");
+            if (state) state.textContent = state.textContent + " · " + j.detail;
+            var focus = fresh && fresh.querySelector("button, summary");
+            if (focus) focus.focus();
+          });
+      });
+    }, function () {
+      alertBefore(form, "You are offline: the change was not saved. Try again when you are back online.");
     });
   });
 
