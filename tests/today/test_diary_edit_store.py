@@ -7,16 +7,14 @@ and offline replays that arrive after an edit or a delete.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from kneecoach.store import diary_edit, migrate, repo, taps
-from kneecoach.store.db import make_engine, make_session_factory, transaction
+from kneecoach.store import diary_edit, repo, taps
+from kneecoach.store.db import transaction
 from kneecoach.store.models import DeletedDiaryKey, ExerciseSession, PainEntry
 
 PG_URL = os.environ.get("KNEECOACH_TEST_POSTGRES_URL")
@@ -24,30 +22,8 @@ TODAY = date.today()
 KNOWN = frozenset({"clamshell", "glute_bridge"})
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    if request.param == "postgres":
-        if PG_URL is None:
-            pytest.skip("set KNEECOACH_TEST_POSTGRES_URL to a throwaway PostgreSQL database")
-        url = PG_URL
-        was_empty = migrate.current(url) is None
-        migrate.upgrade(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'e.db'}"
-        migrate.upgrade(url)
-    engine = make_engine(url)
-    yield make_session_factory(engine)
-    if request.param == "postgres":
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM users WHERE email LIKE '%@edit.test'"))
-        if was_empty:
-            engine.dispose()
-            migrate.downgrade(url, "base")
-    engine.dispose()
-
-
 def _user(s: Session, name: str) -> int:
-    return repo.create_user(s, f"{name}-{os.getpid()}@edit.test", name, password_hash=None).id
+    return repo.create_user(s, f"{name}-{os.getpid()}@store.today.test", name, password_hash=None).id
 
 
 def _rows(s: Session, owner: int) -> tuple[list[tuple], list[tuple]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,30 +20,8 @@ PG_URL = os.environ.get("KNEECOACH_TEST_POSTGRES_URL")
 TODAY = date.today()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    if request.param == "postgres":
-        if PG_URL is None:
-            pytest.skip("set KNEECOACH_TEST_POSTGRES_URL to a throwaway PostgreSQL database")
-        url = PG_URL
-        was_empty = migrate.current(url) is None
-        migrate.upgrade(url)
-    else:
-        url = f"sqlite:///{tmp_path / 't.db'}"
-        migrate.upgrade(url)
-    engine = make_engine(url)
-    yield make_session_factory(engine)
-    if request.param == "postgres":
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM users WHERE email LIKE '%@taps.test'"))
-        if was_empty:  # leave a throwaway database as empty as we found it (test_migrations needs that)
-            engine.dispose()
-            migrate.downgrade(url, "base")
-    engine.dispose()
-
-
 def _user(s: Session, name: str) -> int:
-    return repo.create_user(s, f"{name}-{os.getpid()}@taps.test", name, password_hash=None).id
+    return repo.create_user(s, f"{name}-{os.getpid()}@store.today.test", name, password_hash=None).id
 
 
 def _counts(s: Session, owner: int) -> tuple[int, int]:

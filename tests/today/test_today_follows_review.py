@@ -8,17 +8,14 @@ and a review saved on a Sunday put Today one week ahead of the plan.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
-import pytest
-from sqlalchemy.orm import Session, sessionmaker
 
+from .conftest import TEST_DOMAIN
 from ..tracking.review_sim import START, Week, simulate, strength_ids
 from kneecoach.plan.schedule import split_runs
-from kneecoach.store import migrate, repo, taps
-from kneecoach.store.db import make_engine, make_session_factory, transaction
+from kneecoach.store import repo, taps
+from kneecoach.store.db import transaction
 from kneecoach.store.review_data import load_review
 from kneecoach.tracking.activity import Activity
 from kneecoach.tracking.adherence import plan_prescription
@@ -80,18 +77,6 @@ def test_a_week_split_into_runs_adds_up_to_the_reviews_distance() -> None:
 
 # --------------------------------------------------------------------------- through the store
 
-PG_URL = os.environ.get("KNEECOACH_TEST_POSTGRES_URL")
-
-
-@pytest.fixture()
-def factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 't.db'}"
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
 def _runs(monday: date, km: float) -> list[Activity]:
     return [Activity(start=datetime(d.year, d.month, d.day, 7, tzinfo=timezone.utc), duration_s=km / 3 * 330,
                      distance_m=km / 3 * 1000) for d in (monday + timedelta(days=i) for i in (1, 3, 5))]
@@ -101,7 +86,7 @@ def test_store_today_follows_the_unsaved_review_and_a_sunday_apply(factory, plan
     this_monday = date.today() - timedelta(days=date.today().weekday())
     start = this_monday - timedelta(weeks=2)
     with transaction(factory) as s:
-        uid = repo.create_user(s, "t@today.test", "t", password_hash=None).id
+        uid = repo.create_user(s, f"t-{os.getpid()}@{TEST_DOMAIN}", "t", password_hash=None).id
         repo.save_plan(s, uid, plan.model_copy(update={"start_date": start}), "test")
         ramp = plan.mileage_ramp
         repo.add_runs(s, uid, _runs(start, ramp[0].km) + _runs(start + timedelta(weeks=1), ramp[1].km))

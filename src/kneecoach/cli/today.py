@@ -44,7 +44,7 @@ def today_cmd(
     """Today's exercises, the morning check and today's run (as planned, shorter, cross-train or rest)."""
     from kneecoach.intake.units import show_distance
     from kneecoach.plan.morning import ACTION_LABELS
-    from kneecoach.store import repo, taps
+    from kneecoach.store import taps
 
     when = _day(day)
     if when > date.today():

@@ -203,7 +203,7 @@ def render_markdown(a: Assessment, kb: KnowledgeBase | None = None, figures: dic
                 if e.evidence:
                     out += [f"  - Evidence: {_evidence_line(e.evidence)}"]
                 if figures and e.id in figures:
-                    out += [f"", f"  ![{e.name}: start and end positions]({figures[e.id]})", ""]
+                    out += ["", f"  ![{e.name}: start and end positions]({figures[e.id]})", ""]
             out += ["", f"Sources: {_src(ph.sources)}", ""]
         if plan.pathway_advice:
             out += ["### For this pathway", ""]

@@ -489,7 +489,6 @@ def run_span(s: Session, owner_id: int) -> tuple[int, datetime, datetime] | None
     Lets a command whose date window is empty say what *is* stored instead of
     "no runs" (an archive of old runs is not an empty diary).
     """
-    from sqlalchemy import func
 
     n, first, last = s.execute(
         select(func.count(RunRecord.id), func.min(RunRecord.start_time), func.max(RunRecord.start_time))

@@ -579,7 +579,7 @@ def walk(
     runs = sorted((r for r in runs if is_running(r) and activity_day(r) <= today), key=lambda r: (r.start, r.distance_m))
     pain = [p for p in pain if p.day <= today]
     flags = [f for f in flags if f.day <= today]
-    base, rule, prule, target = _base(plan), plan.ramp_rule, plan.pain_rule, plan.target_km
+    base, rule, target = _base(plan), plan.ramp_rule, plan.target_km
     st = _State(pos=0, highest=base[0].km)
     hold = getattr(plan, "running_hold", None)  # issue 15's plans say why running is held, and until what
     held_by_criteria = (plan.pathway is not None and plan.pathway.running_on_hold) or (
