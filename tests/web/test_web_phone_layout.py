@@ -111,6 +111,25 @@ def _seed(app) -> tuple[int, int]:
     return runner_id, stranger_id
 
 
+def _plan_started_weeks_ago(db_url: str, owner_id: int, weeks: int) -> None:
+    from datetime import date, timedelta
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from kneecoach.store import repo
+
+    engine = create_engine(db_url)
+    try:
+        with Session(engine) as s:
+            _, plan = repo.latest_plan(s, owner_id)  # type: ignore[misc]
+            monday = date.today() - timedelta(days=date.today().weekday() + 7 * weeks)
+            repo.save_plan(s, owner_id, plan.model_copy(update={"start_date": monday}), "layout test")
+            s.commit()
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[Site]:
     import uvicorn
@@ -121,9 +140,10 @@ def site(tmp_path_factory) -> Iterator[Site]:
     hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # module scope: set by hand
     saved = security._hasher, security._DUMMY_HASH
     security._hasher, security._DUMMY_HASH = hasher, hasher.hash("dummy-password")
-    app = create_app(f"sqlite:///{tmp_path_factory.mktemp('layout') / 'layout.db'}",
-                     secret_key="layout-test-key-" + "z" * 32)
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('layout') / 'layout.db'}"
+    app = create_app(db_url, secret_key="layout-test-key-" + "z" * 32)
     runner_id, stranger_id = _seed(app)
+    _plan_started_weeks_ago(db_url, runner_id, 3)  # the review, plan and Today pages with weeks walked
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
