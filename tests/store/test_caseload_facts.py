@@ -41,7 +41,9 @@ def _setup(factory):
         repo.save_profile(s, runner.id, then, kind="retest", taken_at=datetime(2026, 11, 1, tzinfo=timezone.utc))
         a = assess(base)
         arec = repo.save_assessment(s, runner.id, p1.id, a.model_dump(mode="json"), a.kb_version)
-        rec = repo.save_plan(s, runner.id, a.plan, "intake", assessment_id=arec.id)
+        # stored on Thu 1 Oct: plan week 1 starts the Monday after, as save_plan would set it then
+        rec = repo.save_plan(s, runner.id, a.plan.model_copy(update={"start_date": date(2026, 10, 5)}), "intake",
+                             assessment_id=arec.id)
         rec.created_at = datetime(2026, 10, 1, tzinfo=timezone.utc)
         for d, sc in ((13, 1), (12, 1), (3, 4), (2, 6)):
             repo.add_pain(s, runner.id, TODAY - timedelta(days=d), "during", sc)
@@ -80,9 +82,23 @@ def _check_facts(factory):
     first_phase = next(p for p in plan.phases if p.exercises)  # no review yet: the first phase with exercises
     per_week = max(e.dose.days_per_week for e in first_phase.exercises)
     assert f.adherence_pct == round(min(1.0, 3 / (per_week * 2)) * 100)  # 3 exercise days in 14
-    assert f.planned_km_this_week == round(plan.mileage_ramp[min(8, len(plan.mileage_ramp) - 1)].km, 1)
+    week = (TODAY - date(2026, 10, 5)).days // 7 + 1  # plan week 9 on Tue 1 Dec
+    assert f.planned_km_this_week == round(plan.mileage_ramp[min(week, len(plan.mileage_ramp)) - 1].km, 1)
     assert f.referral is False and f.unread_notes == 0
     assert f.kujala_no_gain_weeks is None  # the first score was the best there is: no room to gain
+
+
+def test_planned_km_follows_the_plan_calendar_after_a_saved_review():
+    from kneecoach.store.caseload import _planned_km
+
+    # a saved review's ramp starts at the week it decided (week 5 here), counted from start_date
+    summary = {"ramp_km": [20.0, 16.0, 22.0], "ramp_weeks": [5, 6, 7], "start_date": "2026-10-05"}
+    assert _planned_km(summary, None, date(2026, 11, 2)) == 20.0   # week 5
+    assert _planned_km(summary, None, date(2026, 11, 12)) == 16.0  # week 6
+    assert _planned_km(summary, None, date(2026, 12, 31)) == 22.0  # after the ramp: the last week
+    assert _planned_km(summary, None, date(2026, 10, 1)) == 20.0   # before: the first
+    old = {"ramp_km": [10.0, 11.0]}  # a summary from before start_date was stored
+    assert _planned_km(old, datetime(2026, 10, 1, tzinfo=timezone.utc), date(2026, 10, 9)) == 11.0
 
 
 def test_a_kujala_without_gain_for_seven_weeks_is_a_fact(factory):

@@ -10,13 +10,15 @@ from typing import Any
 
 from kneecoach.plan.models import Plan
 
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 
 
 def plan_summary(plan: Plan) -> dict[str, Any]:
     """``exercise_days_per_week``: most days a week any exercise of the current phase is prescribed;
     (the current phase, or before the first review the first phase that has exercises);
-    ``ramp_km``: the weekly distance of each ramp week; ``running_held``: a clinician holds running;
+    ``ramp_km``: the weekly distance of each ramp week, ``ramp_weeks``: its plan-calendar week number
+    (a saved review's ramp starts at the week it decided), ``start_date``: Monday of plan week 1;
+    ``running_held``: a clinician holds running;
     ``pause_running_at``, ``max_next_morning``, ``pause_after_unsettled_mornings``: the plan's pain rule; ``clinician_changes``: changes in force."""
     with_exercises = [p for p in plan.phases if p.exercises]
     phase = next((p for p in plan.phases if p.id == plan.current_phase),
@@ -26,6 +28,8 @@ def plan_summary(plan: Plan) -> dict[str, Any]:
         "v": SUMMARY_VERSION,
         "exercise_days_per_week": days,
         "ramp_km": [round(w.km, 1) for w in plan.mileage_ramp],
+        "ramp_weeks": [w.week for w in plan.mileage_ramp],
+        "start_date": plan.start_date.isoformat() if plan.start_date else None,
         "running_held": any(c.kind == "hold_running" for c in plan.clinician_changes),
         "pause_running_at": plan.pain_rule.pause_running_at,
         "max_next_morning": plan.pain_rule.max_next_morning,

@@ -172,11 +172,7 @@ def caseload_facts(s: Session, clinician_id: int, today: date, kb: KnowledgeBase
                    if len(scored) > 1 and scored[0][1] - scored[-1][1] < mcid and scored[-1][1] <= 100 - mcid else None)
         last = last_activity.get(r.id) or _as_date(r.created_at) or today
         visit = visits.get(r.id)
-        ramp = summary.get("ramp_km") or []
-        planned = None
-        if ramp and plan_at is not None:
-            week_n = max(0, (today - plan_at.date()).days // 7)
-            planned = float(ramp[min(week_n, len(ramp) - 1)])
+        planned = _planned_km(summary, plan_at, today)
         out.append(CaseFacts(
             runner_id=r.id, name=r.display_name, referral=ref,
             referral_since_visit=ref and (visit is None or (ref_at is not None and ref_at > _utc(_as_datetime(visit)))),
@@ -250,6 +246,26 @@ def _kujala(answers: Any, kb: KnowledgeBase) -> int | None:
 
 #: Kujala scores by (knowledge version, answers): scored once per distinct set of answers.
 _KUJALA_SCORES: dict[tuple[str, tuple[tuple[str, str], ...]], int | None] = {}
+
+
+def _planned_km(summary: dict[str, Any], plan_at: datetime | None, today: date) -> float | None:
+    """The stored plan's distance for the week holding ``today``: the ramp entry numbered with that
+    plan-calendar week (counted from ``start_date``), the first before it starts, the last after the
+    ramp ends. (The walk's unsaved holds are for the runner's own pages; a caseload of hundreds reads
+    only the stored summary.)"""
+    ramp = summary.get("ramp_km") or []
+    if not ramp:
+        return None
+    start = summary.get("start_date")
+    if start is None:  # an older summary: count from the day the version was saved
+        if plan_at is None:
+            return None
+        return float(ramp[min(max(0, (today - plan_at.date()).days // 7), len(ramp) - 1)])
+    number = (today - date.fromisoformat(start)).days // 7 + 1
+    weeks = summary.get("ramp_weeks") or list(range(1, len(ramp) + 1))
+    if number <= weeks[0]:
+        return float(ramp[0])
+    return float(next((km for w, km in zip(weeks, ramp) if w == number), ramp[-1]))
 
 
 def _summary_of(s: Session, plan_id: int) -> dict[str, Any]:
