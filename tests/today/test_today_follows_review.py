@@ -145,3 +145,13 @@ def test_plan_in_force_places_every_week_on_its_calendar_week() -> None:
     saved = apply_review(sim.plan, rv)
     first = weekly_schedule(saved, 4, START)[0]
     assert first.week == 6 and first.days[0].date == rv.decision.next_week_start
+
+
+def test_days_before_plan_week_1_say_when_it_starts() -> None:
+    sim = simulate(lambda n: Week(), 1)
+    thursday = START - timedelta(days=4)
+    week, view = _today(sim, sim.plan, thursday)
+    assert view.plan_starts == START and week.number == 1
+    assert week.km == sim.reviews[0].decision.reviewed_week.prescribed.km  # type: ignore[union-attr]
+    _, monday = _today(sim, sim.plan, START)
+    assert monday.plan_starts is None and monday.plan_week == 1

@@ -100,8 +100,10 @@ def _print(view, unit: str, labels: dict[str, str], show_distance) -> None:  # t
             out.print(f"- {reason}", highlight=False)
         out.print(f"[italic]{view.disclaimer}[/]", highlight=False)
         raise typer.Exit(EXIT_REFERRAL)
+    week = (f"plan week 1 starts {view.plan_starts:%a %d %b} (until then, week 1 as a guide)" if view.plan_starts
+            else f"week {view.plan_week}")
     out.print(f"[bold]{view.weekday_name} {view.day.isoformat()}[/] - plan version {view.plan_version}, "
-              f"week {view.plan_week}, phase: {view.phase.name if view.phase else '-'}", highlight=False)
+              f"{week}, phase: {view.phase.name if view.phase else '-'}", highlight=False)
     run = view.run
     if view.morning is None:
         out.print("Morning check: not answered yet - `kneecoach today --morning N` (knee pain now, 0-10)"

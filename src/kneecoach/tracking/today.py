@@ -82,6 +82,8 @@ class Today:
     #: Set when the latest assessment asks the runner to see a clinician first: every face then shows
     #: that instead of the day's exercises and run. ``{"message", "action", "reasons": [...]}``.
     referral: dict[str, object] | None = None
+    #: Monday of plan week 1 when today comes before it: the days until then follow week 1 as a guide.
+    plan_starts: date | None = None
     #: The diary id of today's morning check, so the faces can offer to correct it.
     morning_entry_id: int | None = None
 
@@ -108,6 +110,8 @@ class WeekInForce:
     long_run_km: float
     action: str
     reason: str
+    #: Monday of plan week 1 when the day comes before it (a plan made mid-week), else None.
+    starts: date | None = None
 
 
 def week_in_force(result: WalkResult, day: date) -> WeekInForce:
@@ -120,7 +124,8 @@ def week_in_force(result: WalkResult, day: date) -> WeekInForce:
     """
     if result.next_week_start <= day or not result.weeks:
         p = result.next_week
-        return WeekInForce(result.next_week_number, p.km, p.long_run_km, result.action, result.reason)
+        starts = result.start if day < result.start else None
+        return WeekInForce(result.next_week_number, p.km, p.long_run_km, result.action, result.reason, starts)
     judged = result.weeks[-1]
     p = judged.prescribed
     if judged.action in STOP_ACTIONS:
@@ -209,5 +214,5 @@ def build_today(
         minutes=spread.minutes[day.weekday()], run=run, morning=morning,
         ask_second_question=needs_second_question(y_pain, rule), yesterday_run_pain=y_pain,
         adherence=adherence, week_layout=layout, disclaimer=plan.disclaimer,
-        sources=sorted(set(rule.sources)),
+        sources=sorted(set(rule.sources)), plan_starts=this_week.starts if this_week else None,
     )

@@ -57,6 +57,7 @@ def today_json(view: Today, unit: str) -> dict[str, Any]:
 
     return {
         "day": view.day.isoformat(), "plan_version": view.plan_version, "plan_week": view.plan_week,
+        "plan_starts": view.plan_starts.isoformat() if view.plan_starts else None,
         "phase": None if view.phase is None else {"id": view.phase.id, "name": view.phase.name},
         "minutes": view.minutes, "unit": unit,
         "run": {"action": run.action, "label": run.label, "reason": run.reason, "long": run.long,
