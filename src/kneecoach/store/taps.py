@@ -29,10 +29,10 @@ from sqlalchemy.orm import Session
 from kneecoach.store import repo
 from kneecoach.store.models import DeletedDiaryKey, ExerciseSession, PainEntry, PlanRecord, User
 from kneecoach.plan.morning import MorningAnswer
-from kneecoach.plan.models import PlannedExercise
+from kneecoach.plan.models import Plan, PlannedExercise
 from kneecoach.plan.schedule import active_exercises, plan_monday, spread_exercises
-from kneecoach.tracking.adherence import WeekAdherence
-from kneecoach.tracking.diary import validate_pain
+from kneecoach.tracking.adherence import WeekAdherence, plan_prescription, recent_adherence
+from kneecoach.tracking.diary import ExerciseObs, validate_pain
 from kneecoach.tracking.today import ExerciseTap, Today, build_today
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
@@ -268,18 +268,14 @@ def load_today(s: Session, owner_id: int, day: date, *, adherence_weeks: int = 4
     owner = s.get(User, owner_id)  # the walk's reasons (shown when it stops a run) in the runner's unit
     walked = load_walk(s, owner_id, plan, created, day, _strength_ids(),
                        unit=getattr(owner, "distance_unit", None) or "km")
-    # Exercises start the day the first plan is made (running waits for plan week 1's Monday), so
-    # adherence counts from the Monday of that week; later versions (reviews, re-tests) do not reset it.
-    first = s.scalar(select(func.min(PlanRecord.created_at)).where(PlanRecord.owner_id == owner_id))
-    start = min(plan_monday(first.date() if first else day), walked.start)
+    start = _adherence_start(s, owner_id, plan, created, day)
     profile = repo.latest_profile(s, owner_id)
     runs_per_week = profile.running.runs_per_week if profile else 3
     lookback = max(2, plan.pain_rule.pause_after_unsettled_mornings + 1)
     pain_rows = repo.list_pain(s, owner_id, since=day - timedelta(days=lookback), until=day)
     morning_row = next((p for p in reversed(pain_rows) if p.day == day and p.timing == "next_morning"), None)
     morning = None if morning_row is None else MorningAnswer(morning_row.score, morning_row.worse_than_before)
-    since = max(start, day - timedelta(days=7 * adherence_weeks + 6))
-    history = repo.exercise_obs(repo.list_exercise(s, owner_id, since=since, until=day))
+    history = _adherence_history(s, owner_id, start, day, adherence_weeks)
     taps = _taps(repo.list_exercise(s, owner_id, since=day, until=day, include_skipped=True))
     ran = bool(repo.run_rows(s, owner_id, since=day - timedelta(days=1), until=day - timedelta(days=1)))
     view = build_today(plan, version, start, day, runs_per_week=runs_per_week, pain=repo.pain_obs(pain_rows),
@@ -298,9 +294,31 @@ def load_today(s: Session, owner_id: int, day: date, *, adherence_weeks: int = 4
 
 def weekly_adherence_for(s: Session, owner_id: int, day: date, weeks: int = 4) -> list[WeekAdherence]:
     """The owner's adherence for the last ``weeks`` weeks up to ``day`` (empty without a plan): the
-    numbers the review and a clinician's caseload show, from the same function as Today."""
-    view = load_today(s, owner_id, day, adherence_weeks=weeks)
-    return [] if view is None else view.adherence
+    numbers the review and a clinician's caseload show, from the same function as Today (without
+    Today's walk of the plan's weeks, which the review has done already)."""
+    found = repo.latest_plan(s, owner_id)
+    if found is None:
+        return []
+    plan = found[1]
+    start = _adherence_start(s, owner_id, plan, plan_created(s, owner_id) or day, day)
+    return recent_adherence(plan_prescription(plan), _adherence_history(s, owner_id, start, day, weeks), start, day,
+                            weeks)
+
+
+def _adherence_start(s: Session, owner_id: int, plan: Plan, created: date, day: date) -> date:
+    """Where adherence counts from. Exercises start the day the first plan is made (running waits for
+    plan week 1's Monday), so from the Monday of that week; later versions (reviews, re-tests) do not
+    reset it."""
+    from kneecoach.tracking.weekly_walk import plan_start
+
+    first = s.scalar(select(func.min(PlanRecord.created_at)).where(PlanRecord.owner_id == owner_id))
+    return min(plan_monday(first.date() if first else day), plan_start(plan, created))
+
+
+def _adherence_history(s: Session, owner_id: int, start: date, day: date, weeks: int) -> list[ExerciseObs]:
+    """The exercise rows :func:`recent_adherence` reads: ``weeks`` weeks back from ``day``, not before ``start``."""
+    since = max(start, day - timedelta(days=7 * weeks + 6))
+    return repo.exercise_obs(repo.list_exercise(s, owner_id, since=since, until=day))
 
 
 def adherence_json(s: Session, owner_id: int, day: date, weeks: int = 4) -> list[dict[str, object]]:

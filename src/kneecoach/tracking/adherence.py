@@ -90,6 +90,15 @@ def weekly_adherence(
     return out
 
 
+def recent_adherence(
+    prescription: Mapping[str, int], exercise: Sequence[ExerciseObs], plan_start: date, day: date, weeks: int = 4,
+) -> list[WeekAdherence]:
+    """The last ``weeks`` weeks up to ``day`` (this week so far included), none before ``plan_start``:
+    what Today shows and what the review's JSON lists."""
+    first = max(plan_start, day - timedelta(days=7 * weeks - 1 + day.weekday()))
+    return weekly_adherence(prescription, exercise, first, day)
+
+
 # --- the caseload's quick share (issue 17) --------------------------------------------------------
 # A clinician's caseload ranks hundreds of runners from grouped counts (days with any exercise
 # logged per runner), not each runner's diary; these give the share from such a count. A day with

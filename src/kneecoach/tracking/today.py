@@ -29,7 +29,7 @@ from kneecoach.plan.schedule import (
     split_runs,
     spread_exercises,
 )
-from kneecoach.tracking.adherence import WeekAdherence, plan_prescription, weekly_adherence
+from kneecoach.tracking.adherence import WeekAdherence, plan_prescription, recent_adherence
 from kneecoach.tracking.diary import ExerciseObs, PainObs
 from kneecoach.tracking.weekly_walk import WalkResult
 
@@ -206,8 +206,7 @@ def build_today(
                      yesterday_run_pain=y_pain, earlier_mornings=earlier, no_run_reason=no_run_reason)
 
     prescription = plan_prescription(plan)
-    first = max(plan_start, day - timedelta(days=7 * adherence_weeks - 1 + day.weekday()))
-    adherence = weekly_adherence(prescription, exercise_history, first, day)
+    adherence = recent_adherence(prescription, exercise_history, plan_start, day, adherence_weeks)
     layout = [(DAY_NAMES[d], [e.name for e in spread.days[d]], spread.minutes[d]) for d in range(7)]
     return Today(
         day=day, plan_version=plan_version, plan_week=week, phase=current_phase(plan), items=items,
