@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,16 @@ if TYPE_CHECKING:
     from kneecoach.tracking.review import Review
     from kneecoach.tracking.weekly_walk import WalkResult
 
-__all__ = ["load_review", "load_walk", "referral_reasons"]
+__all__ = ["load_review", "load_walk", "packaged_strength_ids", "referral_reasons"]
+
+
+@lru_cache(maxsize=1)
+def packaged_strength_ids() -> frozenset[str]:
+    """The packaged knowledge base's strength exercises (what the review counts), worked out once."""
+    from kneecoach.assessment.kb import load_kb
+    from kneecoach.tracking.review import strength_exercise_ids
+
+    return frozenset(strength_exercise_ids(load_kb()))
 
 
 def _history(s: Session, owner_id: int, start: date, today: date):  # type: ignore[no-untyped-def]
@@ -32,21 +42,23 @@ def _history(s: Session, owner_id: int, start: date, today: date):  # type: igno
 
 
 def load_walk(s: Session, owner_id: int, plan: Plan, stored_on: date, today: date,
-              strength_ids: Collection[str], unit: str = "km") -> WalkResult:
+              strength_ids: Collection[str] | None = None, unit: str = "km") -> WalkResult:
     """The walk of ``plan``'s completed weeks up to ``today`` alone (what Today needs): the same
-    decision as :func:`load_review`, without its findings and charts; its reasons in ``unit``."""
+    decision as :func:`load_review`, without its findings and charts; its reasons in ``unit``.
+    ``strength_ids`` defaults to :func:`packaged_strength_ids`."""
     from kneecoach.intake.units import distance_format
     from kneecoach.tracking.adherence import plan_prescription
     from kneecoach.tracking.weekly_walk import plan_start, walk
 
     start = plan_start(plan, stored_on)
     runs, pain, ex, flags = _history(s, owner_id, start, today)
-    return walk(plan, start, runs, pain, ex, flags, today, strength_ids=strength_ids,
+    return walk(plan, start, runs, pain, ex, flags, today,
+                strength_ids=packaged_strength_ids() if strength_ids is None else strength_ids,
                 prescription=plan_prescription(plan), fmt=distance_format(unit))
 
 
 def load_review(
-    s: Session, owner_id: int, today: date, strength_ids: Collection[str], plan: Plan | None = None,
+    s: Session, owner_id: int, today: date, strength_ids: Collection[str] | None = None, plan: Plan | None = None,
     *, unit: str = "km",
 ) -> tuple[int, Plan, Review] | None:
     """The owner's latest plan (version, plan) and its review on ``today``; None without a plan.
@@ -56,6 +68,7 @@ def load_review(
     on top), so a clinician's cap never becomes kneecoach's own ramp.
 
     ``unit`` (km or mi, the reader's) words the review's sentences; it never changes the decision.
+    ``strength_ids`` defaults to :func:`packaged_strength_ids`.
 
     Reads from the plan's first week (and the 30 days before it, which the
     long-run limit looks at), and at least the last 20 weeks.
@@ -70,7 +83,8 @@ def load_review(
     plan = plan or latest
     start = plan_start(plan, history[-1].created_at.date())
     runs, pain, ex, flags = _history(s, owner_id, start, today)
-    return version, plan, review(runs, pain, ex, plan, today, strength_exercise_ids=strength_ids, flags=flags,
+    ids = packaged_strength_ids() if strength_ids is None else strength_ids
+    return version, plan, review(runs, pain, ex, plan, today, strength_exercise_ids=ids, flags=flags,
                                  plan_start=start, unit=unit)
 
 

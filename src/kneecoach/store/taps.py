@@ -18,7 +18,6 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, timedelta
 from typing import TypeVar
 
@@ -213,15 +212,6 @@ def linked_pain(s: Session, row: ExerciseSession) -> PainEntry | None:
         PainEntry.idempotency_key.is_(None)).order_by(PainEntry.id)).first()
 
 
-@lru_cache(maxsize=1)
-def _strength_ids() -> frozenset[str]:
-    """The packaged knowledge base's strength exercises (what the review counts), worked out once."""
-    from kneecoach.assessment.kb import load_kb
-    from kneecoach.tracking.review import strength_exercise_ids
-
-    return frozenset(strength_exercise_ids(load_kb()))
-
-
 def plan_created(s: Session, owner_id: int) -> date | None:
     """When the owner's latest plan version was made (its week 1 starts that Monday)."""
     created = s.scalars(select(PlanRecord.created_at).where(PlanRecord.owner_id == owner_id)
@@ -266,7 +256,7 @@ def load_today(s: Session, owner_id: int, day: date, *, adherence_weeks: int = 4
     version, plan = found
     created = plan_created(s, owner_id) or day
     owner = s.get(User, owner_id)  # the walk's reasons (shown when it stops a run) in the runner's unit
-    walked = load_walk(s, owner_id, plan, created, day, _strength_ids(),
+    walked = load_walk(s, owner_id, plan, created, day,
                        unit=getattr(owner, "distance_unit", None) or "km")
     start = _adherence_start(s, owner_id, plan, created, day)
     profile = repo.latest_profile(s, owner_id)

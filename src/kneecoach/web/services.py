@@ -65,9 +65,9 @@ def plan_view(db: Session, owner_id: int, start: date | None = None,
     notes of weeks the walk rebuilt (the reader's unit; the distances stay km).
     """
     from kneecoach.store.review_data import load_review
-    from kneecoach.tracking.review import plan_in_force, strength_exercise_ids
+    from kneecoach.tracking.review import plan_in_force
 
-    found = load_review(db, owner_id, today or date.today(), strength_exercise_ids(kb.kb()), unit=unit)
+    found = load_review(db, owner_id, today or date.today(), unit=unit)
     if found is None:
         return None
     version, plan, rv = found
@@ -89,9 +89,8 @@ def review_view(db: Session, owner_id: int, today: date | None = None, unit: str
     """The weekly review of the owner's plan weeks (same walk as ``kneecoach review``), with its chart, its
     sentences and chart in ``unit`` (the viewer's; the decision is the same in any unit)."""
     from kneecoach.store.review_data import load_review, referral_reasons
-    from kneecoach.tracking.review import strength_exercise_ids
 
-    found = load_review(db, owner_id, today or date.today(), strength_exercise_ids(kb.kb()), unit=unit)
+    found = load_review(db, owner_id, today or date.today(), unit=unit)
     if found is None:
         return None
     _version, plan, result = found
