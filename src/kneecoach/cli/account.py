@@ -91,7 +91,7 @@ def user_units(
         assert user is not None
         if chosen is not None:
             user.distance_unit = chosen
-        now = user.distance_unit or "km"
+        now = user.distance_unit
     out.print(f"Distances in {UNIT_WORDS[now]} ({now}).", highlight=False)
 
 

@@ -49,7 +49,7 @@ class Viewer:
     @classmethod
     def of(cls, user: User) -> "Viewer":
         return cls(id=user.id, role=user.role, display_name=user.display_name, email=user.email,
-                   distance_unit=getattr(user, "distance_unit", None) or "km")
+                   distance_unit=user.distance_unit)
 
 
 def viewer_from_cookie(request: Request) -> Viewer | None:

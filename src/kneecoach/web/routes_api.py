@@ -123,7 +123,7 @@ class RunOut(BaseModel):
 
 def _me(user: User) -> MeOut:
     return MeOut(id=user.id, email=user.email, display_name=user.display_name, role=user.role,
-                 distance_unit=getattr(user, "distance_unit", None) or "km")
+                 distance_unit=user.distance_unit)
 
 
 @router.get("/csrf", response_model=CsrfOut, summary="Get the CSRF token for this session")
@@ -389,7 +389,7 @@ def get_review(owner: User = Depends(viewable_owner), user: User = Depends(curre
                db: Session = DB) -> dict[str, Any]:
     """The same document as ``kneecoach review -f json``: ``*_km`` numbers in km, sentences in the viewer's unit
     (``"unit"``), and for miles the distances again under ``*_mi`` keys."""
-    view = services.review_view(db, owner.id, unit=user.distance_unit or "km")
+    view = services.review_view(db, owner.id, unit=user.distance_unit)
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet, so nothing to review against.")
     out = {**view.review.as_json(), "disclaimer": view.disclaimer, "referral_reasons": view.referral_reasons}

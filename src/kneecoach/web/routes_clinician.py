@@ -127,7 +127,7 @@ def change_post(request: Request, form: FormData = FORM, owner: User = Depends(c
                       db: Session = DB) -> Response:
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     try:
-        rec = apply_request(db, owner, user, values, user.distance_unit or "km")  # typed in the clinician's unit
+        rec = apply_request(db, owner, user, values, user.distance_unit)  # typed in the clinician's unit
     except GateBlocked as exc:
         return render(request, "plan_change.html", _change_context(db, owner, user, values.get("q", ""), str(exc),
                                                                    exc.reasons, values), status_code=400)
@@ -232,7 +232,7 @@ def timeline_page(request: Request, weeks: int = 12, owner: User = Depends(viewa
     from kneecoach.store.timeline import timeline
 
     weeks = min(max(weeks, 1), 104)
-    unit = user.distance_unit or "km"  # the viewer's unit (issue 16)
+    unit = user.distance_unit  # the viewer's unit (issue 16)
     review = services.review_view(db, owner.id, unit=unit)
     _prog, progress_svg = services.progress_view(db, owner.id, unit=unit)
     assessment = services.latest_assessment_json(db, owner.id) or {}

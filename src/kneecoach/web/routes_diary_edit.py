@@ -26,7 +26,7 @@ from kneecoach.web import kb
 from kneecoach.web.deps import DB, FORM, current_runner
 from kneecoach.web.forms import flatten_form
 from kneecoach.web.routes_pages import PAIN_TIMING_LABELS
-from kneecoach.web.routes_today import today_json
+from kneecoach.web.routes_today import today_json, wants_json
 from kneecoach.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -40,10 +40,6 @@ def _next(values: dict[str, str]) -> str:
     return _NEXT.get(values.get("next", ""), "/diary")
 
 
-def _wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
-
-
 def _found(call):  # type: ignore[no-untyped-def]
     try:
         return call()
@@ -52,10 +48,9 @@ def _found(call):  # type: ignore[no-untyped-def]
 
 
 def _ok(request: Request, db: Session, user: User, message: str, to: str) -> Response:
-    if _wants_json(request):
+    if wants_json(request):
         view = taps.load_today(db, user.id, date.today())
-        unit = getattr(user, "distance_unit", None) or "km"
-        return JSONResponse({"detail": message, "today": today_json(view, unit) if view else None})
+        return JSONResponse({"detail": message, "today": today_json(view, user.distance_unit) if view else None})
     flash(request, message, "ok")
     return RedirectResponse(to, status_code=303)
 
@@ -130,7 +125,7 @@ def _edit_page(request: Request, kind: str, entry_id: int, values: dict[str, str
 
 def _refused(request: Request, kind: str, entry_id: int, values: dict[str, str], errors: dict[str, str],
              extra: dict[str, Any] | None = None) -> Response:
-    if _wants_json(request):
+    if wants_json(request):
         return JSONResponse({"detail": " ".join(errors.values()) + " Nothing was changed.", "errors": errors},
                             status_code=400)
     return _edit_page(request, kind, entry_id, values, errors, 400, extra)

@@ -163,7 +163,7 @@ def _intake_context(values: dict, errors: dict, flags: list | None = None, note:
 def intake_form(request: Request, user: User = Depends(current_runner), db: Session = DB) -> Response:
     profile = repo.latest_profile(db, user.id)
     values = flatten_model(profile.model_dump(mode="json")) if profile else {"name": user.display_name}
-    values = form_from_km(values, user.distance_unit or "km")  # shown in the runner's unit (issue 16)
+    values = form_from_km(values, user.distance_unit)  # shown in the runner's unit (issue 16)
     return render(request, "intake.html", _intake_context(values, {}, kb.red_flags_for(profile, values)))
 
 
@@ -177,7 +177,7 @@ def intake_submit(request: Request, form: FormData = FORM, user: User = Depends(
         values["name"] = user.display_name  # the plan and PDF show a name; default to the account's
     base = repo.latest_profile(db, user.id)
     try:
-        profile = build_profile(form_to_km(values, user.distance_unit or "km"),
+        profile = build_profile(form_to_km(values, user.distance_unit),
                                 base.model_dump(mode="json") if base else None, INTAKE_KEYS)
     except ValidationError as exc:
         return render(request, "intake.html", _intake_context(values, error_messages(exc)), status_code=400)
@@ -267,7 +267,7 @@ def retest_submit(request: Request, form: FormData = FORM, user: User = Depends(
 @router.get("/u/{owner_id}/progress")
 def progress_page(request: Request, owner: User = Depends(viewable_owner), user: User = Depends(current_user),
                   db: Session = DB) -> Response:
-    prog, svg = services.progress_view(db, owner.id, unit=user.distance_unit or "km")
+    prog, svg = services.progress_view(db, owner.id, unit=user.distance_unit)
     return render(request, "progress.html", {**_owner_context(user, owner), "prog": prog, "svg": svg})
 
 
@@ -299,10 +299,10 @@ def _start(start: str | None) -> date | None:
 @router.get("/u/{owner_id}/plan")
 def plan_page(request: Request, start: str | None = None, owner: User = Depends(viewable_owner),
               user: User = Depends(current_user), db: Session = DB) -> Response:
-    view = services.plan_view(db, owner.id, _start(start), unit=user.distance_unit or "km")
+    view = services.plan_view(db, owner.id, _start(start), unit=user.distance_unit)
     assessment = services.latest_assessment_json(db, owner.id)
     ctx = {**_owner_context(user, owner), "view": view, "referral": (assessment or {}).get("referral"),
-           "unit": user.distance_unit or "km",  # the viewer's unit (issue 16); stored values stay km
+           "unit": user.distance_unit,  # the viewer's unit (issue 16); stored values stay km
            "versions": plan_versions.history(db, owner.id)}
     if view:
         version, plan, weeks, start_day = view
@@ -332,14 +332,14 @@ def _plan_focus(plan: Plan, weeks: list[WeekPlan], today: date) -> dict:
 @router.get("/u/{owner_id}/plan.pdf")
 def plan_pdf(start: str | None = None, owner: User = Depends(viewable_owner),
              db: Session = DB) -> Response:
-    view = services.plan_view(db, owner.id, _start(start), unit=owner.distance_unit or "km")
+    view = services.plan_view(db, owner.id, _start(start), unit=owner.distance_unit)
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet.")
     version, plan, _weeks, start_day = view
     titles = {k: getattr(v, "title", k) for k, v in kb.sources().items()}
     prog, _ = services.progress_view(db, owner.id)
     pdf = plan_to_pdf(plan, owner.display_name, services.runs_per_week(db, owner.id), start_day, titles, progress=prog,
-                      unit=owner.distance_unit or "km")
+                      unit=owner.distance_unit)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="kneecoach-plan-v{version}.pdf"'})
 
@@ -347,13 +347,13 @@ def plan_pdf(start: str | None = None, owner: User = Depends(viewable_owner),
 @router.get("/u/{owner_id}/plan.ics")
 def plan_ics(start: str | None = None, owner: User = Depends(viewable_owner),
              db: Session = DB) -> Response:
-    view = services.plan_view(db, owner.id, _start(start), unit=owner.distance_unit or "km")
+    view = services.plan_view(db, owner.id, _start(start), unit=owner.distance_unit)
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet.")
     _version, plan, _weeks, start_day = view
     body = plan_to_ics(plan, start_day, services.runs_per_week(db, owner.id), uid_prefix=f"u{owner.id}",
                        alarm_at=owner.reminder_time,  # the runner's reminder time and unit (issue 16)
-                       unit=owner.distance_unit or "km")
+                       unit=owner.distance_unit)
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="kneecoach-plan.ics"'})
 
@@ -363,7 +363,7 @@ def review_page(request: Request, owner: User = Depends(viewable_owner), user: U
                 db: Session = DB) -> Response:
     from kneecoach.tracking.progress import no_gain_referral, retest_due, trend_points
 
-    unit = user.distance_unit or "km"  # the viewer's unit (issue 16): sentences, chart and tables
+    unit = user.distance_unit  # the viewer's unit (issue 16): sentences, chart and tables
     view = services.review_view(db, owner.id, unit=unit)
     history = repo.profile_history(db, owner.id)
     due = retest_due(history, date.today(), kb.kb()) if history else None
@@ -380,7 +380,7 @@ def review_csv(owner: User = Depends(viewable_owner), user: User = Depends(curre
 
     from kneecoach.intake.units import DistanceFormat
 
-    fmt = DistanceFormat(user.distance_unit or "km")
+    fmt = DistanceFormat(user.distance_unit)
     view = services.review_view(db, owner.id, unit=fmt.unit)
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet.")

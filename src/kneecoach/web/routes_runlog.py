@@ -103,7 +103,7 @@ def diary_run(request: Request, form: FormData = FORM, user: User = Depends(curr
         errors["run_day"] = str(exc)
     distance = _float(values, "distance", errors)
     minutes = _float(values, "minutes", errors)
-    unit = values.get("unit") or user.distance_unit or "km"  # the runner's unit unless the form says (issue 16)
+    unit = values.get("unit") or user.distance_unit  # the runner's unit unless the form says (issue 16)
     pain_raw = values.get("run_pain", "")
     pain = None
     if pain_raw:

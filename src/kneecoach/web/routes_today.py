@@ -44,10 +44,6 @@ def new_key() -> str:
     return secrets.token_urlsafe(16)
 
 
-def _unit(user: User) -> str:
-    return getattr(user, "distance_unit", None) or "km"
-
-
 def today_json(view: Today, unit: str) -> dict[str, Any]:
     """The Today value as JSON (the API and the page's script read the same shape)."""
     run = view.run
@@ -81,7 +77,7 @@ def _load(db: Session, owner_id: int, day: date | None = None) -> Today | None:
 
 
 def _context(view: Today | None, owner: User, viewer: User) -> dict[str, Any]:
-    unit = _unit(owner)
+    unit = owner.distance_unit
     keys = {}
     if view is not None:
         keys = {i.exercise.id: new_key() for i in view.items}
@@ -134,21 +130,23 @@ def today_read_only(request: Request, owner: User = Depends(viewable_owner), use
     return render(request, "today.html", _context(_load(db, owner.id), owner, user))
 
 
-def _wants_json(request: Request) -> bool:
+def wants_json(request: Request) -> bool:
+    """The client asked for JSON (the page's script, the offline queue) rather than a page."""
     return "application/json" in request.headers.get("accept", "")
 
 
 def _done(request: Request, db: Session, user: User, message: str, status: int, replayed: bool) -> Response:
-    if _wants_json(request):
+    if wants_json(request):
         view = _load(db, user.id)
-        body = {"detail": message, "replayed": replayed, "today": today_json(view, _unit(user)) if view else None}
+        body = {"detail": message, "replayed": replayed,
+                "today": today_json(view, user.distance_unit) if view else None}
         return JSONResponse(body, status_code=status)
     flash(request, message, "ok")
     return RedirectResponse("/today", status_code=303)
 
 
 def _refuse(request: Request, db: Session, user: User, message: str, status: int = 400) -> Response:
-    if _wants_json(request):
+    if wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
     ctx = _context(_load(db, user.id), user, user)
     ctx["error"] = message
@@ -309,7 +307,7 @@ def get_today(day: date | None = None, owner: User = Depends(viewable_owner), db
     view = _load(db, owner.id, day)
     if view is None:
         raise HTTPException(status_code=404, detail="No plan yet.")
-    return today_json(view, _unit(owner))
+    return today_json(view, owner.distance_unit)
 
 
 @api.post("/today/taps", status_code=201, response_model=LoggedOut,
