@@ -130,11 +130,13 @@ def test_a_clinicians_hold_stops_the_walk_even_over_a_saved_review() -> None:
 
 def test_plan_in_force_places_every_week_on_its_calendar_week() -> None:
     from kneecoach.render.ics import weekly_schedule
-    from kneecoach.tracking.review import plan_in_force
+    from kneecoach.tracking.weekly_walk import plan_in_force
 
     sim = simulate(_story, 5)
     rv = sim.reviews[-1]
-    shown = plan_in_force(sim.plan, rv)
+    res = walk(sim.plan, START, sim.runs, sim.pain, sim.ex, sim.flags, rv.today, strength_ids=strength_ids(),
+               prescription=plan_prescription(sim.plan))
+    shown = plan_in_force(sim.plan, res)
     assert [w.week for w in shown.mileage_ramp[:6]] == [1, 2, 3, 4, 5, 6]
     assert [w.km for w in shown.mileage_ramp[:5]] == [w.prescribed.km for w in rv.walked]
     assert shown.mileage_ramp[5].km == rv.decision.next_week_km

@@ -360,12 +360,19 @@ def _keep_clinician_changes(prev: PlanRecord, plan: Plan) -> tuple[Plan, Plan | 
 
 
 def latest_plan(s: Session, owner_id: int) -> tuple[int, Plan] | None:
+    found = latest_plan_saved(s, owner_id)
+    return None if found is None else found[:2]
+
+
+def latest_plan_saved(s: Session, owner_id: int) -> tuple[int, Plan, date] | None:
+    """The latest plan version, the plan, and the day it was saved (plan week 1 counts from that day
+    when the plan carries no ``start_date``)."""
     rec = s.scalar(
         select(PlanRecord).where(PlanRecord.owner_id == owner_id).order_by(PlanRecord.version.desc()).limit(1)
     )
     from kneecoach.plan.models import Plan
 
-    return None if rec is None else (rec.version, Plan.model_validate(rec.data))
+    return None if rec is None else (rec.version, Plan.model_validate(rec.data), rec.created_at.date())
 
 
 def plan_history(s: Session, owner_id: int) -> list[PlanRecord]:

@@ -41,20 +41,22 @@ def _history(s: Session, owner_id: int, start: date, today: date):  # type: igno
     return runs, pain, ex, flags
 
 
-def load_walk(s: Session, owner_id: int, plan: Plan, stored_on: date, today: date,
-              strength_ids: Collection[str] | None = None, unit: str = "km") -> WalkResult:
-    """The walk of ``plan``'s completed weeks up to ``today`` alone (what Today needs): the same
-    decision as :func:`load_review`, without its findings and charts; its reasons in ``unit``.
-    ``strength_ids`` defaults to :func:`packaged_strength_ids`."""
+def load_walk(s: Session, owner_id: int, today: date, *, unit: str = "km") -> tuple[int, Plan, WalkResult] | None:
+    """The owner's latest plan (version, plan) and the walk of its completed weeks up to ``today``
+    alone (what Today and the plan page need): the same decision as :func:`load_review`, without its
+    findings and charts; its reasons in ``unit``. None without a plan."""
     from kneecoach.intake.units import distance_format
     from kneecoach.tracking.adherence import plan_prescription
     from kneecoach.tracking.weekly_walk import plan_start, walk
 
-    start = plan_start(plan, stored_on)
+    found = repo.latest_plan_saved(s, owner_id)
+    if found is None:
+        return None
+    version, plan, saved_on = found
+    start = plan_start(plan, saved_on)
     runs, pain, ex, flags = _history(s, owner_id, start, today)
-    return walk(plan, start, runs, pain, ex, flags, today,
-                strength_ids=packaged_strength_ids() if strength_ids is None else strength_ids,
-                prescription=plan_prescription(plan), fmt=distance_format(unit))
+    return version, plan, walk(plan, start, runs, pain, ex, flags, today, strength_ids=packaged_strength_ids(),
+                               prescription=plan_prescription(plan), fmt=distance_format(unit))
 
 
 def load_review(
@@ -76,12 +78,12 @@ def load_review(
     from kneecoach.tracking.review import review
     from kneecoach.tracking.weekly_walk import plan_start
 
-    history = repo.plan_history(s, owner_id)
-    if not history:
+    found = repo.latest_plan_saved(s, owner_id)
+    if found is None:
         return None
-    version, latest = repo.latest_plan(s, owner_id)  # type: ignore[misc]
+    version, latest, saved_on = found
     plan = plan or latest
-    start = plan_start(plan, history[-1].created_at.date())
+    start = plan_start(plan, saved_on)
     runs, pain, ex, flags = _history(s, owner_id, start, today)
     ids = packaged_strength_ids() if strength_ids is None else strength_ids
     return version, plan, review(runs, pain, ex, plan, today, strength_exercise_ids=ids, flags=flags,

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from kneecoach.store import repo
 from kneecoach.store.models import DeletedDiaryKey, ExerciseSession, PainEntry, PlanRecord, User
 from kneecoach.plan.morning import MorningAnswer
-from kneecoach.plan.models import Plan, PlannedExercise
+from kneecoach.plan.models import PlannedExercise
 from kneecoach.plan.schedule import active_exercises, plan_monday, spread_exercises
 from kneecoach.tracking.adherence import WeekAdherence, plan_prescription, recent_adherence
 from kneecoach.tracking.diary import ExerciseObs, validate_pain
@@ -212,13 +212,6 @@ def linked_pain(s: Session, row: ExerciseSession) -> PainEntry | None:
         PainEntry.idempotency_key.is_(None)).order_by(PainEntry.id)).first()
 
 
-def plan_created(s: Session, owner_id: int) -> date | None:
-    """When the owner's latest plan version was made (its week 1 starts that Monday)."""
-    created = s.scalars(select(PlanRecord.created_at).where(PlanRecord.owner_id == owner_id)
-                        .order_by(PlanRecord.version.desc()).limit(1)).first()
-    return None if created is None else created.date()
-
-
 def plan_exercises(s: Session, owner_id: int) -> list[PlannedExercise] | None:
     """The exercises in force in the owner's latest plan (``None`` without a plan): what a tap may log.
     One done on another day than scheduled still counts for its week (see tracking.adherence)."""
@@ -250,15 +243,12 @@ def load_today(s: Session, owner_id: int, day: date, *, adherence_weeks: int = 4
     from kneecoach.store.review_data import load_walk
     from kneecoach.tracking.today import week_in_force
 
-    found = repo.latest_plan(s, owner_id)
+    owner = s.get(User, owner_id)  # the walk's reasons (shown when it stops a run) in the runner's unit
+    found = load_walk(s, owner_id, day, unit=getattr(owner, "distance_unit", None) or "km")
     if found is None:
         return None
-    version, plan = found
-    created = plan_created(s, owner_id) or day
-    owner = s.get(User, owner_id)  # the walk's reasons (shown when it stops a run) in the runner's unit
-    walked = load_walk(s, owner_id, plan, created, day,
-                       unit=getattr(owner, "distance_unit", None) or "km")
-    start = _adherence_start(s, owner_id, plan, created, day)
+    version, plan, walked = found
+    start = _adherence_start(s, owner_id, walked.start, day)
     profile = repo.latest_profile(s, owner_id)
     runs_per_week = profile.running.runs_per_week if profile else 3
     lookback = max(2, plan.pain_rule.pause_after_unsettled_mornings + 1)
@@ -286,23 +276,23 @@ def weekly_adherence_for(s: Session, owner_id: int, day: date, weeks: int = 4) -
     """The owner's adherence for the last ``weeks`` weeks up to ``day`` (empty without a plan): the
     numbers the review and a clinician's caseload show, from the same function as Today (without
     Today's walk of the plan's weeks, which the review has done already)."""
-    found = repo.latest_plan(s, owner_id)
+    from kneecoach.tracking.weekly_walk import plan_start
+
+    found = repo.latest_plan_saved(s, owner_id)
     if found is None:
         return []
-    plan = found[1]
-    start = _adherence_start(s, owner_id, plan, plan_created(s, owner_id) or day, day)
+    _, plan, saved_on = found
+    start = _adherence_start(s, owner_id, plan_start(plan, saved_on), day)
     return recent_adherence(plan_prescription(plan), _adherence_history(s, owner_id, start, day, weeks), start, day,
                             weeks)
 
 
-def _adherence_start(s: Session, owner_id: int, plan: Plan, created: date, day: date) -> date:
+def _adherence_start(s: Session, owner_id: int, week_1: date, day: date) -> date:
     """Where adherence counts from. Exercises start the day the first plan is made (running waits for
-    plan week 1's Monday), so from the Monday of that week; later versions (reviews, re-tests) do not
-    reset it."""
-    from kneecoach.tracking.weekly_walk import plan_start
-
+    plan week 1's Monday, ``week_1``), so from the Monday of that week; later versions (reviews,
+    re-tests) do not reset it."""
     first = s.scalar(select(func.min(PlanRecord.created_at)).where(PlanRecord.owner_id == owner_id))
-    return min(plan_monday(first.date() if first else day), plan_start(plan, created))
+    return min(plan_monday(first.date() if first else day), week_1)
 
 
 def _adherence_history(s: Session, owner_id: int, start: date, day: date, weeks: int) -> list[ExerciseObs]:

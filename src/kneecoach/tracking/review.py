@@ -78,7 +78,6 @@ __all__ = [
     "acwr_note",
     "adherence_note",
     "apply_review",
-    "plan_in_force",
     "find_pain_threshold",
     "hills_vs_flat",
     "review",
@@ -633,31 +632,6 @@ def acwr_note(point: AcwrPoint | None, fmt: DistanceFormat = KM) -> str:
         "watch-data cohort found no higher injury rate with a higher ratio (frandsen2025), so it never cuts "
         "your distance."
     )
-
-
-def plan_in_force(plan: Plan, review: Review) -> Plan:
-    """``plan`` as the weekly review has it in force, for the plan page, calendar and PDF: the weeks
-    walked as they were prescribed, then the week decided and the way on (every entry numbered by
-    plan-calendar week, so week N falls N-1 weeks after ``start_date``). Nothing is stored, so the
-    plan a runner reads agrees with Today and the review whether or not a review was saved.
-    """
-    base = plan.base_ramp or plan.mileage_ramp
-
-    def walk_run(p: Prescription) -> str:  # the walk-run sessions of the plan week, when its distance is kept
-        w = base[p.plan_week - 1] if 0 < p.plan_week <= len(base) else None
-        return w.walk_run if w is not None and abs(w.km - p.km) < 1e-9 else ""
-
-    walked = [RampWeek(week=w.number, km=w.prescribed.km, long_run_km=w.prescribed.long_run_km,
-                       cutback=w.prescribed.kind == "lighter", note=w.prescribed.note or w.prescribed.kind,
-                       walk_run=walk_run(w.prescribed))
-              for w in review.walked]
-    d = review.decision
-    first = RampWeek(week=d.next_week_number, km=d.next_week.km, long_run_km=d.next_week.long_run_km,
-                     cutback=d.next_week.kind == "lighter", note=d.next_week.note or d.next_week.kind,
-                     walk_run=walk_run(d.next_week))
-    ahead = [first, *review.upcoming[1:]]
-    return plan.model_copy(update={"mileage_ramp": [*walked, *ahead], "start_date": review.plan_start,
-                                   "base_ramp": base})
 
 
 def apply_review(plan: Plan, review: Review) -> Plan:

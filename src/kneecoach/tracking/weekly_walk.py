@@ -55,6 +55,7 @@ __all__ = [
     "Prescription",
     "WalkResult",
     "WeekJudged",
+    "plan_in_force",
     "plan_start",
     "walk",
 ]
@@ -681,3 +682,26 @@ def walk(
         limits=list(dict.fromkeys(notes)),
         upcoming=_upcoming(st, base, presc, len(weeks) + 1),
     )
+
+
+def plan_in_force(plan: Plan, result: WalkResult) -> Plan:
+    """``plan`` as the walk has it in force, for the plan page, calendar and PDF: the weeks walked as
+    they were prescribed, then the week decided and the way on (every entry numbered by plan-calendar
+    week, so week N falls N-1 weeks after ``start_date``). Nothing is stored, so the plan a runner
+    reads agrees with Today and the review whether or not a review was saved.
+    """
+    base = plan.base_ramp or plan.mileage_ramp
+
+    def walk_run(p: Prescription) -> str:  # the walk-run sessions of the plan week, when its distance is kept
+        w = base[p.plan_week - 1] if 0 < p.plan_week <= len(base) else None
+        return w.walk_run if w is not None and abs(w.km - p.km) < 1e-9 else ""
+
+    walked = [RampWeek(week=w.number, km=w.prescribed.km, long_run_km=w.prescribed.long_run_km,
+                       cutback=w.prescribed.kind == "lighter", note=w.prescribed.note or w.prescribed.kind,
+                       walk_run=walk_run(w.prescribed))
+              for w in result.weeks]
+    p = result.next_week
+    first = RampWeek(week=result.next_week_number, km=p.km, long_run_km=p.long_run_km, cutback=p.kind == "lighter",
+                     note=p.note or p.kind, walk_run=walk_run(p))
+    ahead = [first, *result.upcoming[1:]]
+    return plan.model_copy(update={"mileage_ramp": [*walked, *ahead], "start_date": result.start, "base_ramp": base})

@@ -59,19 +59,19 @@ def plan_view(db: Session, owner_id: int, start: date | None = None,
     """(version, plan in force, weekly schedule, Monday of plan week 1) or None without a plan.
 
     The plan is the stored one as the weekly review has it in force on ``today`` (weeks walked,
-    the week decided, the way on: :func:`kneecoach.tracking.review.plan_in_force`), so the plan
+    the week decided, the way on: :func:`kneecoach.tracking.weekly_walk.plan_in_force`), so the plan
     page, the calendar and the PDF say what Today and the review say, saved or not. ``start``
     lays the schedule out from another Monday instead of the plan's own week 1. ``unit`` words the
     notes of weeks the walk rebuilt (the reader's unit; the distances stay km).
     """
-    from kneecoach.store.review_data import load_review
-    from kneecoach.tracking.review import plan_in_force
+    from kneecoach.store.review_data import load_walk
+    from kneecoach.tracking.weekly_walk import plan_in_force
 
-    found = load_review(db, owner_id, today or date.today(), unit=unit)
+    found = load_walk(db, owner_id, today or date.today(), unit=unit)
     if found is None:
         return None
-    version, plan, rv = found
-    plan = plan_in_force(plan, rv)
+    version, plan, walked = found
+    plan = plan_in_force(plan, walked)
     start = start or plan.start_date or next_monday()
     return version, plan, weekly_schedule(plan, runs_per_week(db, owner_id), start), start
 
